@@ -1,0 +1,24 @@
+"""batchkit: AWS Batch from notebooks and test suites.
+
+    b = batchkit.connect(profile=None, region=None, endpoint_url=None)
+    b.jobs()                      # every job of every queue, as a DataFrame
+
+The heavy libraries (boto3, pandas, moto) load on first use, so that
+``%load_ext batchkit`` stays fast.
+"""
+
+from .errors import BatchError, WaitTimeout
+
+__all__ = ["Batch", "BatchError", "WaitTimeout", "catalog", "connect"]
+__version__ = "0.1.0"
+
+_LAZY = {"connect": "client", "Batch": "client", "catalog": None}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'batchkit' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f"batchkit.{_LAZY[name] or name}")
+    return module if _LAZY[name] is None else getattr(module, name)

@@ -1,0 +1,218 @@
+"""`Batch`: every AWS Batch operation as a method that returns a DataFrame."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlparse
+
+import boto3
+import pandas as pd
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import catalog, jobs
+from .errors import BatchError
+from .frames import Raw, to_frame
+
+# Inputs the service caps per request; larger lists are sent in chunks, in parallel.
+CHUNKED = {
+    "DescribeJobs": ("jobs", 100),
+    "DescribeJobQueues": ("jobQueues", 100),
+    "DescribeComputeEnvironments": ("computeEnvironments", 100),
+    "DescribeSchedulingPolicies": ("arns", 100),
+}
+MAX_WORKERS = 10  # botocore's default connection pool size
+
+
+def client_config(retry_mode: str = "standard", max_attempts: int = 8, **extra) -> Config:
+    """Throttling and 5xx are retried by botocore's own retry modes."""
+    return Config(
+        retries={"mode": retry_mode, "max_attempts": max_attempts},
+        max_pool_connections=MAX_WORKERS,
+        **extra,
+    )
+
+
+def connect(
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    session: boto3.Session | None = None,
+    *,
+    retry_mode: str = "standard",
+    max_attempts: int = 8,
+    mask_secrets: bool = True,
+) -> "Batch":
+    """A `Batch` on real AWS (the standard credential chain) or any endpoint."""
+    try:
+        session = session or boto3.Session(profile_name=profile, region_name=region)
+        client = session.client(
+            "batch",
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=client_config(retry_mode, max_attempts),
+        )
+    except BotoCoreError as exc:
+        raise BatchError.wrap("connect", exc) from None
+    return Batch(client, session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets)
+
+
+class Batch:
+    """AWS Batch with DataFrame results.
+
+    Every operation of the service model is a method with boto3's name and
+    keyword arguments (``submit_job(jobName=..., jobQueue=..., jobDefinition=...)``);
+    listings fetch every page, DescribeJobs takes any number of ids.  The raw
+    responses are in ``df.attrs["responses"]``.
+    """
+
+    def __init__(
+        self,
+        client,
+        *,
+        session: boto3.Session | None = None,
+        endpoint_url: str | None = None,
+        mask_secrets: bool = True,
+        label: str | None = None,
+    ):
+        self.client = client
+        self.mask_secrets = mask_secrets
+        self.label = label  # names a non-AWS backend in every result, e.g. "local"
+        self.sleep = time.sleep  # how `wait` passes time; a simulated backend swaps it
+        self._session = session
+        self._endpoint_url = endpoint_url
+        self._logs = None
+        self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="batchkit")
+
+    def __repr__(self) -> str:
+        where = self.label or self.client.meta.endpoint_url
+        return f"<batchkit.Batch {self.client.meta.region_name} {where}>"
+
+    # --- generic operation call --------------------------------------------------
+
+    def call(self, operation: str, /, **kwargs) -> pd.DataFrame:
+        """Run any Batch operation by name (API, boto3 or CLI spelling)."""
+        op = catalog.operation(operation)
+        pages = self.pages(op, kwargs)
+        if op.rows_key:
+            records = [item for page in pages for item in page.get(op.rows_key, ())]
+        elif op.empty_output:
+            records = []
+        else:
+            records = [{k: v for k, v in page.items() if k != "ResponseMetadata"} for page in pages]
+        df = pd.DataFrame() if op.empty_output else self.frame(records, op.row_shape)
+        return self._label(df, op.name, pages)
+
+    def pages(self, op: catalog.Operation, kwargs: dict) -> list[dict]:
+        """Every response page of one request (chunked and in parallel where capped)."""
+        chunking = CHUNKED.get(op.name)
+        if chunking and len(kwargs.get(chunking[0]) or ()) > chunking[1]:
+            name, size = chunking
+            items = list(dict.fromkeys(kwargs[name]))
+            requests = [{**kwargs, name: items[i : i + size]} for i in range(0, len(items), size)]
+            return [page for pages in self.map(lambda r: self.pages(op, r), requests) for page in pages]
+        try:
+            if op.paginator:
+                config = {}
+                if "nextToken" in kwargs:
+                    config["StartingToken"] = kwargs.pop("nextToken")
+                if "maxResults" in kwargs:
+                    config["PageSize"] = kwargs.pop("maxResults")
+                pager = self.client.get_paginator(op.method)
+                return list(pager.paginate(**kwargs, PaginationConfig=config))
+            return [getattr(self.client, op.method)(**kwargs)]
+        except (ClientError, BotoCoreError) as exc:
+            raise BatchError.wrap(op.name, exc) from None
+
+    def frame(self, records: list[dict], shape, **extra) -> pd.DataFrame:
+        return to_frame(records, shape, mask=self.mask_secrets, extra=extra or None)
+
+    def map(self, fn, items) -> list:
+        """fn over items on the client's thread pool, results in order."""
+        items = list(items)
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        return list(self._pool.map(fn, items))
+
+    def _label(self, df: pd.DataFrame, operation: str, pages=()) -> pd.DataFrame:
+        df.attrs["operation"] = operation
+        df.attrs["responses"] = Raw(pages)
+        if self.label:
+            df.attrs["backend"] = self.label
+        return df
+
+    @property
+    def logs_client(self):
+        """A CloudWatch Logs client on the same credentials, region and endpoint."""
+        if self._logs is None:
+            session = self._session or boto3.Session()
+            self._logs = session.client(
+                "logs",
+                region_name=self.client.meta.region_name,
+                endpoint_url=self._endpoint_url or _custom_endpoint(self.client),
+                config=client_config(),
+            )
+        return self._logs
+
+    # --- conveniences -----------------------------------------------------------
+
+    def jobs(self, queue=None, status="ALL", name=None, since=None, detail=False, children=False):
+        """Jobs of every status (or those asked) across one, some or all queues."""
+        return jobs.listing(self, queue, status, name, since, detail, children)
+
+    def job(self, job_id: str) -> pd.DataFrame:
+        """One job's full description as a one-row frame."""
+        df = self.describe_jobs(jobs=[job_id])
+        if df.empty:
+            raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
+        return df
+
+    def queues(self) -> pd.DataFrame:
+        return self.describe_job_queues()
+
+    def envs(self) -> pd.DataFrame:
+        return self.describe_compute_environments()
+
+    def definitions(self, status: str | None = "ACTIVE") -> pd.DataFrame:
+        if status in (None, "ALL"):
+            return self.describe_job_definitions()
+        return self.describe_job_definitions(status=status)
+
+    def wait(self, job_ids, timeout: float | None = None, progress: bool = True) -> pd.DataFrame:
+        """Wait until the jobs finish; their final rows."""
+        return jobs.wait(self, job_ids, timeout=timeout, progress=progress)
+
+    def logs(self, job_id: str, attempt: int = -1) -> pd.DataFrame:
+        """The CloudWatch Logs events of one attempt of a job (the last by default)."""
+        return jobs.logs(self, job_id, attempt)
+
+    def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
+        return jobs.act(self, "CancelJob", job_ids, reason)
+
+    def terminate(self, job_ids, reason: str = "Terminated by batchkit") -> pd.DataFrame:
+        return jobs.act(self, "TerminateJob", job_ids, reason)
+
+
+def _custom_endpoint(client) -> str | None:
+    """The client's endpoint if it is not AWS's own (a local or private endpoint)."""
+    url = client.meta.endpoint_url
+    host = urlparse(url).hostname or ""
+    return None if host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")) else url
+
+
+def _operation_method(op: catalog.Operation):
+    def method(self, **kwargs) -> pd.DataFrame:
+        return self.call(op.name, **kwargs)
+
+    params = "\n".join(
+        f"    {m.name} ({m.type}{', required' if m.required else ''}): {m.documentation[:200]}"
+        for m in op.members
+    )
+    method.__name__ = method.__qualname__ = op.method
+    method.__doc__ = f"{op.name}: {op.documentation}\n\nParameters:\n{params}\n\nReturns a DataFrame."
+    return method
+
+
+for _op in catalog.operations().values():
+    setattr(Batch, _op.method, _operation_method(_op))

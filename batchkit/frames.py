@@ -1,0 +1,295 @@
+"""Batch responses as DataFrames: one row per resource, stable columns.
+
+Columns come from the botocore output shape, so a result has the same columns
+and dtypes whether it holds 0 or 10,000 rows: the curated columns of the
+resource kind first, then every member, nested structures flattened with dotted
+names (``container.exitCode``).  Lists and maps stay whole in one cell.  Keys
+the model does not know yet (a newer service) are kept as extra columns.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import pandas as pd
+
+MASK = "****"
+SECRET_NAME = re.compile(
+    r"PASS(WORD|WD)?|PWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|SIGNATURE|SESSION|COOKIE",
+    re.IGNORECASE,
+)
+_INT_TYPES = {"integer", "long"}
+_FLOAT_TYPES = {"float", "double"}
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name or ""))
+
+
+def _is_epoch_ms(name: str, type_name: str) -> bool:
+    # Batch sends its times as epoch milliseconds in `long` members named *At.
+    return type_name == "timestamp" or (
+        type_name == "long" and (name.endswith("At") or "TimeAt" in name)
+    )
+
+
+# --- secrets -----------------------------------------------------------------
+
+
+def mask_secrets(value: Any) -> Any:
+    """value with secret-looking environment values and parameters masked.
+
+    Only the containers on the path to a masked value are copied; the rest is
+    shared, so masking a large response costs one walk and few copies.
+    """
+    if isinstance(value, dict):
+        out = None
+        for k, v in value.items():
+            if k in ("environment", "env") and isinstance(v, list):
+                new = _unless_same([_mask_variable(item) for item in v], v)
+            elif k == "parameters" and isinstance(v, dict):
+                new = {n: (MASK if is_secret_name(n) else x) for n, x in v.items()}
+                new = v if new == v else new
+            else:
+                new = mask_secrets(v)
+            if new is not v:
+                out = out if out is not None else dict(value)
+                out[k] = new
+        return out if out is not None else value
+    if isinstance(value, list):
+        return _unless_same([mask_secrets(v) for v in value], value)
+    return value
+
+
+def _unless_same(new: list, old: list) -> list:
+    return old if all(a is b for a, b in zip(new, old)) else new
+
+
+def _mask_variable(item: Any) -> Any:
+    if isinstance(item, dict) and is_secret_name(item.get("name", "")) and "value" in item:
+        return {**item, "value": MASK}
+    return item
+
+
+# --- flattening plan from the model ---------------------------------------------
+
+
+class _Plan:
+    """How to flatten records of one shape: columns, dtypes and nesting."""
+
+    def __init__(self, shape):
+        self.columns: list[str] = []
+        self.kinds: dict[str, str] = {}
+        self.nesting = self._walk(shape, "", ())
+
+    def _walk(self, shape, prefix: str, seen: tuple) -> dict:
+        nesting = {}
+        for name, member in (shape.members.items() if shape is not None else ()):
+            path = prefix + name
+            if member.type_name == "structure" and member.name not in seen:
+                nesting[name] = self._walk(member, path + ".", seen + (member.name,))
+            else:
+                self.columns.append(path)
+                self.kinds[path] = _kind(name, member.type_name)
+        return nesting
+
+
+def _kind(name: str, type_name: str) -> str:
+    if _is_epoch_ms(name, type_name):
+        return "datetime"
+    if type_name in _INT_TYPES:
+        return "int"
+    if type_name in _FLOAT_TYPES:
+        return "float"
+    if type_name == "boolean":
+        return "bool"
+    if type_name == "string":
+        return "string"
+    return "object"
+
+
+_plans: dict[str, _Plan] = {}
+
+
+def _plan(shape) -> _Plan:
+    key = getattr(shape, "name", None)
+    if key not in _plans:
+        _plans[key] = _Plan(shape)
+    return _plans[key]
+
+
+def _flatten(record: dict, nesting: dict, prefix: str, out: dict) -> dict:
+    for key, value in record.items():
+        sub = nesting.get(key)
+        if sub is not None and isinstance(value, dict):
+            _flatten(value, sub, prefix + key + ".", out)
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def _cast(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "datetime":
+        return pd.to_datetime(pd.to_numeric(series, errors="coerce"), unit="ms", utc=True)
+    if kind == "int":
+        return pd.to_numeric(series, errors="coerce").astype("Int64")
+    if kind == "float":
+        return pd.to_numeric(series, errors="coerce").astype("float64")
+    if kind == "bool":
+        return series.astype("boolean")
+    if kind == "string":
+        return series.astype("string")
+    return series.astype(object)
+
+
+# --- resource kinds: curated leading columns ------------------------------------
+
+
+def _name_from_arn(series: pd.Series) -> pd.Series:
+    """`arn:...:job-queue/HighPriority` -> `HighPriority`; names stay names."""
+    return series.astype("string").str.rsplit("/", n=1).str[-1]
+
+
+def _resource(series: pd.Series, kind: str) -> pd.Series:
+    """vCPU or memory from resourceRequirements lists (the current way to say it)."""
+
+    def pick(reqs):
+        if isinstance(reqs, list):
+            for r in reqs:
+                if isinstance(r, dict) and r.get("type") == kind:
+                    return r.get("value")
+        return None
+
+    return pd.to_numeric(series.map(pick), errors="coerce")
+
+
+def _col(df: pd.DataFrame, name: str, kind: str = "object") -> pd.Series:
+    if name in df:
+        return df[name]
+    return _cast(pd.Series([None] * len(df), index=df.index, dtype=object), kind)
+
+
+def _job_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    reqs = _col(df, "container.resourceRequirements")
+    attempts = _col(df, "attempts")
+    exit_code = _col(df, "container.exitCode", "int")
+    return {
+        "queue": _name_from_arn(_col(df, "jobQueue", "string")),
+        "definition": _name_from_arn(_col(df, "jobDefinition", "string")),
+        "duration": _col(df, "stoppedAt", "datetime") - _col(df, "startedAt", "datetime"),
+        "exitCode": exit_code,
+        "attempts": attempts.map(lambda a: len(a) if isinstance(a, list) else 0).astype("Int64"),
+        "attemptDetails": attempts,
+        "vcpus": _resource(reqs, "VCPU").fillna(
+            pd.to_numeric(_col(df, "container.vcpus"), errors="coerce")
+        ),
+        "memory": _resource(reqs, "MEMORY").fillna(
+            pd.to_numeric(_col(df, "container.memory"), errors="coerce")
+        ),
+    }
+
+
+def _summary_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    return {
+        "queue": _name_from_arn(_col(df, "queue", "string")),
+        "definition": _name_from_arn(_col(df, "jobDefinition", "string")),
+        "duration": _col(df, "stoppedAt", "datetime") - _col(df, "startedAt", "datetime"),
+        "exitCode": _col(df, "container.exitCode", "int"),
+    }
+
+
+def _queue_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    order = _col(df, "computeEnvironmentOrder")
+    names = order.map(
+        lambda o: [
+            str(e.get("computeEnvironment", "")).rsplit("/", 1)[-1]
+            for e in sorted(o, key=lambda e: e.get("order", 0))
+        ]
+        if isinstance(o, list)
+        else []
+    )
+    return {"computeEnvironments": names}
+
+
+def _definition_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    name = _col(df, "jobDefinitionName", "string")
+    revision = _col(df, "revision", "int")
+    reqs = _col(df, "containerProperties.resourceRequirements")
+    return {
+        "definition": (name + ":" + revision.astype("string")).astype("string"),
+        "vcpus": _resource(reqs, "VCPU").fillna(
+            pd.to_numeric(_col(df, "containerProperties.vcpus"), errors="coerce")
+        ),
+        "memory": _resource(reqs, "MEMORY").fillna(
+            pd.to_numeric(_col(df, "containerProperties.memory"), errors="coerce")
+        ),
+    }
+
+
+# row shape name -> (leading columns, derived columns)
+KINDS: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], dict]]] = {
+    "JobDetail": (
+        ("jobId", "jobName", "status", "statusReason", "queue", "definition",
+         "createdAt", "startedAt", "stoppedAt", "duration", "exitCode", "attempts",
+         "arrayProperties.index", "arrayProperties.size", "vcpus", "memory"),
+        _job_columns,
+    ),
+    "JobSummary": (
+        ("jobId", "jobName", "status", "statusReason", "queue", "definition",
+         "createdAt", "startedAt", "stoppedAt", "duration", "exitCode",
+         "arrayProperties.index", "arrayProperties.size"),
+        _summary_columns,
+    ),
+    "JobQueueDetail": (
+        ("jobQueueName", "state", "status", "statusReason", "priority",
+         "computeEnvironments", "jobQueueType", "schedulingPolicyArn", "jobQueueArn"),
+        _queue_columns,
+    ),
+    "ComputeEnvironmentDetail": (
+        ("computeEnvironmentName", "type", "state", "status", "statusReason",
+         "computeResources.type", "computeResources.minvCpus",
+         "computeResources.desiredvCpus", "computeResources.maxvCpus",
+         "computeResources.instanceTypes", "serviceRole", "computeEnvironmentArn"),
+        lambda df: {},
+    ),
+    "JobDefinition": (
+        ("definition", "jobDefinitionName", "revision", "status", "type",
+         "containerProperties.image", "vcpus", "memory", "jobDefinitionArn"),
+        _definition_columns,
+    ),
+}
+
+
+class Raw(list):
+    """Raw responses kept in ``df.attrs``; pandas deep-copies attrs on every
+    operation, so this list is shared instead of copied."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | None = None) -> pd.DataFrame:
+    """Records of a botocore shape as a DataFrame with the shape's stable columns.
+
+    ``extra`` adds constant columns (e.g. the queue a listing came from).
+    """
+    plan = _plan(shape)
+    rows = [
+        _flatten(mask_secrets(r) if mask else r, plan.nesting, "", dict(extra or {}))
+        for r in records
+    ]
+    known = set(plan.columns)
+    extras = sorted({k for row in rows for k in row} - known) if rows else []
+    for name in extra or {}:
+        if name not in known and name not in extras:
+            extras.append(name)
+    df = pd.DataFrame(rows, columns=plan.columns + extras)
+    for column in plan.columns:
+        df[column] = _cast(df[column], plan.kinds[column])
+    leading, derive = KINDS.get(getattr(shape, "name", None), ((), None))
+    if derive is not None:
+        for name, values in derive(df).items():
+            df[name] = values
+    front = [c for c in leading if c in df]
+    return df[front + [c for c in df.columns if c not in front]].reset_index(drop=True)

@@ -1,0 +1,249 @@
+"""Work on many jobs at once: fan-out listing, waiting, logs, cancel/terminate."""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import random
+import time
+from collections import Counter
+
+import pandas as pd
+
+from . import catalog
+from .errors import BatchError, WaitTimeout
+from .frames import Raw, to_frame
+
+FINISHED = ("SUCCEEDED", "FAILED")
+DEFAULT_LOG_GROUP = "/aws/batch/job"
+
+
+def statuses() -> tuple[str, ...]:
+    """Every job status, in lifecycle order (from the model's JobStatus enum)."""
+    return tuple(catalog.operation("ListJobs").member("jobStatus").enum)
+
+
+def job_ids(value) -> list[str]:
+    """Job ids from a string, a list, a Series or a frame with a jobId column."""
+    if isinstance(value, pd.DataFrame):
+        value = value["jobId"] if "jobId" in value else []
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    ids = [str(v) for v in value if isinstance(v, str) and v]
+    return list(dict.fromkeys(ids))
+
+
+def _choose(values, allowed: tuple[str, ...], what: str) -> list[str]:
+    chosen = [values] if isinstance(values, str) else list(values)
+    for value in chosen:
+        if value not in allowed:
+            raise ValueError(f"unknown {what} {value!r}{catalog._suggest(value, allowed)}")
+    return chosen
+
+
+def _since(since) -> pd.Timestamp | None:
+    """A cut-off time from a datetime, a timedelta, '2h'/'30m'/'1d' or an ISO date."""
+    if since is None:
+        return None
+    now = pd.Timestamp.now(tz="UTC")
+    if isinstance(since, datetime.datetime):
+        since = pd.Timestamp(since)
+    try:
+        return now - pd.Timedelta(since)
+    except (ValueError, TypeError):
+        pass
+    try:
+        stamp = pd.Timestamp(since)
+    except (ValueError, TypeError):
+        raise ValueError(f"cannot read since={since!r}: give a time, a duration like '2h' or an ISO date") from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _name_filter(name: str) -> dict | None:
+    # ListJobs' JOB_NAME filter matches a name or a prefix ending in '*' only.
+    if "*" in name[:-1] or "?" in name or "[" in name:
+        return None
+    return {"filters": [{"name": "JOB_NAME", "values": [name]}]}
+
+
+def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, children=False):
+    """Jobs across queues and statuses in one frame, listings fanned out in parallel."""
+    order = statuses()
+    wanted = list(order) if status in (None, "ALL") else _choose(status, order, "job status")
+    if queue is None:
+        queues = list(b.queues()["jobQueueName"])
+    else:
+        queues = [queue] if isinstance(queue, str) else list(queue)
+    server_filter = _name_filter(name) if name else None
+    if server_filter:  # the service ignores jobStatus when filtering by name
+        requests = [{"jobQueue": q, **server_filter} for q in queues]
+    else:
+        requests = [{"jobQueue": q, "jobStatus": s} for q in queues for s in wanted]
+    summaries = _list(b, requests)
+    if children:
+        parents = [r["jobId"] for r in summaries if "index" not in r.get("arrayProperties", {})
+                   and "size" in r.get("arrayProperties", {})]
+        summaries += _list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted])
+    rank = {s: i for i, s in enumerate(order)}
+    newest: dict[str, dict] = {}
+    for record in summaries:  # a job that moved on between listings shows up twice
+        seen = newest.get(record["jobId"])
+        if seen is None or rank.get(record.get("status"), -1) > rank.get(seen.get("status"), -1):
+            newest[record["jobId"]] = record
+    kept = [
+        r for r in newest.values()
+        if r.get("status") in wanted and (not name or fnmatch.fnmatchcase(r.get("jobName", ""), name))
+    ]
+    cutoff = _since(since)
+    if cutoff is not None:
+        limit = cutoff.value // 1_000_000
+        kept = [r for r in kept if r.get("createdAt", 0) >= limit]
+    kept.sort(key=lambda r: r.get("createdAt", 0), reverse=True)
+    if detail:
+        ids = [r["jobId"] for r in kept]
+        df = b.describe_jobs(jobs=ids) if ids else b.frame([], _shape("DescribeJobs"))
+        if len(df):
+            df = df.set_index("jobId", drop=False).loc[[i for i in ids if i in set(df["jobId"])]]
+            df = df.reset_index(drop=True)
+        return b._label(df, "DescribeJobs", df.attrs.get("responses", ()))
+    df = b.frame(kept, _shape("ListJobs"), queue=None)
+    return b._label(df, "ListJobs")
+
+
+def _shape(operation: str):
+    return catalog.operation(operation).row_shape
+
+
+def _list(b, requests: list[dict]) -> list[dict]:
+    """Job summaries of many ListJobs requests, each tagged with its queue."""
+    op = catalog.operation("ListJobs")
+
+    def run(request):
+        pages = b.pages(op, dict(request))
+        queue = request.get("jobQueue")
+        return [{**s, "queue": queue} if queue else s for p in pages for s in p.get("jobSummaryList", ())]
+
+    return [s for batch in b.map(run, requests) for s in batch]
+
+
+def _describe(b, ids: list[str]) -> list[dict]:
+    op = catalog.operation("DescribeJobs")
+    return [job for page in b.pages(op, {"jobs": ids}) for job in page.get("jobs", ())]
+
+
+def wait(b, ids, timeout=None, progress=True, delay=1.0, max_delay=30.0) -> pd.DataFrame:
+    """Poll the unfinished jobs (100 ids a call) with backoff until all finish."""
+    from tqdm.auto import tqdm
+
+    ids = job_ids(ids)
+    latest: dict[str, dict] = {}
+    pending = list(ids)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with tqdm(total=len(ids), desc="waiting", unit="job", disable=not progress, leave=True) as bar:
+        while pending:
+            found = {job["jobId"]: job for job in _describe(b, pending)}
+            missing = [i for i in pending if i not in found and i not in latest]
+            if missing:
+                raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {', '.join(missing[:5])}")
+            latest.update(found)
+            done = [i for i in pending if latest[i].get("status") in FINISHED]
+            pending = [i for i in pending if i not in set(done)]
+            bar.update(len(done))
+            bar.set_postfix(Counter(j.get("status") for j in latest.values()), refresh=True)
+            if not pending:
+                break
+            pause = delay / 2 + random.uniform(0, delay / 2)  # exponential backoff, jittered
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    frame = b.frame([latest[i] for i in ids], _shape("DescribeJobs"))
+                    raise WaitTimeout("wait", "Timeout",
+                                      f"{len(pending)} of {len(ids)} jobs unfinished after {timeout}s",
+                                      frame=frame)
+                pause = min(pause, left)
+            b.sleep(pause)
+            delay = min(delay * 2, max_delay)
+    return b._label(b.frame([latest[i] for i in ids], _shape("DescribeJobs")), "DescribeJobs")
+
+
+def _log_stream_and_group(job: dict, attempt: int) -> tuple[str | None, str]:
+    streams = [a.get("container", {}).get("logStreamName") for a in job.get("attempts", [])]
+    current = job.get("container", {}).get("logStreamName")
+    if current and current not in streams:  # the attempt still running
+        streams.append(current)
+    log_config = job.get("container", {}).get("logConfiguration", {})
+    group = DEFAULT_LOG_GROUP
+    if log_config.get("logDriver") == "awslogs":
+        group = log_config.get("options", {}).get("awslogs-group", DEFAULT_LOG_GROUP)
+    try:
+        return streams[attempt], group
+    except IndexError:
+        if streams or attempt not in (0, -1):
+            raise ValueError(f"job {job['jobId']} has {len(streams)} attempts; no attempt {attempt}") from None
+        return None, group
+
+
+def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
+    """Every log event of one attempt, oldest first."""
+    jobs = _describe(b, [job_id])
+    if not jobs:
+        raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
+    stream, group = _log_stream_and_group(jobs[0], attempt)
+    events, pages = [], []
+    token = None
+    while stream:
+        request = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+        if token:
+            request["nextToken"] = token
+        try:
+            page = b.logs_client.get_log_events(**request)
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException":
+                break  # the attempt has written nothing yet
+            raise BatchError.wrap("GetLogEvents", exc) from None
+        pages.append(page)
+        events += page.get("events", [])
+        if not page.get("events") or page.get("nextForwardToken") in (None, token):
+            break
+        token = page["nextForwardToken"]
+    df = pd.DataFrame(
+        {
+            "timestamp": pd.to_datetime([e.get("timestamp") for e in events], unit="ms", utc=True),
+            "message": pd.array([e.get("message") for e in events], dtype="string"),
+            "ingestionTime": pd.to_datetime([e.get("ingestionTime") for e in events], unit="ms", utc=True),
+        }
+    )
+    df["jobId"] = pd.array([job_id] * len(df), dtype="string")
+    df["logStreamName"] = pd.array([stream] * len(df), dtype="string")
+    df.attrs.update(logGroupName=group, logStreamName=stream)
+    return b._label(df, "GetLogEvents", pages)
+
+
+def act(b, operation: str, ids, reason: str) -> pd.DataFrame:
+    """CancelJob or TerminateJob on many jobs in parallel; one row per job."""
+    op = catalog.operation(operation)
+    ids = job_ids(ids)
+
+    def run(job_id):
+        try:
+            b.pages(op, {"jobId": job_id, "reason": reason})
+            return None
+        except BatchError as exc:
+            return exc
+
+    errors = b.map(run, ids)
+    df = pd.DataFrame(
+        {
+            "jobId": pd.array(ids, dtype="string"),
+            "action": pd.array([op.name] * len(ids), dtype="string"),
+            "reason": pd.array([reason] * len(ids), dtype="string"),
+            "error": pd.array([str(e) if e else None for e in errors], dtype="string"),
+        }
+    )
+    df = b._label(df, op.name, Raw())
+    failed = [e for e in errors if e]
+    if failed:
+        raise BatchError(op.name, failed[0].code,
+                         f"{len(failed)} of {len(ids)} failed, first: {failed[0].message}",
+                         original=failed[0].original, frame=df)
+    return df
