@@ -148,7 +148,7 @@ def _cast(series: pd.Series, kind: str) -> pd.Series:
 
 def _name_from_arn(series: pd.Series) -> pd.Series:
     """`arn:...:job-queue/HighPriority` -> `HighPriority`; names stay names."""
-    return series.astype("string").str.rsplit("/", n=1).str[-1]
+    return series.astype("string").str.rsplit("/", n=1).str[-1].astype("string")
 
 
 def _resource(series: pd.Series, kind: str) -> pd.Series:
@@ -161,13 +161,17 @@ def _resource(series: pd.Series, kind: str) -> pd.Series:
                     return r.get("value")
         return None
 
-    return pd.to_numeric(series.map(pick), errors="coerce")
+    return pd.to_numeric(series.map(pick), errors="coerce").astype("float64")
 
 
 def _col(df: pd.DataFrame, name: str, kind: str = "object") -> pd.Series:
     if name in df:
         return df[name]
     return _cast(pd.Series([None] * len(df), index=df.index, dtype=object), kind)
+
+
+def _number(df: pd.DataFrame, name: str) -> pd.Series:
+    return pd.to_numeric(_col(df, name), errors="coerce").astype("float64")
 
 
 def _job_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
@@ -181,12 +185,8 @@ def _job_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
         "exitCode": exit_code,
         "attempts": attempts.map(lambda a: len(a) if isinstance(a, list) else 0).astype("Int64"),
         "attemptDetails": attempts,
-        "vcpus": _resource(reqs, "VCPU").fillna(
-            pd.to_numeric(_col(df, "container.vcpus"), errors="coerce")
-        ),
-        "memory": _resource(reqs, "MEMORY").fillna(
-            pd.to_numeric(_col(df, "container.memory"), errors="coerce")
-        ),
+        "vcpus": _resource(reqs, "VCPU").fillna(_number(df, "container.vcpus")),
+        "memory": _resource(reqs, "MEMORY").fillna(_number(df, "container.memory")),
     }
 
 
@@ -218,12 +218,8 @@ def _definition_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
     reqs = _col(df, "containerProperties.resourceRequirements")
     return {
         "definition": (name + ":" + revision.astype("string")).astype("string"),
-        "vcpus": _resource(reqs, "VCPU").fillna(
-            pd.to_numeric(_col(df, "containerProperties.vcpus"), errors="coerce")
-        ),
-        "memory": _resource(reqs, "MEMORY").fillna(
-            pd.to_numeric(_col(df, "containerProperties.memory"), errors="coerce")
-        ),
+        "vcpus": _resource(reqs, "VCPU").fillna(_number(df, "containerProperties.vcpus")),
+        "memory": _resource(reqs, "MEMORY").fillna(_number(df, "containerProperties.memory")),
     }
 
 

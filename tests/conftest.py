@@ -1,0 +1,107 @@
+"""Test set-up: fake credentials, no real AWS, and moto's Docker-free Batch."""
+
+import os
+from urllib.parse import urlparse
+
+import pytest
+
+# Fake credentials and no config files, before any boto3 session exists.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_CONFIG_FILE=os.devnull,
+    AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    AWS_EC2_METADATA_DISABLED="true",
+)
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_real_aws():
+    """Any request that leaves this machine fails the test that made it."""
+    from botocore.httpsession import URLLib3Session
+
+    original = URLLib3Session.send
+
+    def send(self, request):
+        host = urlparse(request.url).hostname
+        if host not in LOOPBACK:
+            pytest.fail(f"a test tried to reach {host}: tests never reach real AWS", pytrace=False)
+        return original(self, request)
+
+    URLLib3Session.send = send
+    yield
+    URLLib3Session.send = original
+
+
+@pytest.fixture
+def aws():
+    """moto's in-memory AWS, Batch without Docker."""
+    from moto import mock_aws
+
+    with mock_aws(config={"batch": {"use_docker": False}}):
+        yield
+
+
+def make_resources(client):
+    """Two queues on one environment and two job definitions, as a team would have."""
+    import boto3
+
+    role = boto3.client("iam", region_name=REGION).create_role(
+        RoleName="AWSBatchServiceRole", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
+    client.create_compute_environment(
+        computeEnvironmentName="onprem-env", type="UNMANAGED", serviceRole=role
+    )
+    for name, priority in (("HighPriority", 10), ("LowPriority", 1)):
+        client.create_job_queue(
+            jobQueueName=name,
+            state="ENABLED",
+            priority=priority,
+            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "onprem-env"}],
+        )
+    client.register_job_definition(
+        jobDefinitionName="etl",
+        type="container",
+        containerProperties={
+            "image": "busybox",
+            "command": ["echo", "etl"],
+            "resourceRequirements": [{"type": "VCPU", "value": "2"}, {"type": "MEMORY", "value": "2048"}],
+            "environment": [
+                {"name": "DB_PASSWORD", "value": "hunter2"},
+                {"name": "STAGE", "value": "prod"},
+            ],
+        },
+    )
+    client.register_job_definition(
+        jobDefinitionName="sleep",
+        type="container",
+        containerProperties={"image": "busybox", "vcpus": 1, "memory": 128, "command": ["sleep", "1"]},
+    )
+    return role
+
+
+@pytest.fixture
+def b(aws):
+    """A Batch on moto with two queues, an environment and two definitions."""
+    import batchkit
+
+    batch = batchkit.connect(region=REGION)
+    make_resources(batch.client)
+    return batch
+
+
+@pytest.fixture
+def calls(b):
+    """The operations b's client sends, in order, with their parameters."""
+    sent = []
+    b.client.meta.events.register(
+        "provide-client-params.batch.*",
+        lambda params, model, **kw: sent.append((model.name, dict(params))),
+    )
+    return sent
