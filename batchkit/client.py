@@ -28,7 +28,7 @@ MAX_WORKERS = 10  # botocore's default connection pool size
 def client_config(retry_mode: str = "standard", max_attempts: int = 8, **extra) -> Config:
     """Throttling and 5xx are retried by botocore's own retry modes."""
     return Config(
-        retries={"mode": retry_mode, "max_attempts": max_attempts},
+        retries={"mode": retry_mode, "total_max_attempts": max_attempts},
         max_pool_connections=MAX_WORKERS,
         **extra,
     )
@@ -106,21 +106,16 @@ class Batch:
 
     def pages(self, op: catalog.Operation, kwargs: dict) -> list[dict]:
         """Every response page of one request (chunked and in parallel where capped)."""
-        chunking = CHUNKED.get(op.name)
-        if chunking and len(kwargs.get(chunking[0]) or ()) > chunking[1]:
-            name, size = chunking
+        name, size = CHUNKED.get(op.name, (None, 0))
+        if name in op.required and kwargs.get(name) == []:
+            return []  # nothing asked for (some endpoints would answer with everything)
+        if name and len(kwargs.get(name) or ()) > size:
             items = list(dict.fromkeys(kwargs[name]))
             requests = [{**kwargs, name: items[i : i + size]} for i in range(0, len(items), size)]
             return [page for pages in self.map(lambda r: self.pages(op, r), requests) for page in pages]
         try:
-            if op.paginator:
-                config = {}
-                if "nextToken" in kwargs:
-                    config["StartingToken"] = kwargs.pop("nextToken")
-                if "maxResults" in kwargs:
-                    config["PageSize"] = kwargs.pop("maxResults")
-                pager = self.client.get_paginator(op.method)
-                return list(pager.paginate(**kwargs, PaginationConfig=config))
+            if op.paginator:  # a given nextToken/maxResults shape the first page
+                return list(self.client.get_paginator(op.method).paginate(**kwargs))
             return [getattr(self.client, op.method)(**kwargs)]
         except (ClientError, BotoCoreError) as exc:
             raise BatchError.wrap(op.name, exc) from None

@@ -1,0 +1,140 @@
+"""Batch: generic operations, pagination, chunking, errors and retries."""
+
+import json
+import threading
+
+import pandas as pd
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.stub import Stubber
+
+import batchkit
+from batchkit import BatchError
+
+
+def test_connect_and_repr_show_no_credentials(aws):
+    b = batchkit.connect(region="eu-west-1")
+    assert isinstance(b, batchkit.Batch)
+    assert b.client.meta.region_name == "eu-west-1"
+    assert "testing" not in repr(b) and "eu-west-1" in repr(b)
+
+
+def test_connect_to_an_endpoint_and_a_bad_profile():
+    b = batchkit.connect(region="us-east-1", endpoint_url="http://127.0.0.1:1")
+    assert b.client.meta.endpoint_url == "http://127.0.0.1:1"
+    with pytest.raises(BatchError, match=r"^connect: ProfileNotFound: .*nope") as info:
+        batchkit.connect(profile="nope")
+    assert "\n" not in str(info.value)
+
+
+def test_one_object_operations_give_one_row(b):
+    submitted = b.submit_job(jobName="nightly", jobQueue="HighPriority", jobDefinition="etl")
+    assert isinstance(submitted, pd.DataFrame)
+    assert list(submitted.columns) == ["jobArn", "jobName", "jobId"]
+    assert submitted.loc[0, "jobName"] == "nightly"
+    assert submitted.attrs["operation"] == "SubmitJob"
+    assert submitted.attrs["responses"][0]["jobId"] == submitted.loc[0, "jobId"]
+    queue = b.create_job_queue(jobQueueName="Scratch", state="ENABLED", priority=3,
+                               computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "onprem-env"}])
+    assert queue.loc[0, "jobQueueName"] == "Scratch" and len(queue) == 1
+
+
+def test_empty_responses_give_an_empty_frame(b):
+    job_id = b.submit_job(jobName="x", jobQueue="HighPriority", jobDefinition="etl").loc[0, "jobId"]
+    result = b.cancel_job(jobId=job_id, reason="not needed")
+    assert isinstance(result, pd.DataFrame) and result.empty
+    assert result.attrs["operation"] == "CancelJob"
+    assert "ResponseMetadata" in result.attrs["responses"][0]
+
+
+def test_listing_fetches_every_page():
+    b = batchkit.connect(region="us-east-1")
+    summary = {"jobId": "a", "jobName": "n", "status": "RUNNING", "createdAt": 1}
+    with Stubber(b.client) as stub:
+        stub.add_response("list_jobs", {"jobSummaryList": [summary], "nextToken": "t1"},
+                          {"jobQueue": "q", "jobStatus": "RUNNING"})
+        stub.add_response("list_jobs", {"jobSummaryList": [dict(summary, jobId="b")], "nextToken": "t2"},
+                          {"jobQueue": "q", "jobStatus": "RUNNING", "nextToken": "t1"})
+        stub.add_response("list_jobs", {"jobSummaryList": [dict(summary, jobId="c")]},
+                          {"jobQueue": "q", "jobStatus": "RUNNING", "nextToken": "t2"})
+        df = b.list_jobs(jobQueue="q", jobStatus="RUNNING")
+        stub.assert_no_pending_responses()
+    assert list(df["jobId"]) == ["a", "b", "c"]
+    assert len(df.attrs["responses"]) == 3
+
+
+def test_describe_jobs_takes_any_number_of_ids_in_chunks_of_100(b, calls):
+    ids = [b.submit_job(jobName=f"j{i}", jobQueue="LowPriority", jobDefinition="sleep").loc[0, "jobId"]
+           for i in range(230)]
+    calls.clear()
+    threads = set()
+    b.client.meta.events.register("before-call.batch.DescribeJobs",
+                                  lambda **kw: threads.add(threading.current_thread().name))
+    df = b.describe_jobs(jobs=ids + ids[:10])  # duplicates are asked for once
+    sizes = sorted(len(params["jobs"]) for name, params in calls if name == "DescribeJobs")
+    assert sizes == [30, 100, 100]
+    assert sorted(df["jobId"]) == sorted(ids)
+    assert len(threads) > 1  # the chunks ran in parallel
+    assert b.describe_jobs(jobs=[]).empty
+
+
+def test_client_errors_become_one_line_batch_errors(b):
+    with pytest.raises(BatchError) as info:
+        b.submit_job(jobName="x", jobQueue="NoSuchQueue", jobDefinition="etl")
+    error = info.value
+    assert str(error) == "SubmitJob: ClientException: Job queue NoSuchQueue does not exist"
+    assert (error.operation, error.code) == ("SubmitJob", "ClientException")
+    assert error.original is not None and error.response["Error"]["Code"] == "ClientException"
+
+
+def test_parameter_validation_errors_become_batch_errors(b):
+    with pytest.raises(BatchError, match=r"^SubmitJob: ParamValidationError: .*jobQueue") as info:
+        b.submit_job(jobName="x")
+    assert "\n" not in str(info.value)
+    with pytest.raises(BatchError, match="ParamValidationError"):
+        b.describe_job_queues(maxResults="ten")
+
+
+def test_an_operation_by_any_name(b):
+    assert list(b.call("describe-job-queues")["jobQueueName"]) == ["HighPriority", "LowPriority"]
+    with pytest.raises(LookupError, match="did you mean"):
+        b.call("describe-job-queus")
+
+
+class _Body:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def stream(self, **kwargs):
+        yield self.data
+
+
+def _fail_first(b, operation, status, code, times=1):
+    """The first `times` requests of an operation get an HTTP error from 'the service'."""
+    seen = []
+
+    def respond(request, **kwargs):
+        seen.append(request.url)
+        if len(seen) <= times:
+            body = json.dumps({"__type": code, "message": "slow down"}).encode()
+            return AWSResponse(request.url, status, {"x-amzn-ErrorType": code}, _Body(body))
+        return None
+
+    b.client.meta.events.register_first(f"before-send.batch.{operation}", respond)
+    return seen
+
+
+@pytest.mark.parametrize("status, code", [(429, "TooManyRequestsException"), (500, "ServerException")])
+def test_throttling_and_server_errors_are_retried(b, status, code):
+    seen = _fail_first(b, "DescribeJobQueues", status, code)
+    df = b.describe_job_queues()
+    assert len(seen) == 2 and len(df) == 2
+    assert df.attrs["responses"][0]["ResponseMetadata"]["RetryAttempts"] == 1
+
+
+def test_retries_give_up_with_a_batch_error(aws):
+    b = batchkit.connect(region="us-east-1", max_attempts=2, retry_mode="standard")
+    seen = _fail_first(b, "DescribeJobQueues", 429, "TooManyRequestsException", times=5)
+    with pytest.raises(BatchError, match="^DescribeJobQueues: TooManyRequestsException: slow down"):
+        b.describe_job_queues()
+    assert len(seen) == 2
