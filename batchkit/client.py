@@ -119,6 +119,8 @@ class Batch:
             return [getattr(self.client, op.method)(**kwargs)]
         except (ClientError, BotoCoreError) as exc:
             raise BatchError.wrap(op.name, exc) from None
+        except NotImplementedError as exc:  # an in-process backend (moto) lacks the action
+            raise BatchError(op.name, "NotImplemented", str(exc) or "not implemented", exc) from None
 
     def frame(self, records: list[dict], shape, **extra) -> pd.DataFrame:
         return to_frame(records, shape, mask=self.mask_secrets, extra=extra or None)
