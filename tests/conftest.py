@@ -1,5 +1,6 @@
 """Test set-up: fake credentials, no real AWS, and moto's Docker-free Batch."""
 
+import json
 import os
 from urllib.parse import urlparse
 
@@ -105,3 +106,14 @@ def calls(b):
         lambda params, model, **kw: sent.append((model.name, dict(params))),
     )
     return sent
+
+
+def error_response(request, status: int, code: str, message: str):
+    """An HTTP error as the service would send it, for before-send hooks."""
+    from botocore.awsrequest import AWSResponse
+
+    class Body:
+        def stream(self, **kwargs):
+            yield json.dumps({"__type": code, "message": message}).encode()
+
+    return AWSResponse(request.url, status, {"x-amzn-ErrorType": code}, Body())

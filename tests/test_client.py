@@ -1,15 +1,14 @@
 """Batch: generic operations, pagination, chunking, errors and retries."""
 
-import json
 import threading
 
 import pandas as pd
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 import batchkit
 from batchkit import BatchError
+from tests.conftest import error_response
 
 
 def test_connect_and_repr_show_no_credentials(aws):
@@ -101,14 +100,6 @@ def test_an_operation_by_any_name(b):
         b.call("describe-job-queus")
 
 
-class _Body:
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def stream(self, **kwargs):
-        yield self.data
-
-
 def _fail_first(b, operation, status, code, times=1):
     """The first `times` requests of an operation get an HTTP error from 'the service'."""
     seen = []
@@ -116,8 +107,7 @@ def _fail_first(b, operation, status, code, times=1):
     def respond(request, **kwargs):
         seen.append(request.url)
         if len(seen) <= times:
-            body = json.dumps({"__type": code, "message": "slow down"}).encode()
-            return AWSResponse(request.url, status, {"x-amzn-ErrorType": code}, _Body(body))
+            return error_response(request, status, code, "slow down")
         return None
 
     b.client.meta.events.register_first(f"before-send.batch.{operation}", respond)
