@@ -9,10 +9,10 @@ The heavy libraries (boto3, pandas, moto) load on first use, so that
 
 from .errors import BatchError, WaitTimeout
 
-__all__ = ["Batch", "BatchError", "WaitTimeout", "catalog", "connect"]
+__all__ = ["Batch", "BatchError", "WaitTimeout", "catalog", "connect", "local"]
 __version__ = "0.1.0"
 
-_LAZY = {"connect": "client", "Batch": "client", "catalog": None}
+_LAZY = {"connect": "client", "Batch": "client", "catalog": None, "local": None}
 
 
 def __getattr__(name: str):

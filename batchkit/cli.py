@@ -1,0 +1,65 @@
+"""The `batchkit` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def demo(args) -> int:
+    """A short tour of the client on the embedded backend: no AWS account, no network."""
+    import pandas as pd
+
+    import batchkit
+
+    with batchkit.local(seed="demo") as lb:
+        b = lb.batch
+        print(f"backend: {b.label}\n")
+        print("Queues:")
+        print(b.queues()[["jobQueueName", "state", "priority", "computeEnvironments"]].to_string(index=False))
+        print("\nJob definitions:")
+        print(b.definitions()[["definition", "vcpus", "memory", "containerProperties.image"]].to_string(index=False))
+        extract = b.submit_job(jobName="extract", jobQueue="HighPriority", jobDefinition="etl").loc[0, "jobId"]
+        shards = b.submit_job(jobName="transform", jobQueue="LowPriority", jobDefinition="sleep",
+                              arrayProperties={"size": 4}, dependsOn=[{"jobId": extract}]).loc[0, "jobId"]
+        report = b.submit_job(jobName="report", jobQueue="HighPriority", jobDefinition="sleep",
+                              dependsOn=[{"jobId": shards}]).loc[0, "jobId"]
+        print("\nSubmitted a pipeline: extract -> transform (array of 4) -> report")
+        b.wait([extract, shards, report], progress=not args.quiet)
+        jobs = b.jobs(detail=True)
+        with pd.option_context("display.width", 160, "display.max_colwidth", 40):
+            print("\nJobs:")
+            print(jobs[["jobName", "status", "queue", "definition", "createdAt", "duration", "vcpus"]]
+                  .to_string(index=False))
+        print("\nJobs per status:", ", ".join(f"{k}={v}" for k, v in jobs["status"].value_counts().items()))
+    return 0
+
+
+def operations(args) -> int:
+    """Every Batch operation batchkit knows, from botocore's model."""
+    from . import catalog
+
+    for op in catalog.operations().values():
+        print(f"{op.cli_name:40} {op.method}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="batchkit", description="AWS Batch from notebooks and test suites.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_demo = commands.add_parser("demo", help=demo.__doc__.splitlines()[0])
+    run_demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    run_demo.set_defaults(run=demo)
+    commands.add_parser("operations", help=operations.__doc__).set_defaults(run=operations)
+    args = parser.parse_args(argv)
+    from .errors import BatchError
+
+    try:
+        return args.run(args)
+    except (BatchError, ValueError) as exc:
+        print(f"batchkit: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
