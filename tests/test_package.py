@@ -1,0 +1,69 @@
+"""The installed package: lazy import, entry points, the command, the seed loader."""
+
+import importlib.metadata
+import json
+import subprocess
+import sys
+
+import pytest
+
+import batchkit
+from batchkit.local import seed as seeds
+
+
+def run(*args, **kwargs):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def test_import_loads_neither_pandas_nor_boto3_nor_moto():
+    code = "import sys, batchkit; print(json.dumps([m for m in ('pandas', 'boto3', 'botocore', 'moto') if m in sys.modules]))"
+    out = run("-c", "import json; " + code)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+
+
+def test_entry_points_are_registered():
+    eps = importlib.metadata.entry_points()
+    assert [e.value for e in eps.select(group="pytest11", name="batchkit")] == ["pytest_batchkit.plugin"]
+    assert [e.value for e in eps.select(group="console_scripts", name="batchkit")] == ["batchkit.cli:main"]
+
+
+def test_python_dash_m_lists_every_operation():
+    out = run("-m", "batchkit", "operations")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == len(batchkit.catalog.operations())
+    assert "submit-job" in out.stdout
+
+
+def test_demo_runs_on_the_local_backend_without_aws():
+    out = run("-m", "batchkit", "demo", "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "backend: local (in-memory, not AWS)" in out.stdout
+    assert "transform" in out.stdout and "Jobs per status: SUCCEEDED=" in out.stdout
+    assert "not-a-real-password" not in out.stdout
+
+
+def test_bad_command_is_one_line():
+    out = run("-m", "batchkit", "nope")
+    assert out.returncode == 2 and "invalid choice" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_seeds_from_dict_file_and_name(tmp_path):
+    assert set(seeds.load("demo")) == set(seeds.SECTIONS)
+    as_file = tmp_path / "seed.json"
+    as_file.write_text(json.dumps({"jobQueues": [{"jobQueueName": "q", "priority": 1}]}))
+    assert seeds.load(str(as_file))["jobQueues"][0]["jobQueueName"] == "q"
+    assert seeds.load({"jobs": []}) == {"jobs": []}
+    with pytest.raises(ValueError, match="neither a built-in seed"):
+        seeds.load("no-such-seed.yaml")
+    with pytest.raises(ValueError, match="a seed has the keys .*got queues"):
+        seeds.load({"queues": []})
+
+
+def test_local_backend_is_seeded_and_labelled():
+    with batchkit.local(seed="demo") as lb:
+        jobs = lb.batch.jobs()
+        assert len(jobs) == len(seeds.load("demo")["jobs"]) == len(lb.seed_job_ids)
+        assert jobs.attrs["backend"] == batchkit.local.LABEL
+        assert "not AWS" in repr(lb.batch)
+    assert "stopped" in repr(lb)
