@@ -46,7 +46,7 @@ def connect(
 ) -> "Batch":
     """A `Batch` on real AWS (the standard credential chain) or any endpoint."""
     try:
-        session = session or boto3.Session(profile_name=profile, region_name=region)
+        session = session or _session(profile, region)
         client = session.client(
             "batch",
             region_name=region,
@@ -56,6 +56,17 @@ def connect(
     except BotoCoreError as exc:
         raise BatchError.wrap("connect", exc) from None
     return Batch(client, session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets)
+
+
+def _session(profile: str | None, region: str | None) -> boto3.Session:
+    """A session of our own, whose clients parse large Batch responses fast."""
+    import botocore.session
+
+    from .fastparse import FastParserFactory
+
+    core = botocore.session.Session(profile=profile)
+    core.register_component("response_parser_factory", FastParserFactory())
+    return boto3.Session(botocore_session=core, region_name=region)
 
 
 class Batch:

@@ -19,6 +19,7 @@ SECRET_NAME = re.compile(
     r"PASS(WORD|WD)?|PWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|SIGNATURE|SESSION|COOKIE",
     re.IGNORECASE,
 )
+SECRET_HOLDERS = ("environment", "env", "parameters")
 _INT_TYPES = {"integer", "long"}
 _FLOAT_TYPES = {"float", "double"}
 
@@ -46,13 +47,7 @@ def mask_secrets(value: Any) -> Any:
     if isinstance(value, dict):
         out = None
         for k, v in value.items():
-            if k in ("environment", "env") and isinstance(v, list):
-                new = _unless_same([_mask_variable(item) for item in v], v)
-            elif k == "parameters" and isinstance(v, dict):
-                new = {n: (MASK if is_secret_name(n) else x) for n, x in v.items()}
-                new = v if new == v else new
-            else:
-                new = mask_secrets(v)
+            new = mask_named(k, v)
             if new is not v:
                 out = out if out is not None else dict(value)
                 out[k] = new
@@ -60,6 +55,16 @@ def mask_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return _unless_same([mask_secrets(v) for v in value], value)
     return value
+
+
+def mask_named(name: str, value: Any) -> Any:
+    """value of a member called name, secrets masked (see mask_secrets)."""
+    if name in ("environment", "env") and isinstance(value, list):
+        return _unless_same([_mask_variable(item) for item in value], value)
+    if name == "parameters" and isinstance(value, dict):
+        masked = {n: (MASK if is_secret_name(n) else x) for n, x in value.items()}
+        return value if masked == value else masked
+    return mask_secrets(value)
 
 
 def _unless_same(new: list, old: list) -> list:
@@ -81,6 +86,7 @@ class _Plan:
     def __init__(self, shape):
         self.columns: list[str] = []
         self.kinds: dict[str, str] = {}
+        self.maskable: list[str] = []  # columns whose values may hold secrets
         self.nesting = self._walk(shape, "", ())
 
     def _walk(self, shape, prefix: str, seen: tuple) -> dict:
@@ -92,7 +98,25 @@ class _Plan:
             else:
                 self.columns.append(path)
                 self.kinds[path] = _kind(name, member.type_name)
+                if _may_hold_secrets(name, member, ()):
+                    self.maskable.append(path)
         return nesting
+
+
+def _may_hold_secrets(name: str, shape, seen: tuple) -> bool:
+    """Whether values of this member can hold environment variables or parameters."""
+    if name in SECRET_HOLDERS and shape.type_name in ("list", "map"):
+        return True
+    if shape.name in seen:
+        return False
+    seen += (shape.name,)
+    if shape.type_name == "structure":
+        return any(_may_hold_secrets(n, m, seen) for n, m in shape.members.items())
+    if shape.type_name == "list":
+        return _may_hold_secrets(name, shape.member, seen) if shape.member.type_name == "structure" else False
+    if shape.type_name == "map":
+        return _may_hold_secrets(name, shape.value, seen) if shape.value.type_name == "structure" else False
+    return False
 
 
 def _kind(name: str, type_name: str) -> str:
@@ -271,12 +295,14 @@ def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | Non
     ``extra`` adds constant columns (e.g. the queue a listing came from).
     """
     plan = _plan(shape)
-    rows = [
-        _flatten(mask_secrets(r) if mask else r, plan.nesting, "", dict(extra or {}))
-        for r in records
-    ]
+    rows = [_flatten(r, plan.nesting, "", dict(extra or {})) for r in records]
     known = set(plan.columns)
     extras = sorted({k for row in rows for k in row} - known) if rows else []
+    if mask:  # where the model says secrets can be, and in fields it does not know
+        for row in rows:
+            for column in plan.maskable + extras:
+                if column in row:
+                    row[column] = mask_named(column.rsplit(".", 1)[-1], row[column])
     for name in extra or {}:
         if name not in known and name not in extras:
             extras.append(name)

@@ -101,11 +101,9 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     kept.sort(key=lambda r: r.get("createdAt", 0), reverse=True)
     if detail:
         ids = [r["jobId"] for r in kept]
-        df = b.describe_jobs(jobs=ids) if ids else b.frame([], _shape("DescribeJobs"))
-        if len(df):
-            df = df.set_index("jobId", drop=False).loc[[i for i in ids if i in set(df["jobId"])]]
-            df = df.reset_index(drop=True)
-        return b._label(df, "DescribeJobs", df.attrs.get("responses", ()))
+        df = b.describe_jobs(jobs=ids)
+        position = {job_id: n for n, job_id in enumerate(ids)}  # the listing's order
+        return df.sort_values("jobId", key=lambda c: c.map(position), ignore_index=True)
     df = b.frame(kept, _shape("ListJobs"), queue=None)
     return b._label(df, "ListJobs")
 

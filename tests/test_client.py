@@ -128,3 +128,38 @@ def test_retries_give_up_with_a_batch_error(aws):
     with pytest.raises(BatchError, match="^DescribeJobQueues: TooManyRequestsException: slow down"):
         b.describe_job_queues()
     assert len(seen) == 2
+
+
+def test_fast_parsing_gives_what_botocore_gives(b):
+    import boto3
+
+    for i in range(3):
+        b.submit_job(jobName=f"j{i}", jobQueue="HighPriority", jobDefinition="etl",
+                     containerOverrides={"environment": [{"name": "N", "value": str(i)}]})
+    plain = boto3.client("batch", region_name="us-east-1")
+    ids = [s["jobId"] for s in plain.list_jobs(jobQueue="HighPriority", jobStatus="SUCCEEDED")["jobSummaryList"]]
+    for method, kwargs in (("describe_jobs", {"jobs": ids}), ("describe_job_definitions", {}),
+                           ("describe_job_queues", {}), ("describe_compute_environments", {})):
+        fast = getattr(b.client, method)(**kwargs)
+        slow = getattr(plain, method)(**kwargs)
+        fast.pop("ResponseMetadata"), slow.pop("ResponseMetadata")
+        assert _without_job_id(fast) == _without_job_id(slow)
+
+
+def _without_job_id(value):
+    """moto appends AWS_BATCH_JOB_ID to a job's environment on every describe."""
+    if isinstance(value, dict):
+        return {k: _without_job_id(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_job_id(v) for v in value if not (isinstance(v, dict) and v.get("name") == "AWS_BATCH_JOB_ID")]
+    return value
+
+
+def test_fast_parsing_leaves_shapes_with_conversions_to_botocore():
+    import botocore.session
+
+    from batchkit.fastparse import _is_plain
+
+    ecs = botocore.session.get_session().get_service_model("ecs")
+    assert not _is_plain(ecs.operation_model("DescribeTasks").output_shape)  # timestamps
+    assert _is_plain(batchkit.catalog.operation("DescribeJobs").output_shape)

@@ -34,7 +34,7 @@ JOB = {
     "arrayProperties": {"index": 3},
     "parameters": {"dbPassword": "pw", "input": "s3://bucket/key"},
     "tags": {"team": "ml"},
-    "aNewFieldFromTheFuture": {"x": 1},
+    "aNewFieldFromTheFuture": {"x": 1, "environment": [{"name": "GITHUB_TOKEN", "value": "ghp_x"}]},
 }
 SCHEMAS = {
     "DescribeJobs": ("jobId", "jobName", "status", "statusReason", "queue", "definition", "createdAt",
@@ -84,7 +84,8 @@ def test_job_row_values():
     assert row["container.logConfiguration.logDriver"] == "awslogs"
     assert row["container.logConfiguration.options"] == {"awslogs-group": "/team"}  # maps stay whole
     assert row["attemptDetails"][0]["container"]["exitCode"] == 1  # nothing lost
-    assert row["aNewFieldFromTheFuture"] == {"x": 1}  # fields newer than the model are kept
+    assert row["aNewFieldFromTheFuture"]["x"] == 1  # fields newer than the model are kept
+    assert row["aNewFieldFromTheFuture"]["environment"][0]["value"] == MASK  # and masked
 
 
 def test_secret_looking_values_are_masked_unless_asked():
