@@ -9,6 +9,8 @@ for those shapes only and leaves everything else to botocore.
 
 from __future__ import annotations
 
+import json
+
 from botocore.parsers import PROTOCOL_PARSERS, ResponseParserFactory, RestJSONParser
 
 _PLAIN_TYPES = {"structure", "list", "map", "string", "integer", "long", "boolean"}
@@ -32,8 +34,19 @@ def _is_plain(shape, seen=()) -> bool:
     return True
 
 
+def _without_nulls(obj: dict) -> dict:
+    return {k: v for k, v in obj.items() if v is not None}  # as botocore leaves them out
+
+
 class FastRestJSONParser(RestJSONParser):
     _plain: dict = {}
+
+    def _parse_body_as_json(self, body_contents):
+        body = body_contents.decode(self.DEFAULT_ENCODING) if body_contents else ""
+        try:
+            return json.loads(body, object_hook=_without_nulls) if body else {}
+        except ValueError:
+            return {"message": body}  # as botocore does for a body that is not JSON
 
     def _parse_shape(self, shape, node):
         if shape is not None and shape.type_name == "structure" and isinstance(node, dict):
@@ -41,7 +54,7 @@ class FastRestJSONParser(RestJSONParser):
             if plain is None:
                 plain = self._plain[shape.name] = _is_plain(shape)
             if plain:
-                return {k: v for k, v in node.items() if v is not None}
+                return node
         return super()._parse_shape(shape, node)
 
 
