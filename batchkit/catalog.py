@@ -83,7 +83,7 @@ class Operation:
             if name in (m.name, m.cli_name, m.cli_name[2:]):
                 return m
         raise UnknownOperation(
-            f"{self.name} has no parameter {name!r}{_suggest(name, [m.name for m in self.members])}"
+            f"{self.name} has no parameter {name!r}{suggest(name, [m.name for m in self.members])}"
         )
 
 
@@ -99,7 +99,7 @@ def plain_text(doc: str | None) -> str:
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
-def _suggest(name: str, choices) -> str:
+def suggest(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -192,6 +192,6 @@ def operation(name: str) -> Operation:
     key = aliases.get(name) or aliases.get(str(name).lower())
     if key is None:
         raise UnknownOperation(
-            f"unknown Batch operation {name!r}{_suggest(name, aliases)}"
+            f"unknown Batch operation {name!r}{suggest(name, aliases)}"
         )
     return operations()[key]

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 
 import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import catalog
 from .errors import BatchError, WaitTimeout
@@ -37,17 +38,19 @@ def _choose(values, allowed: tuple[str, ...], what: str) -> list[str]:
     chosen = [values] if isinstance(values, str) else list(values)
     for value in chosen:
         if value not in allowed:
-            raise ValueError(f"unknown {what} {value!r}{catalog._suggest(value, allowed)}")
+            raise ValueError(f"unknown {what} {value!r}{catalog.suggest(value, allowed)}")
     return chosen
 
 
 def _since(since) -> pd.Timestamp | None:
-    """A cut-off time from a datetime, a timedelta, '2h'/'30m'/'1d' or an ISO date."""
+    """A cut-off time from a datetime, a timedelta or seconds ago, '2h'/'30m'/'1d', or an ISO date."""
     if since is None:
         return None
     now = pd.Timestamp.now(tz="UTC")
     if isinstance(since, datetime.datetime):
         since = pd.Timestamp(since)
+    elif isinstance(since, (int, float)):
+        since = pd.Timedelta(seconds=since)
     try:
         return now - pd.Timedelta(since)
     except (ValueError, TypeError):
@@ -70,6 +73,7 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     """Jobs across queues and statuses in one frame, listings fanned out in parallel."""
     order = statuses()
     wanted = list(order) if status in (None, "ALL") else _choose(status, order, "job status")
+    cutoff = _since(since)
     if queue is None:
         queues = list(b.queues()["jobQueueName"])
     else:
@@ -94,7 +98,6 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
         r for r in newest.values()
         if r.get("status") in wanted and (not name or fnmatch.fnmatchcase(r.get("jobName", ""), name))
     ]
-    cutoff = _since(since)
     if cutoff is not None:
         limit = cutoff.value // 1_000_000
         kept = [r for r in kept if r.get("createdAt", 0) >= limit]
@@ -195,7 +198,7 @@ def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
             request["nextToken"] = token
         try:
             page = b.logs_client.get_log_events(**request)
-        except Exception as exc:
+        except (ClientError, BotoCoreError) as exc:
             if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException":
                 break  # the attempt has written nothing yet
             raise BatchError.wrap("GetLogEvents", exc) from None

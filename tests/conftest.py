@@ -18,6 +18,14 @@ os.environ.update(
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+# The 16 actions of the API reference batchkit was specified from.
+REFERENCE_ACTIONS = {
+    "CancelJob", "CreateComputeEnvironment", "CreateJobQueue", "DeleteComputeEnvironment",
+    "DeleteJobQueue", "DeregisterJobDefinition", "DescribeComputeEnvironments",
+    "DescribeJobDefinitions", "DescribeJobQueues", "DescribeJobs", "ListJobs",
+    "RegisterJobDefinition", "SubmitJob", "TerminateJob", "UpdateComputeEnvironment",
+    "UpdateJobQueue",
+}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 REGION = "us-east-1"
 

@@ -7,16 +7,9 @@ import botocore.session
 import pytest
 
 from batchkit import catalog
+from tests.conftest import REFERENCE_ACTIONS
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-# The 16 actions of the API reference batchkit was specified from.
-REFERENCE_ACTIONS = {
-    "CancelJob", "CreateComputeEnvironment", "CreateJobQueue", "DeleteComputeEnvironment",
-    "DeleteJobQueue", "DeregisterJobDefinition", "DescribeComputeEnvironments",
-    "DescribeJobDefinitions", "DescribeJobQueues", "DescribeJobs", "ListJobs",
-    "RegisterJobDefinition", "SubmitJob", "TerminateJob", "UpdateComputeEnvironment",
-    "UpdateJobQueue",
-}
 
 
 def test_every_model_operation_is_in_the_catalog():
