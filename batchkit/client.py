@@ -120,7 +120,7 @@ class Batch:
         name, size = CHUNKED.get(op.name, (None, 0))
         if name in op.required and kwargs.get(name) == []:
             return []  # nothing asked for (some endpoints would answer with everything)
-        if name and len(kwargs.get(name) or ()) > size:
+        if name and isinstance(kwargs.get(name), (list, tuple)) and len(kwargs[name]) > size:
             items = list(dict.fromkeys(kwargs[name]))
             requests = [{**kwargs, name: items[i : i + size]} for i in range(0, len(items), size)]
             return [page for pages in self.map(lambda r: self.pages(op, r), requests) for page in pages]

@@ -92,6 +92,8 @@ def test_parameter_validation_errors_become_batch_errors(b):
     assert "\n" not in str(info.value)
     with pytest.raises(BatchError, match="ParamValidationError"):
         b.describe_job_queues(maxResults="ten")
+    with pytest.raises(BatchError, match="ParamValidationError: .*jobs"):
+        b.describe_jobs(jobs="x" * 150)  # a string is not a list of ids, however long
 
 
 def test_an_operation_by_any_name(b):
