@@ -19,7 +19,9 @@ SECRET_NAME = re.compile(
     r"PASS(WORD|WD)?|PWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|SIGNATURE|SESSION|COOKIE",
     re.IGNORECASE,
 )
-SECRET_HOLDERS = ("environment", "env", "parameters")
+ENV_LISTS = ("environment", "env")  # lists of {name, value}
+PARAMETER_MAPS = ("parameters",)  # maps of name -> value
+SECRET_HOLDERS = ENV_LISTS + PARAMETER_MAPS
 _INT_TYPES = {"integer", "long"}
 _FLOAT_TYPES = {"float", "double"}
 
@@ -59,9 +61,9 @@ def mask_secrets(value: Any) -> Any:
 
 def mask_named(name: str, value: Any) -> Any:
     """value of a member called name, secrets masked (see mask_secrets)."""
-    if name in ("environment", "env") and isinstance(value, list):
+    if name in ENV_LISTS and isinstance(value, list):
         return _unless_same([_mask_variable(item) for item in value], value)
-    if name == "parameters" and isinstance(value, dict):
+    if name in PARAMETER_MAPS and isinstance(value, dict):
         masked = {n: (MASK if is_secret_name(n) else x) for n, x in value.items()}
         return value if masked == value else masked
     return mask_secrets(value)
