@@ -66,14 +66,23 @@ def test_describe_jobs_takes_any_number_of_ids_in_chunks_of_100(b, calls):
     ids = [b.submit_job(jobName=f"j{i}", jobQueue="LowPriority", jobDefinition="sleep").loc[0, "jobId"]
            for i in range(230)]
     calls.clear()
+    # Two chunks must be in flight at once to pass this barrier; sequential calls
+    # would break it after the timeout and fail the call.
+    together = threading.Barrier(2, timeout=10)
     threads = set()
-    b.client.meta.events.register("before-call.batch.DescribeJobs",
-                                  lambda **kw: threads.add(threading.current_thread().name))
+
+    def meet(**kwargs):
+        name = threading.current_thread().name
+        if len(threads) < 2 and name not in threads:
+            threads.add(name)
+            together.wait()
+
+    b.client.meta.events.register("before-call.batch.DescribeJobs", meet)
     df = b.describe_jobs(jobs=ids + ids[:10])  # duplicates are asked for once
     sizes = sorted(len(params["jobs"]) for name, params in calls if name == "DescribeJobs")
     assert sizes == [30, 100, 100]
     assert sorted(df["jobId"]) == sorted(ids)
-    assert len(threads) > 1  # the chunks ran in parallel
+    assert len(threads) > 1 and not together.broken  # the chunks ran in parallel
     assert b.describe_jobs(jobs=[]).empty
 
 
