@@ -115,9 +115,9 @@ def _may_hold_secrets(name: str, shape, seen: tuple) -> bool:
     if shape.type_name == "structure":
         return any(_may_hold_secrets(n, m, seen) for n, m in shape.members.items())
     if shape.type_name == "list":
-        return _may_hold_secrets(name, shape.member, seen) if shape.member.type_name == "structure" else False
+        return _may_hold_secrets(name, shape.member, seen)
     if shape.type_name == "map":
-        return _may_hold_secrets(name, shape.value, seen) if shape.value.type_name == "structure" else False
+        return _may_hold_secrets(name, shape.value, seen)
     return False
 
 
@@ -301,10 +301,11 @@ def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | Non
     known = set(plan.columns)
     extras = sorted({k for row in rows for k in row} - known) if rows else []
     if mask:  # where the model says secrets can be, and in fields it does not know
+        maskable = [(column, column.rsplit(".", 1)[-1]) for column in plan.maskable + extras]
         for row in rows:
-            for column in plan.maskable + extras:
+            for column, member in maskable:
                 if column in row:
-                    row[column] = mask_named(column.rsplit(".", 1)[-1], row[column])
+                    row[column] = mask_named(member, row[column])
     for name in extra or {}:
         if name not in known and name not in extras:
             extras.append(name)

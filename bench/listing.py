@@ -21,9 +21,15 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
 
 
+def client(service: str, url: str):
+    """A plain boto3 client on the endpoint (credentials: the fake ones main sets)."""
+    import boto3
+
+    return boto3.client(service, region_name=REGION, endpoint_url=url)
+
+
 def serve(jobs: int, queues: int) -> None:
     """Seed moto in memory and serve it on a free loopback port (run as a subprocess)."""
-    import boto3
     from moto.batch_simple.models import batch_simple_backends
     from moto.core.config import default_user_config
     from moto.server import ThreadedMotoServer
@@ -33,10 +39,7 @@ def serve(jobs: int, queues: int) -> None:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    batch = boto3.client("batch", region_name=REGION, endpoint_url=url,
-                         aws_access_key_id="bench", aws_secret_access_key="bench")
-    iam = boto3.client("iam", region_name=REGION, endpoint_url=url,
-                       aws_access_key_id="bench", aws_secret_access_key="bench")
+    batch, iam = client("batch", url), client("iam", url)
     role = iam.create_role(RoleName="batch", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     batch.create_compute_environment(computeEnvironmentName="bench-env", type="UNMANAGED", serviceRole=role)
     names = [f"queue-{i}" for i in range(queues)]
@@ -55,8 +58,6 @@ def serve(jobs: int, queues: int) -> None:
 
 def clients(url: str, latency: float):
     """A plain boto3 client and a Batch, both counting calls and adding latency."""
-    import boto3
-
     import batchkit
 
     def instrument(client):
@@ -70,8 +71,7 @@ def clients(url: str, latency: float):
         client.meta.events.register("before-send.batch.*", before_send)
         return counter
 
-    plain = boto3.client("batch", region_name=REGION, endpoint_url=url,
-                         aws_access_key_id="bench", aws_secret_access_key="bench")
+    plain = client("batch", url)
     ours = batchkit.connect(region=REGION, endpoint_url=url)
     return (plain, instrument(plain)), (ours, instrument(ours.client))
 

@@ -53,6 +53,7 @@ def test_jobs_filters(b):
     assert list(b.jobs(status="FAILED")["jobId"]) == [failed]
     assert len(b.jobs(status=["FAILED", "SUCCEEDED"])) == 4
     assert len(b.jobs(since="1h")) == 4
+    assert len(b.jobs(since=3600)) == 4  # seconds ago
     assert b.jobs(since=pd.Timestamp.now(tz="UTC") + pd.Timedelta("1h")).empty
     with pytest.raises(ValueError, match="unknown job status 'RUNING' .*'RUNNING'"):
         b.jobs(status="RUNING")
