@@ -1,4 +1,4 @@
-"""batchkit.local: an AWS Batch backend in memory, built on moto.
+"""batchkit.local: a faithful AWS Batch in memory, built on moto.
 
 ``batchkit.local(seed="demo")`` returns a running `LocalBatch`; the module is
 callable so that the public spelling and the sub-package share one name.
@@ -7,7 +7,7 @@ callable so that the public spelling and the sub-package share one name.
 import sys
 import types
 
-from .backend import LABEL, LocalBatch
+from .batch import LABEL, LocalBatch
 
 __all__ = ["LABEL", "LocalBatch"]
 

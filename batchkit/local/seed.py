@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -15,7 +14,6 @@ SECTIONS = {  # seed key -> the operation each of its entries is a request body 
     "jobs": "submit_job",
 }
 BUILT_IN = ("demo",)
-ROLE_KEYS = ("serviceRole", "instanceRole", "jobRoleArn", "executionRoleArn", "spotIamFleetRole")
 
 
 def load(seed) -> dict:
@@ -40,14 +38,8 @@ def load(seed) -> dict:
     return data
 
 
-def apply(client, seed: dict, iam=None) -> list[str]:
-    """Send the seed's requests in dependency order; the submitted job ids.
-
-    With an IAM client, roles the requests name and that do not exist yet are
-    created first (lenient, so documented examples work verbatim).
-    """
-    if iam is not None:
-        _create_missing_roles(iam, seed)
+def apply(client, seed: dict) -> list[str]:
+    """Send the seed's requests in dependency order; the submitted job ids."""
     job_ids = []
     for section, method in SECTIONS.items():
         for request in seed.get(section) or ():
@@ -55,22 +47,3 @@ def apply(client, seed: dict, iam=None) -> list[str]:
             if section == "jobs":
                 job_ids.append(response["jobId"])
     return job_ids
-
-
-def _role_names(value):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ROLE_KEYS and isinstance(item, str):
-                yield re.sub(r"^arn:aws[^:]*:iam::\d+:role/(.*/)?", "", item)
-            else:
-                yield from _role_names(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _role_names(item)
-
-
-def _create_missing_roles(iam, seed: dict) -> None:
-    existing = {r["RoleName"] for r in iam.list_roles()["Roles"]}
-    for name in dict.fromkeys(_role_names(seed)):
-        if name not in existing:
-            iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")

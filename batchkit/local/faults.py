@@ -1,0 +1,102 @@
+"""Injected faults: throttling, errors and latency, per operation, deterministic."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+THROTTLE = (429, "TooManyRequestsException", "Too Many Requests")
+
+
+@dataclass
+class Fault:
+    operation: str  # an operation name or "*"
+    status: int | None = None  # None: latency only
+    code: str = ""
+    message: str = ""
+    seconds: float = 0.0
+    rate: float | None = None  # chance per matching request; None: every one
+    times: int | None = None  # how many requests it still hits; None: no limit
+
+    def hits(self, operation: str, rng: random.Random) -> bool:
+        if self.operation not in ("*", operation) or self.times == 0:
+            return False
+        if self.rate is not None and rng.random() >= self.rate:
+            return False
+        if self.times is not None:
+            self.times -= 1
+        return True
+
+
+class Faults:
+    """`lb.faults`: what the next requests suffer, in-process and over HTTP alike."""
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+        self.rules: list[Fault] = []
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def throttle(self, operation: str = "*", rate: float | None = None, times: int | None = None) -> Fault:
+        """Answer HTTP 429 TooManyRequestsException (SDKs retry it as throttling)."""
+        status, code, message = THROTTLE
+        return self._add(Fault(_operation(operation), status, code, message, rate=_rate(rate), times=_times(times)))
+
+    def error(self, operation: str = "*", status: int = 500, code: str | None = None, message: str | None = None,
+              rate: float | None = None, times: int | None = None) -> Fault:
+        """Answer `status` with `code` (ServerException for 5xx, ClientException otherwise)."""
+        if not (isinstance(status, int) and 400 <= status <= 599):
+            raise ValueError(f"status must be an HTTP error status (400-599), not {status!r}")
+        code = code or ("ServerException" if status >= 500 else "ClientException")
+        message = message or f"injected by batchkit.local faults ({status} {code})"
+        return self._add(Fault(_operation(operation), status, code, message, rate=_rate(rate), times=_times(times)))
+
+    def latency(self, operation: str = "*", seconds: float = 0.1) -> Fault:
+        """Delay each matching request by `seconds` of wall time."""
+        if not (isinstance(seconds, (int, float)) and seconds >= 0):
+            raise ValueError(f"seconds must be a number >= 0, not {seconds!r}")
+        return self._add(Fault(_operation(operation), seconds=float(seconds)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self.rules.clear()
+            self._random.seed(self.seed)
+
+    def _add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self.rules.append(fault)
+        return fault
+
+    def apply(self, operation: str) -> tuple[int, str, str] | None:
+        """Sleep for matching latency; the (status, code, message) of the first error that hits."""
+        with self._lock:
+            delay = sum(f.seconds for f in self.rules if f.status is None and f.hits(operation, self._random))
+            hit = next((f for f in self.rules if f.status is not None and f.hits(operation, self._random)), None)
+        if delay:
+            time.sleep(delay)
+        return (hit.status, hit.code, hit.message) if hit else None
+
+    def __repr__(self) -> str:
+        return f"<Faults {self.rules}>"
+
+
+def _operation(name: str) -> str:
+    if name == "*":
+        return name
+    from ..catalog import operation
+
+    return operation(name).name  # any spelling; unknown names raise with a suggestion
+
+
+def _rate(rate):
+    if rate is not None and not (isinstance(rate, (int, float)) and 0 <= rate <= 1):
+        raise ValueError(f"rate must be a probability between 0 and 1, not {rate!r}")
+    return rate
+
+
+def _times(times):
+    if times is not None and not (isinstance(times, int) and times >= 0):
+        raise ValueError(f"times must be a whole number >= 0, not {times!r}")
+    return times

@@ -1,0 +1,135 @@
+"""One job as the service records it: request, effective settings, status, attempts."""
+
+from __future__ import annotations
+
+from .rules import STATUSES
+
+FINISHED = ("SUCCEEDED", "FAILED")
+
+
+def _merge_named(base: list, overrides: list, key: str) -> list:
+    merged = {item[key]: item for item in base or ()}
+    merged.update({item[key]: item for item in overrides or ()})
+    return list(merged.values())
+
+
+def container_of(definition, overrides: dict | None) -> dict:
+    """The definition's container properties with the job's overrides applied."""
+    container = dict(definition.container_properties or {})
+    overrides = overrides or {}
+    for key, value in overrides.items():
+        if key == "environment":
+            container[key] = _merge_named(container.get(key), value, "name")
+        elif key == "resourceRequirements":
+            container[key] = _merge_named(container.get(key), value, "type")
+        else:
+            container[key] = value
+    return container
+
+
+def requirement(container: dict, kind: str, legacy: str, cast):
+    for item in container.get("resourceRequirements") or ():
+        if item.get("type") == kind:
+            return cast(item["value"])
+    value = container.get(legacy)
+    return cast(value) if value is not None else cast(0)
+
+
+class Job:
+    """A job (or array parent, or array child) inside the local backend."""
+
+    __slots__ = (
+        "id", "arn", "name", "queue", "definition", "request", "created_at", "status", "reason",
+        "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
+        "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
+        "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan",
+    )
+
+    def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None):
+        self.id, self.arn, self.name = job_id, arn, name
+        self.queue, self.definition, self.request = queue, definition, request
+        self.created_at, self.status, self.reason = now, "SUBMITTED", None
+        self.started_at = self.stopped_at = None
+        self.attempts: list[dict] = []
+        self.current: dict | None = None  # the running attempt: its start, outcome, task ids, stream
+        self.container = container_of(definition, request.get("containerOverrides"))
+        self.parameters = {**(definition.parameters or {}), **(request.get("parameters") or {})}
+        self.timeout = request.get("timeout") or definition.timeout or None
+        self.retry = request.get("retryStrategy") or definition.retry_strategy or None
+        self.vcpus = requirement(self.container, "VCPU", "vcpus", float)
+        self.memory = requirement(self.container, "MEMORY", "memory", int)
+        self.parent, self.index = parent, index
+        self.size = (request.get("arrayProperties") or {}).get("size") if parent is None else None
+        self.children: list[Job] = []
+        self.summary = dict.fromkeys(STATUSES, 0) if self.size else None
+        self.depends: list[tuple[Job, str | None]] = []
+        self.waiting = 0  # unfinished dependencies
+        self.dependents: list[Job] = []
+        self.dependency_failed = False
+        self.version = 0  # bumped on every status change: stale events and queue entries are skipped
+        self.env = None  # the compute environment the current attempt runs on
+        self.plan = None  # how the current attempt ends: (exit code, container reason, status reason)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def attempt_limit(self) -> int:
+        return int((self.retry or {}).get("attempts") or 1)
+
+    def summary_dict(self) -> dict:
+        result = {
+            "jobArn": self.arn, "jobId": self.id, "jobName": self.name, "createdAt": self.created_at,
+            "status": self.status, "jobDefinition": self.definition.arn,
+        }
+        self._times(result)
+        if self.attempts and "exitCode" in self.attempts[-1]["container"]:
+            container = self.attempts[-1]["container"]
+            result["container"] = {k: container[k] for k in ("exitCode", "reason") if k in container}
+        if self.size:
+            result["arrayProperties"] = {"size": self.size}
+        elif self.index is not None:
+            result["arrayProperties"] = {"index": self.index}
+        return result
+
+    def detail(self, tags: dict) -> dict:
+        request = self.request
+        result = {
+            "jobArn": self.arn, "jobName": self.name, "jobId": self.id, "jobQueue": self.queue.arn,
+            "status": self.status, "attempts": [dict(a) for a in self.attempts],
+            "createdAt": self.created_at, "dependsOn": list(request.get("dependsOn") or ()),
+            "jobDefinition": self.definition.arn, "parameters": dict(self.parameters),
+            "tags": tags, "propagateTags": bool(request.get("propagateTags", self.definition.propagate_tags)),
+            "platformCapabilities": list(self.definition.platform_capabilities or ()),
+        }
+        self._times(result)
+        for key, value in (("retryStrategy", self.retry), ("timeout", self.timeout)):
+            if value:
+                result[key] = value
+        for key in ("shareIdentifier", "schedulingPriorityOverride"):
+            if key in request:
+                result["shareIdentifier" if key == "shareIdentifier" else "schedulingPriority"] = request[key]
+        if self.definition.container_properties is not None:
+            result["container"] = self._container_detail()
+        if self.definition.node_properties:
+            result["nodeProperties"] = self.definition.node_properties
+        if self.definition.eks_properties:
+            result["eksProperties"] = self.definition.eks_properties
+        if self.size:
+            result["arrayProperties"] = {"statusSummary": dict(self.summary), "size": self.size}
+        elif self.index is not None:
+            result["arrayProperties"] = {"index": self.index}
+        return result
+
+    def _times(self, result: dict) -> None:
+        for key, value in (("statusReason", self.reason), ("startedAt", self.started_at), ("stoppedAt", self.stopped_at)):
+            if value is not None:
+                result[key] = value
+
+    def _container_detail(self) -> dict:
+        container = {k: v for k, v in self.container.items() if v is not None}
+        latest = self.current or (self.attempts[-1] if self.attempts else None)
+        if latest is not None:
+            container.update(latest["container"])
+        return container

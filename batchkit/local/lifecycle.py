@@ -1,0 +1,360 @@
+"""The job lifecycle: a discrete-event simulation of the Batch scheduler.
+
+Every timed transition is an event on a heap; `advance_to` pops them in time
+order and, after each instant, places RUNNABLE jobs on compute environments
+with free vCPUs (higher-priority queues first, first in first out).  Nothing
+scans all jobs, so cost grows with the events, not with the jobs stored.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from fnmatch import fnmatchcase
+
+from moto.batch.utils import make_arn_for_job
+from moto.moto_api._internal import mock_random
+
+from . import rules
+from .job import Job
+from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process
+
+SUBMITTED_SECONDS, RUNNABLE_SECONDS, STARTING_SECONDS = 1, 1, 2  # simulated time in each state
+DEPENDENCY_FAILED = "Dependent Job failed"
+TIMED_OUT = "Job attempt duration exceeded timeout"
+CHILD_FAILED = "Array Child Job failed"
+LOG_GROUP = "/aws/batch/job"
+UNLIMITED = float("inf")
+
+
+class Lifecycle:
+    def __init__(self, backend, now: int = 0, outcomes: Outcomes | None = None, executor: str = "simulated"):
+        self.backend = backend  # the moto backend holding queues, environments and definitions
+        self.now = now  # simulated epoch milliseconds
+        self.jobs: dict[str, Job] = {}  # by id and by ARN, array children included
+        self.by_queue: dict[str, list[Job]] = {}  # queue ARN -> its jobs (no children) in submission order
+        self.events: list[tuple] = []  # heap of (at, seq, job or None for a wake-up, job version)
+        self.seq = 0
+        self.wakes: set[int] = set()
+        self.runnable: dict[str, deque] = {}  # queue ARN -> (job, version, eligible at), FIFO
+        self.used: dict[str, float] = {}  # environment ARN -> vCPUs in use
+        self.settled: deque[Job] = deque()  # finished jobs whose dependents are not yet told
+        self.draining = False
+        self.outcomes = Outcomes() if outcomes is None else outcomes  # shared with the LocalBatch
+        self.executor = executor
+
+    # -- submitting -------------------------------------------------------------
+
+    def submit(self, request: dict, queue, definition) -> Job:
+        size = rules.array_size(request.get("arrayProperties"))
+        depends = self._dependencies(request, size)
+        job_id = str(mock_random.uuid4())
+        job = Job(job_id, make_arn_for_job(self.backend.account_id, job_id, self.backend.region_name),
+                  request["jobName"], queue, definition, request, self.now)
+        self._add(job)
+        self.by_queue.setdefault(queue.arn, []).append(job)
+        job.depends = depends
+        for target, kind in depends:
+            if kind != "N_TO_N":  # N_TO_N binds child to child when the children are spawned
+                self._wait_on(job, target)
+        self._after(job, SUBMITTED_SECONDS)
+        return job
+
+    def _dependencies(self, request: dict, size) -> list:
+        result = []
+        for dependency in rules.dependencies(request.get("dependsOn")):
+            kind, job_id = dependency.get("type"), dependency.get("jobId")
+            if not job_id:
+                if kind == "SEQUENTIAL" and size:
+                    continue  # each child waits for the one before it
+                rules.fail("dependsOn: a jobId is required unless the type is SEQUENTIAL on an array job")
+            target = self.jobs.get(job_id)
+            if target is None:
+                rules.fail(f"dependsOn: job {job_id} does not exist")
+            if kind == "N_TO_N" and not (size and target.size == size):
+                rules.fail("dependsOn: an N_TO_N dependency needs two array jobs of the same size")
+            result.append((target, kind))
+        return result
+
+    def _add(self, job: Job) -> None:
+        self.jobs[job.id] = self.jobs[job.arn] = job
+
+    def _wait_on(self, job: Job, target: Job) -> None:
+        if target.status == "FAILED":
+            job.dependency_failed = True
+        elif target.status != "SUCCEEDED":
+            job.waiting += 1
+            target.dependents.append(job)
+
+    # -- time -------------------------------------------------------------------
+
+    def _push(self, at: int, job, version: int = 0) -> None:
+        self.seq += 1
+        heapq.heappush(self.events, (at, self.seq, job, version))
+
+    def _after(self, job: Job, seconds: float) -> None:
+        self._push(self.now + int(seconds * 1000), job, job.version)
+
+    def wake(self, at: int | None = None) -> None:
+        """Ask for a placement pass at `at` (now by default): capacity or queue state changed."""
+        at = self.now if at is None else at
+        if at not in self.wakes:
+            self.wakes.add(at)
+            self._push(at, None)
+
+    def advance_to(self, target: int) -> None:
+        events = self.events
+        while events and events[0][0] <= target:
+            at = events[0][0]
+            self.now = max(self.now, at)
+            while events and events[0][0] == at:
+                _, _, job, version = heapq.heappop(events)
+                if job is None:
+                    self.wakes.discard(at)
+                elif job.version == version:
+                    self._fire(job)
+            self._place()
+        self.now = max(self.now, target)
+
+    def run_until_idle(self) -> int:
+        """Advance until nothing more can happen; the simulated milliseconds that passed."""
+        start = self.now
+        while self.events:
+            self.advance_to(self.events[0][0])
+        return self.now - start
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.events)
+
+    # -- transitions ----------------------------------------------------------------
+
+    def _fire(self, job: Job) -> None:
+        if job.status == "SUBMITTED":
+            self._leave_submitted(job)
+        elif job.status == "STARTING":
+            self._run(job)
+        elif job.status == "RUNNING":
+            self._end(job)
+
+    def _set(self, job: Job, status: str) -> None:
+        if job.parent is not None:
+            summary = job.parent.summary
+            summary[job.status] -= 1
+            summary[status] += 1
+        job.status = status
+        job.version += 1
+
+    def _leave_submitted(self, job: Job) -> None:
+        if job.dependency_failed:
+            return self._finish(job, "FAILED", DEPENDENCY_FAILED)
+        if job.waiting or job.size:
+            self._set(job, "PENDING")
+        if not job.waiting:
+            self._ready(job)
+
+    def _ready(self, job: Job) -> None:
+        """Every dependency has succeeded: spawn the children, or queue the job."""
+        if job.size:
+            self._spawn(job)
+        else:
+            self._set(job, "RUNNABLE")
+            self._enqueue(job)
+
+    def _spawn(self, parent: Job) -> None:
+        sequential = any(d.get("type") == "SEQUENTIAL" and not d.get("jobId") for d in parent.request.get("dependsOn") or ())
+        parent.summary["PENDING"] = parent.size
+        for index in range(parent.size):
+            child = Job(f"{parent.id}:{index}", f"{parent.arn}:{index}", parent.name, parent.queue,
+                        parent.definition, parent.request, self.now, parent=parent, index=index)
+            child.status = "PENDING"
+            self._add(child)
+            parent.children.append(child)
+            for target, kind in parent.depends:
+                if kind == "N_TO_N":
+                    self._wait_on(child, target.children[index] if target.children else target)
+            if sequential and index:
+                self._wait_on(child, parent.children[index - 1])
+            if child.dependency_failed:
+                self._finish(child, "FAILED", DEPENDENCY_FAILED)
+            elif not child.waiting:
+                self._ready(child)
+        self._drain()
+
+    def _enqueue(self, job: Job) -> None:
+        eligible = self.now + RUNNABLE_SECONDS * 1000
+        self.runnable.setdefault(job.queue.arn, deque()).append((job, job.version, eligible))
+        self.wake(eligible)
+
+    def _place(self) -> None:
+        queues = sorted(self.backend._job_queues.values(), key=lambda q: -int(q.priority))
+        for queue in queues:
+            waiting = self.runnable.get(queue.arn)
+            if queue.state != "ENABLED" or not waiting:
+                continue
+            while waiting:
+                job, version, eligible = waiting[0]
+                if job.version != version:  # cancelled or terminated while queued
+                    waiting.popleft()
+                    continue
+                env = eligible <= self.now and self._environment_for(queue, job)
+                if not env:
+                    break
+                waiting.popleft()
+                self._start(job, env)
+
+    def _environment_for(self, queue, job: Job):
+        for env in queue.environments:
+            if env.state == "ENABLED" and self.used.get(env.arn, 0) + job.vcpus <= capacity(env):
+                return env
+        return None
+
+    def _start(self, job: Job, env) -> None:
+        self._set(job, "STARTING")
+        job.env = env
+        self.used[env.arn] = self.used.get(env.arn, 0) + job.vcpus
+        account, region = self.backend.account_id, self.backend.region_name
+        task = str(mock_random.uuid4())
+        job.current = {"container": {
+            "containerInstanceArn": f"arn:aws:ecs:{region}:{account}:container-instance/{mock_random.uuid4()}",
+            "taskArn": f"arn:aws:ecs:{region}:{account}:task/{task}",
+            "logStreamName": f"{job.definition.name}/default/{task}",
+        }}
+        self._after(job, STARTING_SECONDS)
+
+    def _run(self, job: Job) -> None:
+        self._set(job, "RUNNING")
+        job.started_at = job.current["startedAt"] = self.now
+        limit = (job.timeout or {}).get("attemptDurationSeconds")
+        if self.executor == "subprocess":
+            exit_code, lines, seconds, reason = run_process(job, limit)
+        else:
+            rule = self.outcomes.find(job)
+            exit_code, lines, reason = rule.exit_code_for(len(job.attempts)), rule.logs, rule.reason
+            seconds = DEFAULT_SECONDS if rule.duration is None else rule.duration
+        if limit is not None and seconds >= limit:
+            job.plan, seconds = (None, None, TIMED_OUT), limit
+        else:
+            job.plan = (exit_code, reason, reason or SUCCESS)
+        self._write_logs(job, lines)
+        self._after(job, seconds)
+
+    def _end(self, job: Job) -> None:
+        exit_code, reason, status_reason = job.plan
+        self._stop_attempt(job, exit_code, reason, status_reason)
+        if exit_code == 0:
+            self._finish(job, "SUCCEEDED", status_reason)
+        elif exit_code is not None and self._retries(job, exit_code, reason or "", status_reason):
+            self._set(job, "RUNNABLE")
+            self._enqueue(job)
+        else:
+            self._finish(job, "FAILED", status_reason)
+
+    def _stop_attempt(self, job: Job, exit_code, reason, status_reason) -> None:
+        attempt, job.current = job.current, None
+        self.used[job.env.arn] -= job.vcpus
+        job.env, job.plan = None, None
+        self.wake()  # freed vCPUs may start a queued job
+        if "startedAt" not in attempt:
+            return  # stopped while STARTING: no container ran, no attempt to report
+        if exit_code is not None:
+            attempt["container"]["exitCode"] = exit_code
+        if reason:
+            attempt["container"]["reason"] = reason
+        attempt.update(stoppedAt=self.now, statusReason=status_reason)
+        job.attempts.append(attempt)
+
+    def _retries(self, job: Job, exit_code: int, reason: str, status_reason: str) -> bool:
+        if len(job.attempts) >= job.attempt_limit:
+            return False
+        for rule in (job.retry or {}).get("evaluateOnExit") or ():
+            if (_glob(rule.get("onExitCode"), str(exit_code)) and _glob(rule.get("onReason"), reason)
+                    and _glob(rule.get("onStatusReason"), status_reason)):
+                return rule.get("action", "").upper() == "RETRY"
+        return True
+
+    def _finish(self, job: Job, status: str, reason: str | None) -> None:
+        self._set(job, status)
+        job.reason, job.stopped_at = reason, self.now
+        self.settled.append(job)
+        self._drain()
+
+    def _drain(self) -> None:
+        """Tell dependents and array parents about finished jobs, iteratively (chains can be long)."""
+        if self.draining:
+            return
+        self.draining = True
+        try:
+            while self.settled:
+                job = self.settled.popleft()
+                for dependent in job.dependents:
+                    self._dependency_done(dependent, job.status)
+                job.dependents = []
+                parent = job.parent
+                if parent is not None and not parent.finished:
+                    done = parent.summary["SUCCEEDED"] + parent.summary["FAILED"]
+                    if done == parent.size:
+                        failed = parent.summary["FAILED"]
+                        self._finish(parent, "FAILED" if failed else "SUCCEEDED", CHILD_FAILED if failed else None)
+        finally:
+            self.draining = False
+
+    def _dependency_done(self, job: Job, status: str) -> None:
+        if job.finished:
+            return
+        if status == "FAILED":
+            job.dependency_failed = True
+            if job.status == "PENDING":
+                self._finish(job, "FAILED", DEPENDENCY_FAILED)
+            return
+        job.waiting -= 1
+        if not job.waiting and job.status == "PENDING" and not job.children:
+            self._ready(job)
+
+    # -- cancel and terminate ----------------------------------------------------
+
+    def cancel(self, job: Job, reason: str) -> None:
+        """SUBMITTED, PENDING and RUNNABLE jobs fail; later states are left alone."""
+        if job.status in ("SUBMITTED", "PENDING", "RUNNABLE") and not self._running_children(job):
+            self._finish(job, "FAILED", reason)
+        for child in job.children:
+            self.cancel(child, reason)
+
+    def terminate(self, job: Job, reason: str) -> None:
+        """Every unfinished job fails; STARTING and RUNNING attempts are stopped."""
+        if job.status in ("STARTING", "RUNNING"):
+            self._stop_attempt(job, None, None, reason)
+        if not job.finished:
+            self._finish(job, "FAILED", reason)
+        for child in job.children:
+            self.terminate(child, reason)
+
+    @staticmethod
+    def _running_children(job: Job) -> bool:
+        return any(child.status in ("STARTING", "RUNNING") for child in job.children)
+
+    # -- logs ------------------------------------------------------------------------
+
+    def _write_logs(self, job: Job, lines) -> None:
+        """Every attempt gets a stream in CloudWatch Logs (moto's), like the awslogs driver."""
+        options = (job.container.get("logConfiguration") or {}).get("options") or {}
+        group_name = options.get("awslogs-group", LOG_GROUP)
+        logs = self.backend.logs_backend
+        group = logs.groups.get(group_name) or logs.create_log_group(group_name, {})
+        stream_name = job.current["container"]["logStreamName"]
+        if stream_name not in group.streams:
+            group.create_log_stream(stream_name)
+        if lines:
+            events = [{"timestamp": self.now + i, "message": line} for i, line in enumerate(lines)]
+            group.streams[stream_name].put_log_events(events)
+
+
+def capacity(env) -> float:
+    """vCPUs an environment can run at once: maxvCpus (MANAGED), unmanagedvCpus or unlimited."""
+    if env.env_type == "MANAGED":
+        return float((env.compute_resources or {}).get("maxvCpus", UNLIMITED))
+    return float(getattr(env, "unmanaged_vcpus", None) or UNLIMITED)
+
+
+def _glob(pattern, value: str) -> bool:
+    return pattern is None or fnmatchcase(value, pattern)

@@ -1,0 +1,92 @@
+"""How simulated jobs end: outcome rules matched on job name, plus the opt-in subprocess executor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+DEFAULT_SECONDS = 5.0  # a job with no matching rule succeeds after this much simulated time
+SUCCESS = "Essential container in task exited"
+EXECUTORS = ("simulated", "subprocess")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an attempt does: exit code (or one per attempt), run time, log lines, reason."""
+
+    pattern: str = "*"
+    exit_code: int | tuple[int, ...] = 0
+    duration: float | None = None
+    logs: tuple[str, ...] = ()
+    reason: str | None = None
+    definition: str | None = None
+    queue: str | None = None
+
+    def matches(self, job) -> bool:
+        return (
+            fnmatchcase(job.name, self.pattern)
+            and _matches(self.definition, job.definition.name, job.definition.arn)
+            and _matches(self.queue, job.queue.name, job.queue.arn)
+        )
+
+    def exit_code_for(self, attempt: int) -> int:
+        codes = self.exit_code if isinstance(self.exit_code, tuple) else (self.exit_code,)
+        return int(codes[min(attempt, len(codes) - 1)])
+
+
+def _matches(pattern, name, arn) -> bool:
+    return pattern is None or arn == pattern or fnmatchcase(name, pattern)
+
+
+@dataclass
+class Outcomes:
+    """Rules added by `set_outcome`, the newest first; jobs no rule matches succeed."""
+
+    rules: list[Outcome] = field(default_factory=list)
+
+    def add(self, pattern, exit_code=0, duration=None, logs=(), reason=None, definition=None, queue=None) -> Outcome:
+        if isinstance(exit_code, (list, tuple)):
+            exit_code = tuple(int(code) for code in exit_code) or (0,)
+        elif not isinstance(exit_code, int):
+            raise ValueError(f"exit_code must be an int or a list of ints, not {exit_code!r}")
+        if duration is not None and not duration >= 0:
+            raise ValueError(f"duration must be a number of seconds >= 0, not {duration!r}")
+        if isinstance(logs, str):
+            logs = logs.splitlines()
+        rule = Outcome(str(pattern), exit_code, duration, tuple(str(line) for line in logs), reason, definition, queue)
+        self.rules.insert(0, rule)
+        return rule
+
+    def find(self, job) -> Outcome:
+        return next((rule for rule in self.rules if rule.matches(job)), Outcome())
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+
+def command_of(job) -> list[str]:
+    """The container command with `Ref::name` parameters substituted, as the service does."""
+    params = job.parameters
+    return [params.get(arg[5:], arg) if arg.startswith("Ref::") else arg for arg in job.container.get("command") or ()]
+
+
+def run_process(job, timeout: float | None) -> tuple[int, list[str], float, str | None]:
+    """Run the job's command here: (exit code, output lines, seconds taken, reason)."""
+    env = {**os.environ, **{e["name"]: e.get("value", "") for e in job.container.get("environment") or ()}}
+    env.update(AWS_BATCH_JOB_ID=job.id, AWS_BATCH_JQ_NAME=job.queue.name, AWS_BATCH_JOB_ATTEMPT=str(len(job.attempts) + 1))
+    if job.index is not None:
+        env["AWS_BATCH_JOB_ARRAY_INDEX"] = str(job.index)
+    command = command_of(job)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        output = (exc.stdout or "") + (exc.stderr or "")
+        output = output.decode(errors="replace") if isinstance(output, bytes) else output
+        return 137, output.splitlines(), time.monotonic() - started, None
+    except OSError as exc:  # no such command: the container would fail to start
+        return 127, [f"{command[0] if command else '(no command)'}: {exc.strerror}"], 0.0, "CannotStartContainerError"
+    return done.returncode, (done.stdout + done.stderr).splitlines(), time.monotonic() - started, None

@@ -1,0 +1,242 @@
+"""The local backend's HTTP face: moto's BatchResponse, with the service's paging and rules.
+
+Every request, in-process or over HTTP, passes `call_action`: faults first
+(outside the lock, so injected latency does not stall other callers), then,
+under the runtime's lock, the realtime clock catches up and the action runs.
+Errors moto raises under codes the Batch API does not have become ClientException.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from functools import cache
+
+from moto.batch.responses import BatchResponse
+from moto.core.exceptions import AWSError
+
+from . import rules, service
+
+BATCH_CODES = ("ClientException", "ServerException")
+
+
+@cache
+def operation_names() -> dict[tuple[str, str], str]:
+    """(HTTP method, first path segment) -> operation name, from botocore's model."""
+    from ..catalog import operations
+
+    names = {}
+    for op in operations().values():
+        http = op.model.http
+        segment = http["requestUri"].split("?")[0].split("/")[2].split("{")[0]
+        names[(http["method"], segment)] = op.name
+    return names
+
+
+def error(status: int, code: str, message: str):
+    headers = {"status": status, "x-amzn-ErrorType": code, "Content-Type": "application/json"}
+    return status, headers, json.dumps({"__type": code, "message": message})
+
+
+def page(items: list, request: dict, keep=None) -> tuple[list, str | None]:
+    """One page of `items` that pass `keep`, resuming at the position the token holds."""
+    limit = rules.max_results(request.get("maxResults"))
+    position = _position(request.get("nextToken"))
+    found = []
+    while position < len(items) and len(found) < limit:
+        item = items[position]
+        position += 1
+        if keep is None or keep(item):
+            found.append(item)
+    more = any(keep is None or keep(item) for item in _rest(items, position))
+    return found, (_token(position) if more else None)
+
+
+def _rest(items, position):
+    for index in range(position, len(items)):
+        yield items[index]
+
+
+def _token(position: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"position": position}).encode()).decode()
+
+
+def _position(token) -> int:
+    if not token:
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["position"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        rules.fail("nextToken is not valid: pass the nextToken of the previous response unchanged")
+
+
+def _paged(key: str, items: list, request: dict, keep=None) -> str:
+    found, token = page(items, request, keep)
+    body = {key: found}
+    if token:
+        body["nextToken"] = token
+    return json.dumps(body)
+
+
+class LocalBatchResponse(BatchResponse):
+    @property
+    def batch_backend(self):
+        return service.active().backend(self.current_account, self.region)
+
+    @property
+    def request(self) -> dict:
+        return json.loads(self.body or "{}")
+
+    def call_action(self):
+        runtime = service.active()
+        name = operation_names().get((self.method, self._get_action()), self._get_action())
+        injected = runtime.faults.apply(name)
+        if injected is not None:
+            return error(*injected)
+        with runtime.lock:
+            runtime.catch_up()
+            try:
+                status, headers, body = super().call_action()
+            except NotImplementedError:
+                return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
+            except AWSError as exc:
+                return error(exc.code, "ClientException", exc.message)
+            except (KeyError, ValueError, TypeError) as exc:  # moto's own failures on odd input
+                return error(400, "ClientException", f"{name}: invalid request ({type(exc).__name__}: {exc})")
+        if int(status) >= 400:
+            code = headers.get("x-amzn-ErrorType") or _error_code(body)
+            if code not in BATCH_CODES:
+                return error(400, "ClientException", _error_message(body))
+        return status, headers, body
+
+    # -- compute environments, queues and definitions: the service's paging ------
+
+    def createcomputeenvironment(self) -> str:
+        env = self.batch_backend.create_environment(self.request)
+        return json.dumps({"computeEnvironmentArn": env.arn, "computeEnvironmentName": env.name})
+
+    def describecomputeenvironments(self) -> str:
+        request, backend = self.request, self.batch_backend
+        described = []
+        for env in backend.describe_compute_environments(request.get("computeEnvironments") or None):
+            found = backend.get_compute_environment(env["computeEnvironmentArn"])
+            if getattr(found, "unmanaged_vcpus", None):
+                env["unmanagedvCpus"] = found.unmanaged_vcpus
+            described.append({k: v for k, v in env.items() if v is not None})
+        return _paged("computeEnvironments", described, request)
+
+    def describejobqueues(self) -> str:
+        request = self.request
+        queues = self.batch_backend.describe_job_queues(request.get("jobQueues") or None)
+        return _paged("jobQueues", queues, request)
+
+    def describejobdefinitions(self) -> str:
+        request = self.request
+        definitions = self.batch_backend.job_definitions(
+            request.get("jobDefinitionName"), request.get("jobDefinitions"), request.get("status")
+        )
+        return _paged("jobDefinitions", [d.describe() for d in definitions], request)
+
+    # -- jobs: the lifecycle -------------------------------------------------------
+
+    def submitjob(self) -> str:
+        job = self.batch_backend.submit(self.request)
+        return json.dumps({"jobArn": job.arn, "jobName": job.name, "jobId": job.id})
+
+    def describejobs(self) -> str:
+        backend = self.batch_backend
+        jobs = backend.lifecycle.jobs
+        found = [jobs[i] for i in dict.fromkeys(rules.describe_jobs(self.request.get("jobs"))) if i in jobs]
+        return json.dumps({"jobs": [job.detail(backend.list_tags_for_resource(job.arn)) for job in found]})
+
+    def listjobs(self) -> str:
+        request = self.request
+        backend = self.batch_backend
+        if request.get("arrayJobId"):
+            parent = backend.lifecycle.jobs.get(request["arrayJobId"])
+            jobs = parent.children if parent is not None else []
+        elif request.get("multiNodeJobId"):
+            jobs = []
+        elif request.get("jobQueue"):
+            queue = backend.get_job_queue(request["jobQueue"])
+            if queue is None:
+                rules.fail(f"Job queue {request['jobQueue']} does not exist")
+            jobs = backend.lifecycle.by_queue.get(queue.arn, [])
+        else:
+            rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")
+        keep = _job_filter(request)
+        found, token = page(jobs, request, keep)
+        body = {"jobSummaryList": [job.summary_dict() for job in found]}
+        if token:
+            body["nextToken"] = token
+        return json.dumps(body)
+
+    def canceljob(self) -> str:
+        request = self.request
+        self.batch_backend.lifecycle.cancel(self.batch_backend.find_job(request.get("jobId")), _reason(request))
+        return ""
+
+    def terminatejob(self) -> str:
+        request = self.request
+        self.batch_backend.lifecycle.terminate(self.batch_backend.find_job(request.get("jobId")), _reason(request))
+        return ""
+
+
+def _reason(request: dict) -> str:
+    if not request.get("reason"):
+        rules.fail("reason is a required field (cannot be an empty string)")
+    return request["reason"]
+
+
+def _job_filter(request: dict):
+    """ListJobs: filters see every status; a status alone filters; neither means RUNNING."""
+    filters = request.get("filters") or []
+    if not filters:
+        status = rules.status(request["jobStatus"]) if request.get("jobStatus") else "RUNNING"
+        return lambda job: job.status == status
+    tests = [_filter_test(f.get("name"), list(f.get("values") or ())) for f in filters]
+    return lambda job: all(test(job) for test in tests)
+
+
+def _filter_test(name: str, values: list):
+    if len(values) != 1:
+        rules.fail(f"filter {name} takes exactly one value")
+    value = values[0]
+    if name == "JOB_NAME":
+        return _prefix_or_equal(value.lower(), lambda job: job.name.lower())
+    if name == "JOB_DEFINITION":
+        if value.startswith("arn:"):
+            return _prefix_or_equal(value, lambda job: job.definition.arn)
+        if ":" in value.rstrip("*"):
+            return _prefix_or_equal(value, lambda job: f"{job.definition.name}:{job.definition.revision}")
+        return _prefix_or_equal(value, lambda job: job.definition.name)
+    if name in ("BEFORE_CREATED_AT", "AFTER_CREATED_AT"):
+        try:
+            at = int(value)
+        except ValueError:
+            rules.fail(f"filter {name} takes a time in milliseconds since the epoch, not {value!r}")
+        return (lambda job: job.created_at < at) if name == "BEFORE_CREATED_AT" else (lambda job: job.created_at > at)
+    rules.fail(f"filter name {name!r} is not valid: use JOB_NAME, JOB_DEFINITION, BEFORE_CREATED_AT or AFTER_CREATED_AT")
+
+
+def _prefix_or_equal(value: str, of):
+    if value.endswith("*"):
+        prefix = value[:-1]
+        return lambda job: of(job).startswith(prefix)
+    return lambda job: of(job) == value
+
+
+def _error_code(body) -> str:
+    try:
+        return json.loads(body).get("__type", "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _error_message(body) -> str:
+    try:
+        data = json.loads(body)
+        return data.get("message") or data.get("Message") or str(data)
+    except (ValueError, AttributeError):
+        return str(body)

@@ -1,0 +1,84 @@
+"""The service's request rules that moto leaves unchecked, as ClientExceptions.
+
+Limits and wording follow the AWS Batch API reference (../shared/seeds).
+"""
+
+from __future__ import annotations
+
+import re
+
+from moto.batch.exceptions import ClientException
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+ARRAY_SIZE = (2, 10_000)
+MAX_DEPENDENCIES = 20
+RETRY_ATTEMPTS = (1, 10)
+MIN_TIMEOUT = 60
+MAX_DESCRIBE_JOBS = 100
+PAGE = (1, 100)  # maxResults bounds; also the page size when none is given
+STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
+
+
+def fail(message: str):
+    raise ClientException(message)
+
+
+def name(kind: str, value) -> str:
+    if not isinstance(value, str) or not NAME.match(value):
+        fail(
+            f"{kind} {value!r} is not valid: the first character must be alphanumeric, and up to 128 "
+            "letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed"
+        )
+    return value
+
+
+def array_size(array_properties) -> int | None:
+    size = (array_properties or {}).get("size")
+    if size is None:
+        return None
+    low, high = ARRAY_SIZE
+    if not isinstance(size, int) or not low <= size <= high:
+        fail(f"arrayProperties size {size} is not valid: the array size can be between {low} and {high:,}")
+    return size
+
+
+def dependencies(depends_on) -> list[dict]:
+    depends_on = depends_on or []
+    if len(depends_on) > MAX_DEPENDENCIES:
+        fail(f"A job can depend upon a maximum of {MAX_DEPENDENCIES} jobs; {len(depends_on)} were given")
+    return depends_on
+
+
+def retry_strategy(strategy) -> None:
+    attempts = (strategy or {}).get("attempts")
+    low, high = RETRY_ATTEMPTS
+    if attempts is not None and not low <= attempts <= high:
+        fail(f"retryStrategy attempts {attempts} is not valid: the number of attempts must be between {low} and {high}")
+
+
+def timeout(value) -> None:
+    seconds = (value or {}).get("attemptDurationSeconds")
+    if seconds is not None and seconds < MIN_TIMEOUT:
+        fail(f"timeout attemptDurationSeconds {seconds} is not valid: the minimum value for the timeout is {MIN_TIMEOUT} seconds")
+
+
+def describe_jobs(ids) -> list[str]:
+    ids = ids or []
+    if len(ids) > MAX_DESCRIBE_JOBS:
+        fail(f"DescribeJobs takes a list of up to {MAX_DESCRIBE_JOBS} job IDs; {len(ids)} were given")
+    return ids
+
+
+def status(value) -> str:
+    if value not in STATUSES:
+        fail(f"jobStatus {value!r} is not valid: it must be one of {' | '.join(STATUSES)}")
+    return value
+
+
+def max_results(value) -> int:
+    low, high = PAGE
+    if value is None:
+        return high
+    if not isinstance(value, int) or not low <= value <= high:
+        fail(f"maxResults {value} is not valid: the value can be between {low} and {high}")
+    return value

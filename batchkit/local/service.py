@@ -1,0 +1,231 @@
+"""moto's Batch backend with the service's rules and a real job lifecycle.
+
+moto keeps the compute environments, queues, definitions, tags and ARNs; this
+subclass adds what the API reference says and moto does not do, and hands
+jobs to the `Lifecycle`.  One `Runtime` (clock, faults, lock, strictness) is
+active per process, because moto's backends are process-wide.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+
+from moto.batch import urls as moto_urls
+from moto.batch.models import BatchBackend, ComputeEnvironment, batch_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from . import references, rules
+from .lifecycle import Lifecycle
+
+
+class Runtime:
+    """What a running LocalBatch shares with every request: clock, faults, lock, settings."""
+
+    def __init__(self, clock, faults, outcomes, strict: bool = False, executor: str = "simulated"):
+        self.clock, self.faults, self.outcomes = clock, faults, outcomes
+        self.strict, self.executor = strict, executor
+        self.lock = threading.RLock()  # one request or tick at a time: nobody sees torn state
+        self.backends: dict[tuple[str, str], LocalBatchBackend] = {}
+
+    def backend(self, account: str, region: str) -> "LocalBatchBackend":
+        key = (account, region)
+        if key not in self.backends:
+            backend = LocalBatchBackend(region, account)
+            batch_backends[account][region] = backend
+            self.backends[key] = backend
+        return self.backends[key]
+
+    def catch_up(self) -> None:
+        """Realtime clocks: bring every lifecycle up to the current simulated time."""
+        if not self.clock.manual:
+            now = self.clock.now()
+            for backend in self.backends.values():
+                backend.lifecycle.advance_to(now)
+
+    def uninstall(self) -> None:
+        for (account, region), backend in self.backends.items():
+            if batch_backends[account].get(region) is backend:
+                del batch_backends[account][region]
+        self.backends.clear()
+
+
+ACCOUNT = DEFAULT_ACCOUNT_ID
+_active: Runtime | None = None
+
+
+def activate(runtime: Runtime) -> None:
+    global _active
+    if _active is not None:
+        raise RuntimeError("a LocalBatch is already running in this process; stop() it first")
+    _active = runtime
+
+
+def activate_backends(runtime: Runtime) -> None:
+    """Install the backend moto takes the URL handlers from (after moto's mock has reset)."""
+    runtime.backend(ACCOUNT, "us-east-1")
+
+
+def deactivate(runtime: Runtime) -> None:
+    global _active
+    if _active is runtime:
+        runtime.uninstall()
+        _active = None
+
+
+def active() -> Runtime:
+    if _active is None:
+        raise RuntimeError("no LocalBatch is running")
+    return _active
+
+
+def _url_module():
+    from .responses import LocalBatchResponse
+
+    paths = {path: LocalBatchResponse.dispatch for path in moto_urls.url_paths}
+    return types.SimpleNamespace(url_bases=moto_urls.url_bases, url_paths=paths)
+
+
+class LocalBatchBackend(BatchBackend):
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        runtime = active()
+        self.lifecycle = Lifecycle(self, runtime.clock.now(), runtime.outcomes, runtime.executor)
+
+    @property
+    def _url_module(self):
+        return _url_module()
+
+    @property
+    def strict(self) -> bool:
+        return _active is not None and _active.strict
+
+    # -- compute environments --------------------------------------------------
+
+    def create_environment(self, request: dict) -> ComputeEnvironment:
+        name = rules.name("computeEnvironmentName", request.get("computeEnvironmentName"))
+        if self.get_compute_environment_by_name(name) is not None:
+            rules.fail(f"A compute environment already exists with the name {name}")
+        kind, state = request.get("type"), request.get("state", "ENABLED")
+        if kind not in ("MANAGED", "UNMANAGED"):
+            rules.fail(f"type {kind} must be one of MANAGED | UNMANAGED")
+        if state not in ("ENABLED", "DISABLED"):
+            rules.fail(f"state {state} must be one of ENABLED | DISABLED")
+        resources = request.get("computeResources")
+        if kind == "MANAGED" and not resources:
+            rules.fail("computeResources must be specified when creating a MANAGED compute environment")
+        references.check(self, request.get("serviceRole"), resources, self.strict)
+        env = ComputeEnvironment(name, kind, state, resources, request.get("serviceRole"), self.account_id, self.region_name)
+        env.unmanaged_vcpus = request.get("unmanagedvCpus")
+        env.ecs_arn = f"arn:aws:ecs:{self.region_name}:{self.account_id}:cluster/AWSBatch-{name}"
+        self._compute_environments[env.arn] = env
+        if request.get("tags"):
+            self.tag_resource(env.arn, request["tags"])
+        return env
+
+    def update_compute_environment(self, compute_environment_name, state, compute_resources, service_role):
+        env = self.get_compute_environment(compute_environment_name or "")
+        if env is None:
+            rules.fail(f"Compute environment {compute_environment_name} does not exist")
+        if state is not None and state not in ("ENABLED", "DISABLED"):
+            rules.fail(f"state {state} must be one of ENABLED | DISABLED")
+        if compute_resources:
+            merged = {**(env.compute_resources or {}), **compute_resources}
+            low, high = merged.get("minvCpus", 0), merged.get("maxvCpus", 0)
+            if env.env_type == "MANAGED" and not 0 <= low <= merged.get("desiredvCpus", low) <= high:
+                rules.fail("computeResources: minvCpus <= desiredvCpus <= maxvCpus must hold")
+            env.compute_resources = merged
+        if service_role is not None:
+            references.check(self, service_role, None, self.strict)
+            env.service_role = service_role
+        if state is not None:
+            env.state = state
+        self.lifecycle.wake()
+        return env.name, env.arn
+
+    def delete_compute_environment(self, compute_environment_name: str) -> None:
+        env = self.get_compute_environment(compute_environment_name or "")
+        if env is None:
+            rules.fail(f"Compute environment {compute_environment_name} does not exist")
+        if env.state == "ENABLED":
+            rules.fail(f"Cannot delete compute environment {env.name}: it is ENABLED; disable it first")
+        if any(env in queue.environments for queue in self._job_queues.values()):
+            rules.fail(f"Cannot delete compute environment {env.name}: found existing JobQueue relationship")
+        del self._compute_environments[env.arn]
+
+    # -- job queues --------------------------------------------------------------
+
+    def create_job_queue(self, queue_name, priority, schedule_policy, state, compute_env_order, tags=None):
+        rules.name("jobQueueName", queue_name)
+        return super().create_job_queue(queue_name, priority, schedule_policy, state or "ENABLED",
+                                        compute_env_order, tags)
+
+    def update_job_queue(self, queue_name, priority, state, compute_env_order, schedule_policy):
+        queue = self.get_job_queue(queue_name or "")
+        if queue is None:
+            rules.fail(f"Job queue {queue_name} does not exist")
+        if compute_env_order:  # moto only resolves ARNs here; the service takes names too
+            compute_env_order = [
+                {**item, "computeEnvironment": getattr(self.get_compute_environment(item.get("computeEnvironment", "")), "arn", item.get("computeEnvironment"))}
+                for item in compute_env_order
+            ]
+        result = super().update_job_queue(queue.name, priority, state, compute_env_order, schedule_policy)
+        self.lifecycle.wake()
+        return result
+
+    def delete_job_queue(self, queue_name: str) -> None:
+        queue = self.get_job_queue(queue_name or "")
+        if queue is None:
+            rules.fail(f"Job queue {queue_name} does not exist")
+        if queue.state == "ENABLED":
+            rules.fail(f"Cannot delete job queue {queue.name}: it is ENABLED; disable it first")
+        del self._job_queues[queue.arn]
+
+    # -- job definitions -----------------------------------------------------------
+
+    def register_job_definition(self, def_name, *args, **kwargs):
+        rules.name("jobDefinitionName", def_name)
+        rules.retry_strategy(kwargs.get("retry_strategy"))
+        rules.timeout(kwargs.get("timeout"))
+        return super().register_job_definition(def_name, *args, **kwargs)
+
+    def job_definitions(self, name=None, identifiers=None, status=None) -> list:
+        """DescribeJobDefinitions' selection: by name, by name:revision or ARN, by status."""
+        if identifiers:
+            found = []
+            for identifier in identifiers:
+                if ":" in identifier and not identifier.startswith("arn:"):
+                    found.append(self.get_job_definition_by_name_revision(*identifier.split(":", 1)))
+                else:
+                    found.extend(self.get_job_definitions(identifier))
+            definitions = [d for d in found if d is not None]
+        elif name:
+            definitions = self.get_job_definitions(name)
+        else:
+            definitions = list(self._job_definitions.values())
+        return [d for d in definitions if status is None or d.status == status]
+
+    # -- jobs ----------------------------------------------------------------------
+
+    def submit(self, request: dict):
+        rules.name("jobName", request.get("jobName"))
+        rules.retry_strategy(request.get("retryStrategy"))
+        rules.timeout(request.get("timeout"))
+        queue = self.get_job_queue(request.get("jobQueue") or "")
+        if queue is None:
+            rules.fail(f"Job queue {request.get('jobQueue')} does not exist")
+        if queue.state != "ENABLED":
+            rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
+        definition = self.get_job_definition(request.get("jobDefinition") or "")
+        if definition is None or definition.status != "ACTIVE":
+            rules.fail(f"Job definition {request.get('jobDefinition')} does not exist")
+        job = self.lifecycle.submit(request, queue, definition)
+        if request.get("tags"):
+            self.tag_resource(job.arn, request["tags"])
+        return job
+
+    def find_job(self, job_id: str):
+        job = self.lifecycle.jobs.get(job_id or "")
+        if job is None:
+            rules.fail(f"Job {job_id} does not exist")
+        return job
