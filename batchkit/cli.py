@@ -35,6 +35,24 @@ def demo(args) -> int:
     return 0
 
 
+def serve(args) -> int:
+    """Run a local Batch endpoint in the foreground: the AWS CLI and any SDK can use it."""
+    import threading
+
+    import batchkit
+
+    with batchkit.local(seed=args.seed, clock=args.clock, speed=args.speed, server=True,
+                        strict=args.strict, host=args.host, port=args.port) as lb:
+        print(lb.endpoint_url, flush=True)  # first line: what clients pass as --endpoint-url
+        print(f"batchkit serve: {batchkit.local.LABEL}, seed {args.seed}, {lb.clock.kind} clock"
+              f"{'' if lb.clock.manual else f' x{lb.clock.speed:g}'}; Ctrl-C stops", file=sys.stderr, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def operations(args) -> int:
     """Every Batch operation batchkit knows, from botocore's model."""
     from . import catalog
@@ -50,13 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     run_demo = commands.add_parser("demo", help=demo.__doc__.splitlines()[0])
     run_demo.add_argument("--quiet", action="store_true", help="no progress bars")
     run_demo.set_defaults(run=demo)
+    run_serve = commands.add_parser("serve", help=serve.__doc__.splitlines()[0])
+    run_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    run_serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    run_serve.add_argument("--seed", default="demo", help="a built-in seed name or a YAML/JSON seed file")
+    run_serve.add_argument("--clock", default="realtime", choices=("realtime", "manual"))
+    run_serve.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
+    run_serve.add_argument("--strict", action="store_true", help="reject missing IAM roles, subnets, ...")
+    run_serve.set_defaults(run=serve)
     commands.add_parser("operations", help=operations.__doc__).set_defaults(run=operations)
     args = parser.parse_args(argv)
     from .errors import BatchError
 
     try:
         return args.run(args)
-    except (BatchError, ValueError) as exc:
+    except (BatchError, ValueError, OSError) as exc:
         print(f"batchkit: {exc}", file=sys.stderr)
         return 1
 

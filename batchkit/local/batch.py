@@ -64,7 +64,11 @@ class LocalBatch:
     # -- set-up -----------------------------------------------------------------
 
     def _serve(self, host: str, port: int) -> None:
+        import logging
+
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
 
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         self._server.start()

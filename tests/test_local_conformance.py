@@ -1,0 +1,565 @@
+"""batchkit.local against the service's rules: one test per rule, in-process and over HTTP.
+
+Each test starts from `lb.reset()` (the demo seed, manual clock) and talks to
+the backend through a real boto3 client: moto's in-process mock, or HTTP to the
+loopback server.
+"""
+
+import threading
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+import batchkit
+
+MODES = ("in-process", "server")
+
+
+@pytest.fixture(scope="module", params=MODES)
+def local(request):
+    with batchkit.local(seed="demo", server=request.param == "server") as lb:
+        yield lb
+
+
+@pytest.fixture
+def lb(local):
+    local.reset()
+    return local
+
+
+@pytest.fixture
+def c(lb):
+    return lb.client
+
+
+def submit(c, name="job", queue="HighPriority", definition="sleep", **kwargs):
+    return c.submit_job(jobName=name, jobQueue=queue, jobDefinition=definition, **kwargs)["jobId"]
+
+
+def detail(c, job_id):
+    return c.describe_jobs(jobs=[job_id])["jobs"][0]
+
+
+def status(c, job_id):
+    return detail(c, job_id)["status"]
+
+
+def rejected(call, *words):
+    """The call fails with ClientException and a message naming `words`."""
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ClientException", error
+    for word in words:
+        assert word.lower() in error["Message"].lower(), error
+    return error["Message"]
+
+
+def no_retry_client(lb):
+    return boto3.client("batch", region_name=lb.region, endpoint_url=lb.endpoint_url,
+                        aws_access_key_id="local", aws_secret_access_key="local",
+                        config=Config(retries={"total_max_attempts": 1}))
+
+
+# -- start and seed ----------------------------------------------------------------
+
+
+def test_local_backend_exposes_batch_client_and_endpoint_url(lb):
+    assert lb.batch.label == batchkit.local.LABEL
+    assert lb.batch.client is lb.client
+    if lb.endpoint_url:
+        assert lb.endpoint_url.startswith("http://127.0.0.1:")
+        assert lb.client.meta.endpoint_url == lb.endpoint_url
+    assert "not AWS" in lb.batch.queues().attrs["backend"]
+
+
+def test_any_boto3_client_created_while_active_reaches_it(lb):
+    client = boto3.client("batch", region_name="us-east-1", endpoint_url=lb.endpoint_url)
+    names = {q["jobQueueName"] for q in client.describe_job_queues()["jobQueues"]}
+    assert names == {"HighPriority", "LowPriority", "Backfill"}
+
+
+def test_demo_seed_has_managed_environments_queues_definitions_and_finished_jobs(c):
+    envs = c.describe_compute_environments()["computeEnvironments"]
+    assert {(e["computeEnvironmentName"], e["type"]) for e in envs} == {("ondemand-ce", "MANAGED"), ("spot-ce", "MANAGED")}
+    names = {d["jobDefinitionName"] for d in c.describe_job_definitions()["jobDefinitions"]}
+    assert names == {"sleep", "etl", "train"}
+    finished = [j for q in ("HighPriority", "LowPriority")
+                for j in c.list_jobs(jobQueue=q, jobStatus="SUCCEEDED")["jobSummaryList"]]
+    assert {j["jobName"] for j in finished} == {"nightly-etl", "warmup", "train-baseline"}
+    assert all(j["stoppedAt"] <= time.time() * 1000 for j in finished)
+
+
+def test_missing_iam_roles_and_instance_profiles_are_created_leniently(lb, c):
+    c.create_compute_environment(
+        computeEnvironmentName="docs-example", type="MANAGED", state="ENABLED",
+        serviceRole="arn:aws:iam::123456789012:role/NotThereYet",
+        computeResources={"type": "EC2", "minvCpus": 0, "maxvCpus": 4, "instanceTypes": ["optimal"],
+                          "subnets": ["subnet-123"], "securityGroupIds": ["sg-123"],
+                          "instanceRole": "arn:aws:iam::123456789012:instance-profile/AlsoMissing"})
+    iam = lb.boto3_client("iam")
+    assert iam.get_role(RoleName="NotThereYet")["Role"]["RoleName"] == "NotThereYet"
+    assert iam.get_instance_profile(InstanceProfileName="AlsoMissing")["InstanceProfile"]
+
+
+def test_reset_returns_to_the_seeded_state_and_clears_outcomes_and_faults(lb, c):
+    seeded = c.describe_job_queues()["jobQueues"]
+    job_id = submit(c)
+    c.update_job_queue(jobQueue="Backfill", state="DISABLED")
+    lb.set_outcome("*", exit_code=3)
+    lb.faults.error("ListJobs", status=400)
+    lb.reset()
+    assert c.describe_job_queues()["jobQueues"] == seeded
+    assert c.describe_jobs(jobs=[job_id])["jobs"] == []
+    assert c.list_jobs(jobQueue="HighPriority")["jobSummaryList"] == []
+    fresh = submit(c)
+    lb.run_until_idle()
+    assert status(c, fresh) == "SUCCEEDED"
+
+
+# -- job lifecycle ---------------------------------------------------------------------
+
+
+def test_job_moves_submitted_runnable_starting_running_succeeded_with_times(lb, c):
+    job_id = submit(c)
+    seen = [status(c, job_id)]
+    for _ in range(12):
+        lb.advance(1)
+        if seen[-1] != (now := status(c, job_id)):
+            seen.append(now)
+    assert seen == ["SUBMITTED", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"]
+    job = detail(c, job_id)
+    assert job["createdAt"] < job["startedAt"] < job["stoppedAt"]
+    assert len(job["attempts"]) == 1 and job["attempts"][0]["container"]["exitCode"] == 0
+    assert job["statusReason"] == "Essential container in task exited"
+
+
+def test_job_is_pending_while_its_dependencies_are_unfinished(lb, c):
+    first = submit(c, "first")
+    second = submit(c, "second", dependsOn=[{"jobId": first}])
+    lb.advance(3)
+    assert status(c, second) == "PENDING"
+    lb.run_until_idle()
+    assert status(c, second) == "SUCCEEDED"
+    assert detail(c, second)["startedAt"] >= detail(c, first)["stoppedAt"]
+
+
+def test_runnable_jobs_start_only_on_enabled_queues_and_environments(lb, c):
+    c.update_compute_environment(computeEnvironment="ondemand-ce", state="DISABLED")
+    job_id = submit(c)
+    lb.advance(30)
+    assert status(c, job_id) == "RUNNABLE"
+    c.update_compute_environment(computeEnvironment="ondemand-ce", state="ENABLED")
+    c.update_job_queue(jobQueue="HighPriority", state="DISABLED")
+    lb.advance(30)
+    assert status(c, job_id) == "RUNNABLE"
+    c.update_job_queue(jobQueue="HighPriority", state="ENABLED")
+    lb.run_until_idle()
+    assert status(c, job_id) == "SUCCEEDED"
+
+
+def test_max_vcpus_is_honoured(lb, c):
+    c.update_compute_environment(computeEnvironment="ondemand-ce", computeResources={"maxvCpus": 2})
+    ids = [submit(c, f"j{i}") for i in range(3)]  # 1 vCPU each
+    lb.advance(5)
+    assert sorted(status(c, i) for i in ids) == ["RUNNABLE", "RUNNING", "RUNNING"]
+    lb.run_until_idle()
+    assert {status(c, i) for i in ids} == {"SUCCEEDED"}
+
+
+def test_higher_priority_queue_starts_first(lb, c):
+    c.update_compute_environment(computeEnvironment="ondemand-ce", computeResources={"maxvCpus": 1})
+    c.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
+    low = submit(c, "low", queue="LowPriority")  # spot is off: runs on ondemand
+    high = submit(c, "high", queue="HighPriority")
+    lb.advance(4)
+    assert (status(c, high), status(c, low)) == ("RUNNING", "RUNNABLE")
+
+
+def test_vcpus_and_memory_come_from_the_definition_and_its_overrides(lb, c):
+    plain = detail(c, submit(c))["container"]
+    assert {r["type"]: r["value"] for r in plain["resourceRequirements"]} == {"VCPU": "1", "MEMORY": "512"}
+    c.update_compute_environment(computeEnvironment="ondemand-ce", computeResources={"maxvCpus": 4})
+    big = submit(c, "big", containerOverrides={"resourceRequirements": [{"type": "VCPU", "value": "8"}],
+                                               "environment": [{"name": "MODE", "value": "fast"}]})
+    container = detail(c, big)["container"]
+    assert {r["type"]: r["value"] for r in container["resourceRequirements"]} == {"VCPU": "8", "MEMORY": "512"}
+    assert {"name": "MODE", "value": "fast"} in container["environment"]
+    lb.advance(60)
+    assert status(c, big) == "RUNNABLE"  # 8 vCPUs never fit in 4
+
+
+def test_a_failed_dependency_fails_its_dependents(lb, c):
+    lb.set_outcome("upstream", exit_code=1)
+    upstream = submit(c, "upstream")
+    downstream = submit(c, "downstream", dependsOn=[{"jobId": upstream}])
+    lb.run_until_idle()
+    assert status(c, upstream) == "FAILED"
+    job = detail(c, downstream)
+    assert (job["status"], job["statusReason"]) == ("FAILED", "Dependent Job failed")
+    assert job["attempts"] == []
+
+
+def test_array_children_are_listed_with_index_and_the_parent_summarises_them(lb, c):
+    parent = submit(c, "shards", arrayProperties={"size": 3})
+    lb.advance(1)
+    children = c.list_jobs(arrayJobId=parent, jobStatus="RUNNABLE")["jobSummaryList"]
+    assert [j["jobId"] for j in children] == [f"{parent}:{i}" for i in range(3)]
+    assert [j["arrayProperties"]["index"] for j in children] == [0, 1, 2]
+    job = detail(c, parent)
+    assert job["status"] == "PENDING"
+    assert job["arrayProperties"]["size"] == 3 and job["arrayProperties"]["statusSummary"]["RUNNABLE"] == 3
+    assert detail(c, f"{parent}:1")["arrayProperties"] == {"index": 1}
+    queue_listing = c.list_jobs(jobQueue="HighPriority", filters=[{"name": "JOB_NAME", "values": ["shards"]}])
+    assert [j["jobId"] for j in queue_listing["jobSummaryList"]] == [parent]  # children only via arrayJobId
+    lb.run_until_idle()
+    job = detail(c, parent)
+    assert job["status"] == "SUCCEEDED" and job["arrayProperties"]["statusSummary"]["SUCCEEDED"] == 3
+
+
+def test_array_parent_fails_when_a_child_fails(lb, c):
+    parent = submit(c, "shards", arrayProperties={"size": 2})
+    lb.advance(1)
+    c.terminate_job(jobId=f"{parent}:0", reason="bad shard")
+    lb.run_until_idle()
+    assert status(c, f"{parent}:1") == "SUCCEEDED"
+    assert status(c, parent) == "FAILED"
+
+
+def test_sequential_array_children_run_one_after_another(lb, c):
+    parent = submit(c, "steps", arrayProperties={"size": 3}, dependsOn=[{"type": "SEQUENTIAL"}])
+    lb.run_until_idle()
+    children = c.describe_jobs(jobs=[f"{parent}:{i}" for i in range(3)])["jobs"]
+    assert [j["status"] for j in children] == ["SUCCEEDED"] * 3
+    assert children[0]["stoppedAt"] <= children[1]["startedAt"] and children[1]["stoppedAt"] <= children[2]["startedAt"]
+
+
+def test_n_to_n_children_wait_for_the_child_with_the_same_index(lb, c):
+    lb.set_outcome("first", duration=100)
+    first = submit(c, "first", arrayProperties={"size": 2})
+    second = submit(c, "second", arrayProperties={"size": 2}, dependsOn=[{"jobId": first, "type": "N_TO_N"}])
+    lb.advance(20)
+    assert status(c, f"{first}:0") == "RUNNING" and status(c, f"{second}:0") == "PENDING"
+    lb.run_until_idle()
+    a, b = c.describe_jobs(jobs=[f"{first}:1", f"{second}:1"])["jobs"]
+    assert b["startedAt"] >= a["stoppedAt"]
+
+
+def test_retry_strategy_attempts_produce_attempts(lb, c):
+    lb.set_outcome("flaky", exit_code=[1, 2, 0])
+    job_id = submit(c, "flaky", retryStrategy={"attempts": 3})
+    lb.run_until_idle()
+    job = detail(c, job_id)
+    assert job["status"] == "SUCCEEDED"
+    assert [a["container"]["exitCode"] for a in job["attempts"]] == [1, 2, 0]
+    assert job["startedAt"] == job["attempts"][-1]["startedAt"]
+
+
+def test_retries_stop_at_the_attempt_limit_and_on_evaluate_on_exit_exit(lb, c):
+    lb.set_outcome("broken", exit_code=1)
+    limited = submit(c, "broken", retryStrategy={"attempts": 2})
+    exits = submit(c, "broken", retryStrategy={"attempts": 5, "evaluateOnExit": [{"onExitCode": "1", "action": "EXIT"}]})
+    lb.run_until_idle()
+    assert (status(c, limited), len(detail(c, limited)["attempts"])) == ("FAILED", 2)
+    assert (status(c, exits), len(detail(c, exits)["attempts"])) == ("FAILED", 1)
+
+
+def test_attempt_duration_timeout_fails_the_attempt_without_retry(lb, c):
+    lb.set_outcome("slow", duration=600)
+    job_id = submit(c, "slow", timeout={"attemptDurationSeconds": 60}, retryStrategy={"attempts": 3})
+    lb.run_until_idle()
+    job = detail(c, job_id)
+    assert (job["status"], job["statusReason"]) == ("FAILED", "Job attempt duration exceeded timeout")
+    assert len(job["attempts"]) == 1
+    assert job["attempts"][0]["stoppedAt"] - job["attempts"][0]["startedAt"] == 60_000
+
+
+def test_cancel_fails_queued_jobs_and_is_a_no_op_once_started(lb, c):
+    queued = submit(c, "queued")
+    started = submit(c, "started")
+    lb.advance(3)
+    c.cancel_job(jobId=started, reason="too late")
+    lb.advance(0)
+    assert status(c, started) in ("STARTING", "RUNNING")
+    c.update_job_queue(jobQueue="HighPriority", state="DISABLED")
+    waiting = submit(c, "waiting", queue="LowPriority")
+    c.cancel_job(jobId=waiting, reason="Cancelling job.")
+    job = detail(c, waiting)
+    assert (job["status"], job["statusReason"]) == ("FAILED", "Cancelling job.")
+    lb.run_until_idle()
+    assert status(c, started) == "SUCCEEDED" and status(c, queued) == "SUCCEEDED"
+
+
+def test_terminate_stops_any_unfinished_job(lb, c):
+    running = submit(c, "running")
+    lb.advance(5)
+    assert status(c, running) == "RUNNING"
+    c.terminate_job(jobId=running, reason="Terminating job.")
+    job = detail(c, running)
+    assert (job["status"], job["statusReason"]) == ("FAILED", "Terminating job.")
+    assert job["attempts"][0]["statusReason"] == "Terminating job."
+    fresh = submit(c, "fresh")
+    c.terminate_job(jobId=fresh, reason="never mind")
+    assert status(c, fresh) == "FAILED"
+
+
+def test_every_attempt_gets_a_log_stream_with_its_events(lb, c):
+    lb.set_outcome("talky", exit_code=[1, 0], logs=["loading", "done"])
+    job_id = submit(c, "talky", retryStrategy={"attempts": 2})
+    lb.run_until_idle()
+    attempts = detail(c, job_id)["attempts"]
+    streams = [a["container"]["logStreamName"] for a in attempts]
+    assert len(set(streams)) == 2 and all(s.startswith("sleep/default/") for s in streams)
+    logs = lb.boto3_client("logs")
+    for stream in streams:
+        events = logs.get_log_events(logGroupName="/aws/batch/job", logStreamName=stream)["events"]
+        assert [e["message"] for e in events] == ["loading", "done"]
+    assert list(lb.batch.logs(job_id)["message"]) == ["loading", "done"]
+
+
+def test_set_outcome_matches_name_glob_definition_and_queue(lb, c):
+    lb.set_outcome("train-*", exit_code=1)
+    lb.set_outcome("*", exit_code=7, queue="LowPriority", definition="etl")
+    a, b, d = submit(c, "train-a"), submit(c, "other"), submit(c, "other", queue="LowPriority", definition="etl")
+    lb.run_until_idle()
+    codes = [detail(c, j)["attempts"][-1]["container"]["exitCode"] for j in (a, b, d)]
+    assert codes == [1, 0, 7]
+
+
+def test_wait_passes_simulated_time_on_the_manual_clock(lb):
+    b = lb.batch
+    job_id = b.submit_job(jobName="waited", jobQueue="HighPriority", jobDefinition="sleep").loc[0, "jobId"]
+    done = b.wait([job_id], progress=False)
+    assert list(done["status"]) == ["SUCCEEDED"]
+
+
+# -- fidelity: listing and paging -----------------------------------------------------
+
+
+def test_list_jobs_without_status_or_filters_returns_only_running_jobs(lb, c):
+    submit(c, "a")
+    lb.advance(5)
+    submit(c, "b")
+    listed = c.list_jobs(jobQueue="HighPriority")["jobSummaryList"]
+    assert [(j["jobName"], j["status"]) for j in listed] == [("a", "RUNNING")]
+
+
+def test_list_jobs_filters_return_every_status(lb, c):
+    old = submit(c, "report-old")
+    lb.run_until_idle()
+    cut = lb.now
+    lb.advance(1)
+    submit(c, "report-new")
+    submit(c, "other", definition="etl")
+
+    def names(filters):
+        listed = c.list_jobs(jobQueue="HighPriority", jobStatus="RUNNING", filters=filters)["jobSummaryList"]
+        return sorted(j["jobName"] for j in listed)
+
+    assert names([{"name": "JOB_NAME", "values": ["report*"]}]) == ["report-new", "report-old"]
+    assert names([{"name": "JOB_NAME", "values": ["REPORT-OLD"]}]) == ["report-old"]
+    assert names([{"name": "JOB_DEFINITION", "values": ["etl"]}]) == ["nightly-etl", "other"]
+    assert names([{"name": "BEFORE_CREATED_AT", "values": [str(cut)]}]) == ["nightly-etl", "report-old"]
+    assert names([{"name": "AFTER_CREATED_AT", "values": [str(cut)]}]) == ["other", "report-new"]
+    assert status(c, old) == "SUCCEEDED"
+
+
+def test_list_jobs_pages_with_max_results_and_opaque_tokens(lb, c):
+    ids = [submit(c, f"p{i}") for i in range(7)]
+    seen, token, pages = [], None, 0
+    while True:
+        kwargs = {"nextToken": token} if token else {}
+        page = c.list_jobs(jobQueue="HighPriority", jobStatus="SUBMITTED", maxResults=3, **kwargs)
+        seen += [j["jobId"] for j in page["jobSummaryList"]]
+        pages += 1
+        token = page.get("nextToken")
+        if not token:
+            break
+        assert not any(i in token for i in ids)
+    assert (seen, pages) == (ids, 3)
+    rejected(lambda: c.list_jobs(jobQueue="HighPriority", nextToken="garbage"), "nextToken")
+    rejected(lambda: c.list_jobs(jobQueue="HighPriority", maxResults=101), "maxResults")
+
+
+def test_describe_definitions_queues_and_environments_page(lb, c):
+    for operation, key in (("describe_job_definitions", "jobDefinitions"), ("describe_job_queues", "jobQueues"),
+                           ("describe_compute_environments", "computeEnvironments")):
+        call = getattr(c, operation)
+        everything = call()[key]
+        first = call(maxResults=1)
+        assert len(first[key]) == 1 and first["nextToken"]
+        rest = call(maxResults=100, nextToken=first["nextToken"])
+        assert first[key] + rest[key] == everything and "nextToken" not in rest
+
+
+def test_describe_job_definitions_by_name_and_revision(c):
+    c.register_job_definition(jobDefinitionName="sleep", type="container",
+                              containerProperties={"image": "busybox", "vcpus": 1, "memory": 128})
+    revisions = c.describe_job_definitions(jobDefinitions=["sleep:2"])["jobDefinitions"]
+    assert [(d["jobDefinitionName"], d["revision"]) for d in revisions] == [("sleep", 2)]
+    assert len(c.describe_job_definitions(jobDefinitionName="sleep")["jobDefinitions"]) == 2
+
+
+# -- fidelity: validation ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["-leading-hyphen", "has space", "x" * 129, "dots.not.allowed"])
+def test_names_follow_the_service_pattern(c, name):
+    rejected(lambda: submit(c, name), "first character must be alphanumeric")
+    rejected(lambda: c.create_job_queue(jobQueueName=name, priority=1,
+                                        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "spot-ce"}]), "128")
+    rejected(lambda: c.create_compute_environment(computeEnvironmentName=name, type="UNMANAGED"), "128")
+    rejected(lambda: c.register_job_definition(jobDefinitionName=name, type="container",
+                                               containerProperties={"image": "x", "vcpus": 1, "memory": 128}), "128")
+
+
+def test_a_128_character_name_is_accepted(c):
+    assert status(c, submit(c, "a" * 128)) == "SUBMITTED"
+
+
+@pytest.mark.parametrize("size", [1, 10_001])
+def test_array_size_is_between_2_and_10000(c, size):
+    rejected(lambda: submit(c, arrayProperties={"size": size}), "between 2 and 10,000")
+
+
+def test_a_job_depends_on_at_most_20_jobs(c):
+    ids = [submit(c, f"d{i}") for i in range(21)]
+    rejected(lambda: submit(c, dependsOn=[{"jobId": i} for i in ids]), "maximum of 20")
+    assert status(c, submit(c, dependsOn=[{"jobId": i} for i in ids[:20]])) == "SUBMITTED"
+
+
+@pytest.mark.parametrize("attempts", [0, 11])
+def test_retry_attempts_are_between_1_and_10(c, attempts):
+    rejected(lambda: submit(c, retryStrategy={"attempts": attempts}), "between 1 and 10")
+    rejected(lambda: c.register_job_definition(jobDefinitionName="r", type="container", retryStrategy={"attempts": attempts},
+                                               containerProperties={"image": "x", "vcpus": 1, "memory": 128}), "between 1 and 10")
+
+
+def test_a_timeout_is_at_least_60_seconds(c):
+    rejected(lambda: submit(c, timeout={"attemptDurationSeconds": 59}), "60 seconds")
+
+
+def test_describe_jobs_takes_at_most_100_ids(c):
+    rejected(lambda: c.describe_jobs(jobs=[f"id-{i}" for i in range(101)]), "100")
+    assert c.describe_jobs(jobs=[f"id-{i}" for i in range(100)])["jobs"] == []
+
+
+def test_unknown_queues_and_definitions_are_rejected(c):
+    rejected(lambda: submit(c, queue="NoSuchQueue"), "NoSuchQueue", "does not exist")
+    rejected(lambda: submit(c, definition="no-such-def"), "no-such-def", "does not exist")
+
+
+def test_submitting_to_a_disabled_queue_is_rejected(c):
+    c.update_job_queue(jobQueue="Backfill", state="DISABLED")
+    rejected(lambda: submit(c, queue="Backfill"), "Backfill", "DISABLED")
+
+
+def test_deleting_an_enabled_queue_is_rejected(c):
+    rejected(lambda: c.delete_job_queue(jobQueue="Backfill"), "ENABLED")
+    c.update_job_queue(jobQueue="Backfill", state="DISABLED")
+    c.delete_job_queue(jobQueue="Backfill")
+    assert "Backfill" not in {q["jobQueueName"] for q in c.describe_job_queues()["jobQueues"]}
+
+
+def test_deleting_an_enabled_or_used_compute_environment_is_rejected(c):
+    rejected(lambda: c.delete_compute_environment(computeEnvironment="spot-ce"), "ENABLED")
+    c.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
+    rejected(lambda: c.delete_compute_environment(computeEnvironment="spot-ce"), "JobQueue relationship")
+
+
+def test_update_compute_environment_applies_compute_resources(c):
+    c.update_compute_environment(computeEnvironment="spot-ce",
+                                 computeResources={"minvCpus": 2, "maxvCpus": 32, "desiredvCpus": 4})
+    env = c.describe_compute_environments(computeEnvironments=["spot-ce"])["computeEnvironments"][0]
+    assert {k: env["computeResources"][k] for k in ("minvCpus", "maxvCpus", "desiredvCpus")} == \
+        {"minvCpus": 2, "maxvCpus": 32, "desiredvCpus": 4}
+
+
+def test_errors_other_than_the_services_codes_become_client_exceptions(c):
+    rejected(lambda: c.create_compute_environment(computeEnvironmentName="spot-ce", type="UNMANAGED"), "already exists")
+
+
+def test_concurrent_submits_and_reads_never_see_torn_state(lb, c):
+    errors = []
+
+    def submitter():
+        for i in range(15):
+            submit(c, f"t{i}", arrayProperties={"size": 4})
+            lb.advance(1)
+
+    def reader():
+        for _ in range(30):
+            for job in c.list_jobs(jobQueue="HighPriority", filters=[{"name": "JOB_NAME", "values": ["t*"]}])["jobSummaryList"]:
+                summary = detail(c, job["jobId"]).get("arrayProperties", {}).get("statusSummary")
+                if summary and sum(summary.values()) not in (0, 4):
+                    errors.append(summary)
+
+    threads = [threading.Thread(target=submitter), threading.Thread(target=reader), threading.Thread(target=reader)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+# -- faults ------------------------------------------------------------------------------
+
+
+def test_throttle_answers_429_too_many_requests(lb):
+    client = no_retry_client(lb)
+    lb.faults.throttle("DescribeJobQueues", times=1)
+    with pytest.raises(ClientError) as caught:
+        client.describe_job_queues()
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert caught.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert client.describe_job_queues()["jobQueues"]  # times=1: the next call passes
+
+
+def test_sdk_retries_ride_out_throttling(lb, c):
+    lb.faults.throttle("ListJobs", times=2)
+    assert c.list_jobs(jobQueue="HighPriority")["ResponseMetadata"]["RetryAttempts"] == 2
+
+
+def test_error_fault_answers_the_status_and_code_for_every_operation(lb):
+    client = no_retry_client(lb)
+    lb.faults.error("*", status=503, code="ServiceUnavailable")
+    for call in (client.describe_job_queues, lambda: client.list_jobs(jobQueue="HighPriority")):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    lb.faults.clear()
+    assert client.describe_job_queues()["jobQueues"]
+
+
+def test_fault_rate_is_deterministic(lb):
+    client = no_retry_client(lb)
+
+    def outcomes():
+        lb.faults.clear()
+        lb.faults.error("DescribeJobQueues", status=500, rate=0.5)
+        result = []
+        for _ in range(12):
+            try:
+                client.describe_job_queues()
+                result.append(True)
+            except ClientError:
+                result.append(False)
+        return result
+
+    first = outcomes()
+    assert first == outcomes() and 0 < sum(first) < 12
+
+
+def test_latency_fault_delays_the_operation(lb, c):
+    lb.faults.latency("DescribeJobQueues", 0.2)
+    started = time.monotonic()
+    c.describe_job_queues()
+    assert time.monotonic() - started >= 0.2
+
+
+def test_unknown_fault_operation_is_rejected_with_a_suggestion(lb):
+    with pytest.raises(LookupError, match="DescribeJobs"):
+        lb.faults.throttle("DescribeJob")
