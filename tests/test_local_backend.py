@@ -1,0 +1,162 @@
+"""batchkit.local as a whole: settings, clocks, executors, and `batchkit serve` driven by the AWS CLI."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+import batchkit
+from batchkit.local import seed as seeds
+
+CLI_ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""}
+
+MANAGED = {"type": "EC2", "minvCpus": 0, "maxvCpus": 4, "instanceTypes": ["optimal"],
+           "subnets": ["subnet-nope"], "securityGroupIds": ["sg-nope"], "instanceRole": "ecsInstanceRole"}
+
+
+def test_strict_rejects_missing_roles_profiles_subnets_and_security_groups():
+    with batchkit.local(seed=None, strict=True) as lb:
+        c = lb.client
+        with pytest.raises(ClientError, match="Could not find IAM role"):
+            c.create_compute_environment(computeEnvironmentName="ce", type="UNMANAGED", serviceRole="NoRole")
+        iam = lb.boto3_client("iam")
+        iam.create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument="{}")
+        with pytest.raises(ClientError, match="instanceRole"):
+            c.create_compute_environment(computeEnvironmentName="ce", type="MANAGED", computeResources=MANAGED)
+        iam.create_instance_profile(InstanceProfileName="ecsInstanceRole")
+        with pytest.raises(ClientError, match="security group sg-nope"):
+            c.create_compute_environment(computeEnvironmentName="ce", type="MANAGED", computeResources=MANAGED)
+        ec2 = lb.boto3_client("ec2")
+        vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+        group = ec2.create_security_group(GroupName="batch", Description="batch", VpcId=vpc)["GroupId"]
+        subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+        c.create_compute_environment(computeEnvironmentName="ce", type="MANAGED",
+                                     computeResources={**MANAGED, "securityGroupIds": [group], "subnets": [subnet]})
+
+
+def test_only_one_local_backend_runs_per_process():
+    with batchkit.local(seed=None):
+        with pytest.raises(RuntimeError, match="already running"):
+            batchkit.local(seed=None)
+    with batchkit.local(seed=None) as again:  # stopping frees the slot
+        assert again.client.describe_job_queues()["jobQueues"] == []
+
+
+def test_bad_settings_fail_with_one_line_before_starting():
+    for kwargs, words in (({"clock": "sundial"}, "manual, realtime"), ({"speed": 0}, "positive"),
+                          ({"executor": "docker"}, "simulated, subprocess")):
+        with pytest.raises(ValueError, match=words):
+            batchkit.local(**kwargs)
+    with pytest.raises(ValueError, match="neither a built-in seed"):
+        batchkit.local(seed="no/such/file.yaml")
+    with batchkit.local(seed=None) as lb:  # nothing was left running
+        assert lb.client.describe_compute_environments()["computeEnvironments"] == []
+
+
+def test_seed_from_a_yaml_file(tmp_path):
+    path = tmp_path / "seed.yaml"
+    path.write_text(
+        "computeEnvironments: [{computeEnvironmentName: ce, type: UNMANAGED}]\n"
+        "jobQueues: [{jobQueueName: q, priority: 1, computeEnvironmentOrder: [{order: 1, computeEnvironment: ce}]}]\n"
+        "jobDefinitions: [{jobDefinitionName: d, type: container, containerProperties: {image: x, vcpus: 1, memory: 64}}]\n"
+        "jobs: [{jobName: first, jobQueue: q, jobDefinition: d}]\n"
+    )
+    with batchkit.local(seed=str(path)) as lb:
+        jobs = lb.batch.jobs()
+        assert list(jobs["jobName"]) == ["first"] and list(jobs["status"]) == ["SUCCEEDED"]
+        assert seeds.load(str(path))["jobQueues"][0]["jobQueueName"] == "q"
+
+
+def test_manual_clock_only_moves_when_told():
+    with batchkit.local(seed=None) as lb:
+        before = lb.now
+        time.sleep(0.05)
+        assert lb.now == before
+        lb.advance(2.5)
+        assert lb.now == before + 2500
+
+
+def test_realtime_clock_runs_jobs_in_the_background():
+    with batchkit.local(seed="demo", clock="realtime", speed=100) as lb:
+        job_id = lb.client.submit_job(jobName="rt", jobQueue="HighPriority", jobDefinition="sleep")["jobId"]
+        deadline = time.monotonic() + 10
+        while lb.client.describe_jobs(jobs=[job_id])["jobs"][0]["status"] != "SUCCEEDED":
+            assert time.monotonic() < deadline, "the realtime clock did not finish a 9-second job at 100x"
+            time.sleep(0.02)
+        with pytest.raises(RuntimeError, match="manual"):
+            lb.advance(1)
+
+
+def test_subprocess_executor_runs_the_command_with_parameters_and_environment():
+    with batchkit.local(seed=None, executor="subprocess") as lb:
+        c = lb.client
+        c.create_compute_environment(computeEnvironmentName="ce", type="UNMANAGED")
+        c.create_job_queue(jobQueueName="q", priority=1, computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "ce"}])
+        script = "import os, sys; print('hello', sys.argv[1], os.environ['GREETING']); sys.exit(int(sys.argv[2]))"
+        c.register_job_definition(
+            jobDefinitionName="py", type="container", parameters={"who": "world", "code": "0"},
+            containerProperties={"image": "python", "vcpus": 1, "memory": 64,
+                                 "command": [sys.executable, "-c", script, "Ref::who", "Ref::code"],
+                                 "environment": [{"name": "GREETING", "value": "hi"}]})
+        ok = c.submit_job(jobName="ok", jobQueue="q", jobDefinition="py")["jobId"]
+        bad = c.submit_job(jobName="bad", jobQueue="q", jobDefinition="py", parameters={"code": "3"})["jobId"]
+        lb.run_until_idle()
+        jobs = {j["jobId"]: j for j in c.describe_jobs(jobs=[ok, bad])["jobs"]}
+        assert (jobs[ok]["status"], jobs[bad]["status"]) == ("SUCCEEDED", "FAILED")
+        assert jobs[bad]["attempts"][0]["container"]["exitCode"] == 3
+        assert list(lb.batch.logs(ok)["message"]) == ["hello world hi"]
+
+
+@pytest.fixture
+def served():
+    """`batchkit serve` in a subprocess, manual clock: the endpoint URL is its first line."""
+    process = subprocess.Popen([sys.executable, "-m", "batchkit", "serve", "--port", "0", "--clock", "manual"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield process.stdout.readline().strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def aws(endpoint, *args):
+    """The real AWS CLI (the awscli package) against the endpoint; its JSON output."""
+    done = subprocess.run([sys.executable, "-m", "awscli", "batch", "--endpoint-url", endpoint, "--output", "json", *args],
+                          capture_output=True, text=True, env=CLI_ENV, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else {}
+
+
+def test_aws_cli_against_batchkit_serve(served):
+    assert served.startswith("http://127.0.0.1:")
+    # the API reference's examples, verbatim (missing IAM roles are created on the fly)
+    aws(served, "create-compute-environment", "--compute-environment-name", "unmanagedCE", "--type", "UNMANAGED",
+        "--state", "ENABLED", "--service-role", "arn:aws:iam::012345678910:role/AWSBatchServiceRole")
+    aws(served, "create-job-queue", "--job-queue-name", "CliQueue", "--priority", "1", "--state", "ENABLED",
+        "--compute-environment-order", "order=1,computeEnvironment=unmanagedCE")
+    aws(served, "register-job-definition", "--job-definition-name", "sleep10", "--type", "container",
+        "--container-properties", '{"image": "busybox", "vcpus": 1, "memory": 128, "command": ["sleep", "10"]}')
+    first = aws(served, "submit-job", "--job-name", "example", "--job-queue", "CliQueue", "--job-definition", "sleep10")
+    second = aws(served, "submit-job", "--job-name", "example2", "--job-queue", "CliQueue", "--job-definition", "sleep10")
+    listed = aws(served, "list-jobs", "--job-queue", "CliQueue", "--job-status", "SUBMITTED")
+    assert {j["jobId"] for j in listed["jobSummaryList"]} == {first["jobId"], second["jobId"]}
+    aws(served, "cancel-job", "--job-id", first["jobId"], "--reason", "Cancelling job.")
+    aws(served, "terminate-job", "--job-id", second["jobId"], "--reason", "Terminating job.")
+    described = aws(served, "describe-jobs", "--jobs", first["jobId"], second["jobId"])["jobs"]
+    assert {(j["jobName"], j["status"], j["statusReason"]) for j in described} == {
+        ("example", "FAILED", "Cancelling job."), ("example2", "FAILED", "Terminating job.")}
+    seeded = aws(served, "describe-job-queues")["jobQueues"]
+    assert {"HighPriority", "LowPriority", "Backfill", "CliQueue"} == {q["jobQueueName"] for q in seeded}
+
+
+def test_aws_cli_sees_service_errors(served):
+    done = subprocess.run([sys.executable, "-m", "awscli", "batch", "--endpoint-url", served, "submit-job",
+                           "--job-name", "x", "--job-queue", "Nope", "--job-definition", "sleep"],
+                          capture_output=True, text=True, env=CLI_ENV, timeout=60)
+    assert done.returncode != 0
+    assert "ClientException" in done.stderr and "Nope does not exist" in done.stderr
