@@ -1,0 +1,166 @@
+"""batchkit.local's costs, each as a ratio against a baseline measured in the same run.
+
+(a) per-test cost: `lb.reset()` + a submit + a list, against a hand-written moto
+    fixture that sets up the same seed (2 MANAGED environments, 3 queues, 3 job
+    definitions) per test with session-scoped clients.  Goal: at least 20x faster.
+(b) DescribeJobs of 100 ids with 100,000 jobs stored against 1,000 stored.
+    Goal: at most 1.5x.
+(c) 10,000 jobs from SubmitJob to SUCCEEDED on the manual clock, per job,
+    against moto's own SubmitJob call.  Goal: at most 1.5x.
+
+Run: python bench/backend.py [--tests 30] [--big 100000] [--jobs 10000]
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+REGION = "us-east-1"
+
+
+def timed(fn, rounds: int) -> float:
+    """Median seconds of `rounds` calls."""
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def demo_seed():
+    from batchkit.local import seed
+
+    return seed.load("demo")
+
+
+# -- (a) per-test cost ---------------------------------------------------------------
+
+
+def moto_fixture_test(clients, seed) -> None:
+    """What a hand-written moto fixture does per test: fresh mock, IAM, network, the seed."""
+    from moto import mock_aws
+
+    batch, iam, ec2 = clients
+    with mock_aws(config={"batch": {"use_docker": False}}):
+        iam.create_role(RoleName="AWSBatchServiceRole", AssumeRolePolicyDocument="{}")
+        iam.create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument="{}")
+        iam.create_instance_profile(InstanceProfileName="ecsInstanceRole")
+        subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+        group = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+        for env in seed["computeEnvironments"]:
+            resources = {**env["computeResources"], "subnets": [subnet], "securityGroupIds": [group],
+                         "instanceTypes": ["m5.large"], "instanceRole": "ecsInstanceRole"}
+            batch.create_compute_environment(**{**env, "computeResources": resources})
+        for queue in seed["jobQueues"]:
+            batch.create_job_queue(**queue)
+        for definition in seed["jobDefinitions"]:
+            batch.register_job_definition(**definition)
+        batch.submit_job(jobName="t", jobQueue="HighPriority", jobDefinition="sleep")
+        batch.list_jobs(jobQueue="HighPriority", jobStatus="SUCCEEDED")
+
+
+def per_test_cost(tests: int) -> tuple[float, float]:
+    import boto3
+
+    import batchkit
+
+    seed = demo_seed()
+    clients = [boto3.client(name, region_name=REGION) for name in ("batch", "iam", "ec2")]
+    moto_fixture_test(clients, seed)  # warm imports and moto's lazy loading alike
+    moto = timed(lambda: moto_fixture_test(clients, seed), tests)
+    with batchkit.local(seed="demo") as lb:
+        client = lb.client
+
+        def local_test():
+            lb.reset()
+            client.submit_job(jobName="t", jobQueue="HighPriority", jobDefinition="sleep")
+            client.list_jobs(jobQueue="HighPriority", jobStatus="SUCCEEDED")
+
+        local_test()
+        local = timed(local_test, tests)
+    return moto, local
+
+
+# -- (b) DescribeJobs against the number of jobs stored ---------------------------------------
+
+
+def describe_cost(stored: int, rounds: int) -> float:
+    import batchkit
+
+    with batchkit.local(seed="demo") as lb:
+        backend = lb._backend
+        queue = backend.get_job_queue("HighPriority")
+        definition = backend.get_job_definition("sleep")
+        with lb._runtime.lock:  # straight into the store: seeding is not what is measured
+            ids = [backend.lifecycle.submit({"jobName": f"j{i}"}, queue, definition).id for i in range(stored)]
+        sample = ids[:: max(1, stored // 100)][:100]
+        lb.client.describe_jobs(jobs=sample)
+        return timed(lambda: lb.client.describe_jobs(jobs=sample), rounds)
+
+
+# -- (c) submit to SUCCEEDED, per job -----------------------------------------------------
+
+
+def moto_submit_cost(jobs: int) -> float:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws(config={"batch": {"use_docker": False}}):
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        batch = boto3.client("batch", region_name=REGION)
+        batch.create_compute_environment(computeEnvironmentName="bench-env", type="UNMANAGED", serviceRole=role)
+        batch.create_job_queue(jobQueueName="bench-q", state="ENABLED", priority=1,
+                               computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "bench-env"}])
+        batch.register_job_definition(jobDefinitionName="bench-def", type="container",
+                                      containerProperties={"image": "x", "vcpus": 1, "memory": 64})
+        start = time.perf_counter()
+        for i in range(jobs):
+            batch.submit_job(jobName=f"j{i}", jobQueue="bench-q", jobDefinition="bench-def")
+        return (time.perf_counter() - start) / jobs
+
+
+def local_lifecycle_cost(jobs: int) -> float:
+    import batchkit
+
+    with batchkit.local(seed=None) as lb:
+        batch = lb.client
+        batch.create_compute_environment(computeEnvironmentName="bench-env", type="UNMANAGED")
+        batch.create_job_queue(jobQueueName="bench-q", priority=1, computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "bench-env"}])
+        batch.register_job_definition(jobDefinitionName="bench-def", type="container",
+                                      containerProperties={"image": "x", "vcpus": 1, "memory": 64})
+        start = time.perf_counter()
+        ids = [batch.submit_job(jobName=f"j{i}", jobQueue="bench-q", jobDefinition="bench-def")["jobId"] for i in range(jobs)]
+        lb.run_until_idle()
+        elapsed = time.perf_counter() - start
+        statuses = {j["status"] for j in batch.describe_jobs(jobs=ids[-100:])["jobs"]}
+        assert statuses == {"SUCCEEDED"}, statuses
+        return elapsed / jobs
+
+
+def main() -> None:
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION=REGION)
+    os.environ.pop("AWS_PROFILE", None)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=30, help="simulated tests for (a)")
+    parser.add_argument("--big", type=int, default=100_000, help="jobs stored for the large case of (b)")
+    parser.add_argument("--jobs", type=int, default=10_000, help="jobs run for (c)")
+    args = parser.parse_args()
+
+    moto, local = per_test_cost(args.tests)
+    print(f"(a) per test: moto fixture {moto * 1000:.1f} ms, reset+submit+list {local * 1000:.2f} ms: "
+          f"{moto / local:.0f}x faster (goal >= 20x)")
+
+    small, big = describe_cost(1_000, 50), describe_cost(args.big, 50)
+    print(f"(b) DescribeJobs of 100 ids: {small * 1000:.2f} ms with 1,000 stored, {big * 1000:.2f} ms with "
+          f"{args.big:,}: ratio {big / small:.2f} (goal <= 1.5)")
+
+    plain, ours = moto_submit_cost(args.jobs), local_lifecycle_cost(args.jobs)
+    print(f"(c) per job: moto SubmitJob {plain * 1e6:.0f} us, submit to SUCCEEDED {ours * 1e6:.0f} us: "
+          f"ratio {ours / plain:.2f} (goal <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
