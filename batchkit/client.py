@@ -124,10 +124,15 @@ class Batch:
             items = list(dict.fromkeys(kwargs[name]))
             requests = [{**kwargs, name: items[i : i + size]} for i in range(0, len(items), size)]
             return [page for pages in self.map(lambda r: self.pages(op, r), requests) for page in pages]
+        return list(self.each_page(op, kwargs))
+
+    def each_page(self, op: catalog.Operation, kwargs: dict):
+        """The response pages of one request as they arrive."""
         try:
             if op.paginator:  # a given nextToken/maxResults shape the first page
-                return list(self.client.get_paginator(op.method).paginate(**kwargs))
-            return [getattr(self.client, op.method)(**kwargs)]
+                yield from self.client.get_paginator(op.method).paginate(**kwargs)
+            else:
+                yield getattr(self.client, op.method)(**kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise BatchError.wrap(op.name, exc) from None
         except NotImplementedError as exc:  # an in-process backend (moto) lacks the action

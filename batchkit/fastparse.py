@@ -13,7 +13,9 @@ import json
 
 from botocore.parsers import PROTOCOL_PARSERS, ResponseParserFactory, RestJSONParser
 
-_PLAIN_TYPES = {"structure", "list", "map", "string", "integer", "long", "boolean"}
+# JSON decoding gives these as botocore would; for float/double it may give an int
+# where botocore gives an equal float (2 == 2.0), and frames take dtypes from the model.
+_PLAIN_TYPES = {"structure", "list", "map", "string", "integer", "long", "boolean", "float", "double"}
 
 
 def _is_plain(shape, seen=()) -> bool:
@@ -44,7 +46,10 @@ class FastRestJSONParser(RestJSONParser):
     def _parse_body_as_json(self, body_contents):
         body = body_contents.decode(self.DEFAULT_ENCODING) if body_contents else ""
         try:
-            return json.loads(body, object_hook=_without_nulls) if body else {}
+            if not body:
+                return {}
+            # the hook costs a call per object: only pay it when there are nulls to drop
+            return json.loads(body, object_hook=_without_nulls) if "null" in body else json.loads(body)
         except ValueError:
             return {"message": body}  # as botocore does for a body that is not JSON
 

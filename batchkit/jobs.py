@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import random
+import threading
 import time
 from collections import Counter
 
@@ -83,30 +84,27 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
         requests = [{"jobQueue": q, **server_filter} for q in queues]
     else:
         requests = [{"jobQueue": q, "jobStatus": s} for q in queues for s in wanted]
-    summaries = _list(b, requests)
+    limit = None if cutoff is None else cutoff.value // 1_000_000
+
+    def keep(r: dict) -> bool:
+        return (r.get("status") in wanted and (not name or fnmatch.fnmatchcase(r.get("jobName", ""), name))
+                and (limit is None or r.get("createdAt", 0) >= limit))
+
+    describer = _Describer(b, keep) if detail else None
+    summaries = _list(b, requests, describer)
     if children:
         parents = [r["jobId"] for r in summaries if "index" not in r.get("arrayProperties", {})
                    and "size" in r.get("arrayProperties", {})]
-        summaries += _list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted])
+        summaries += _list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted], describer)
     rank = {s: i for i, s in enumerate(order)}
     newest: dict[str, dict] = {}
     for record in summaries:  # a job that moved on between listings shows up twice
         seen = newest.get(record["jobId"])
         if seen is None or rank.get(record.get("status"), -1) > rank.get(seen.get("status"), -1):
             newest[record["jobId"]] = record
-    kept = [
-        r for r in newest.values()
-        if r.get("status") in wanted and (not name or fnmatch.fnmatchcase(r.get("jobName", ""), name))
-    ]
-    if cutoff is not None:
-        limit = cutoff.value // 1_000_000
-        kept = [r for r in kept if r.get("createdAt", 0) >= limit]
-    kept.sort(key=lambda r: r.get("createdAt", 0), reverse=True)
+    kept = sorted((r for r in newest.values() if keep(r)), key=lambda r: r.get("createdAt", 0), reverse=True)
     if detail:
-        ids = [r["jobId"] for r in kept]
-        df = b.describe_jobs(jobs=ids)
-        position = {job_id: n for n, job_id in enumerate(ids)}  # the listing's order
-        return df.sort_values("jobId", key=lambda c: c.map(position), ignore_index=True)
+        return describer.frame([r["jobId"] for r in kept])
     df = b.frame(kept, _shape("ListJobs"), queue=None)
     return b._label(df, "ListJobs")
 
@@ -115,16 +113,54 @@ def _shape(operation: str):
     return catalog.operation(operation).row_shape
 
 
-def _list(b, requests: list[dict]) -> list[dict]:
+def _list(b, requests: list[dict], describer=None) -> list[dict]:
     """Job summaries of many ListJobs requests, each tagged with its queue."""
     op = catalog.operation("ListJobs")
 
     def run(request):
-        pages = b.pages(op, dict(request))
+        request, found = dict(request), []
         queue = request.get("jobQueue")
-        return [{**s, "queue": queue} if queue else s for p in pages for s in p.get("jobSummaryList", ())]
+        for page in b.each_page(op, request):
+            summaries = [{**s, "queue": queue} if queue else s for s in page.get("jobSummaryList", ())]
+            if describer is not None:
+                describer.add(summaries)
+            found += summaries
+        return found
 
     return [s for batch in b.map(run, requests) for s in batch]
+
+
+class _Describer:
+    """DescribeJobs for a listing while it runs: each full chunk of ids is sent as soon as it is listed."""
+
+    CHUNK = 100  # the most ids one DescribeJobs call takes
+
+    def __init__(self, b, keep):
+        self.b, self.keep = b, keep
+        self.op = catalog.operation("DescribeJobs")
+        self._lock = threading.Lock()
+        self._asked: set[str] = set()
+        self._pending: list[str] = []
+        self._futures = []
+
+    def add(self, summaries: list[dict]) -> None:
+        with self._lock:
+            for record in summaries:
+                job_id = record["jobId"]
+                if job_id not in self._asked and self.keep(record):
+                    self._asked.add(job_id)
+                    self._pending.append(job_id)
+            while len(self._pending) >= self.CHUNK:
+                chunk, self._pending = self._pending[: self.CHUNK], self._pending[self.CHUNK :]
+                self._futures.append(self.b._pool.submit(self.b.pages, self.op, {"jobs": chunk}))
+
+    def frame(self, ids: list[str]) -> pd.DataFrame:
+        """The details of `ids`, in that order, as DescribeJobs' frame."""
+        rest = [i for i in ids if i not in self._asked] + self._pending
+        pages = [page for future in self._futures for page in future.result()] + self.b.pages(self.op, {"jobs": rest})
+        found = {job["jobId"]: job for page in pages for job in page.get("jobs", ())}
+        df = self.b.frame([found[i] for i in ids if i in found], self.op.row_shape)
+        return self.b._label(df, self.op.name, pages)
 
 
 def _describe(b, ids: list[str]) -> list[dict]:

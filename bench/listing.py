@@ -29,31 +29,26 @@ def client(service: str, url: str):
 
 
 def serve(jobs: int, queues: int) -> None:
-    """Seed moto in memory and serve it on a free loopback port (run as a subprocess)."""
-    from moto.batch_simple.models import batch_simple_backends
-    from moto.core.config import default_user_config
-    from moto.server import ThreadedMotoServer
+    """Seed batchkit.local in memory and serve it on a free loopback port (run as a subprocess)."""
+    import batchkit
 
-    default_user_config["batch"] = {"use_docker": False}
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    batch, iam = client("batch", url), client("iam", url)
-    role = iam.create_role(RoleName="batch", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    batch.create_compute_environment(computeEnvironmentName="bench-env", type="UNMANAGED", serviceRole=role)
+    lb = batchkit.local(seed=None, server=True)
+    batch = lb.client
+    batch.create_compute_environment(computeEnvironmentName="bench-env", type="UNMANAGED")
     names = [f"queue-{i}" for i in range(queues)]
     for name in names:
         batch.create_job_queue(jobQueueName=name, state="ENABLED", priority=1,
                                computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "bench-env"}])
     batch.register_job_definition(jobDefinitionName="work", type="container",
                                   containerProperties={"image": "busybox", "vcpus": 1, "memory": 128})
-    backend = batch_simple_backends[ACCOUNT][REGION]
-    for i in range(jobs):  # in memory: seeding is not what is measured
-        _, job_id, _ = backend.submit_job(f"job-{i}", "work", names[i % queues], array_properties={})
-        backend._jobs[job_id].status = STATUSES[i % len(STATUSES)]
-    print(url, flush=True)
+    backend = lb._backend
+    definition = backend.get_job_definition("work")
+    for i in range(jobs):  # in memory, statuses set by hand: seeding is not what is measured
+        job = backend.lifecycle.submit({"jobName": f"job-{i}"}, backend.get_job_queue(names[i % queues]), definition)
+        job.status = STATUSES[i % len(STATUSES)]
+    print(lb.endpoint_url, flush=True)
     sys.stdin.read()  # serve until the parent closes our stdin
+    lb.stop()
 
 
 def clients(url: str, latency: float):

@@ -15,6 +15,7 @@ from functools import cache
 
 from moto.batch.responses import BatchResponse
 from moto.core.exceptions import AWSError
+from moto.utilities.aws_headers import gen_amzn_requestid_long
 
 from . import rules, service
 
@@ -83,6 +84,14 @@ class LocalBatchResponse(BatchResponse):
     @property
     def batch_backend(self):
         return service.active().backend(self.current_account, self.region)
+
+    @staticmethod
+    def _enrich_response(headers, body):
+        """moto's version also runs an XML regex over every body; Batch answers JSON."""
+        if "status" in headers:
+            headers["status"] = str(headers["status"])
+        gen_amzn_requestid_long(headers)
+        return headers, body
 
     @property
     def request(self) -> dict:
