@@ -563,3 +563,35 @@ def test_latency_fault_delays_the_operation(lb, c):
 def test_unknown_fault_operation_is_rejected_with_a_suggestion(lb):
     with pytest.raises(LookupError, match="DescribeJobs"):
         lb.faults.throttle("DescribeJob")
+
+
+# -- newer actions -------------------------------------------------------------------------
+
+
+def test_cancel_jobs_and_terminate_jobs_act_on_many_jobs_and_report_unknown_ones(lb, c):
+    queued, running = submit(c, "queued"), submit(c, "running")
+    lb.advance(5)
+    queued_later = submit(c, "later")
+    result = c.cancel_jobs(jobs=[queued_later, "nope"], reason="bulk cancel")
+    assert result["successful"] == [queued_later] and result["errors"][0]["job"] == "nope"
+    c.terminate_jobs(jobs=[running], reason="bulk terminate")
+    assert (status(c, queued_later), status(c, running)) == ("FAILED", "FAILED")
+    rejected(lambda: c.cancel_jobs(jobs=[queued] * 51, reason="x"), "50")
+
+
+def test_job_queue_snapshot_shows_the_front_of_the_queue(lb, c):
+    c.update_compute_environment(computeEnvironment="ondemand-ce", computeResources={"maxvCpus": 1})
+    ids = [submit(c, f"s{i}") for i in range(3)]
+    lb.advance(5)
+    snapshot = c.get_job_queue_snapshot(jobQueue="HighPriority")
+    front = [j["jobArn"].rsplit("/", 1)[-1] for j in snapshot["frontOfQueue"]["jobs"]]
+    assert front == ids[1:]  # the first one runs, the others wait in order
+    assert snapshot["queueUtilization"]["totalCapacityUsage"] == [{"capacityUnit": "VCPU", "quantity": 1.0}]
+
+
+def test_actions_the_backend_lacks_answer_not_implemented(lb):
+    client = no_retry_client(lb)
+    with pytest.raises(ClientError) as caught:
+        client.list_service_jobs(jobQueue="HighPriority")
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert "not implemented by batchkit.local" in caught.value.response["Error"]["Message"]

@@ -203,6 +203,16 @@ class Lifecycle:
                 waiting.popleft()
                 self._start(job, env)
 
+    def front_of_queue(self, queue, limit: int) -> list[tuple[Job, int]]:
+        """The RUNNABLE jobs next in line on `queue`, with when each became RUNNABLE."""
+        front = []
+        for job, version, eligible in self.runnable.get(queue.arn, ()):
+            if job.version == version:
+                front.append((job, eligible - RUNNABLE_SECONDS * 1000))
+                if len(front) == limit:
+                    break
+        return front
+
     def _environment_for(self, queue, job: Job):
         for env in queue.environments:
             if env.state == "ENABLED" and self.used.get(env.arn, 0) + job.vcpus <= capacity(env):

@@ -192,6 +192,44 @@ class LocalBatchResponse(BatchResponse):
         return ""
 
 
+    def canceljobs(self) -> str:
+        return self._bulk(self.batch_backend.lifecycle.cancel)
+
+    def terminatejobs(self) -> str:
+        return self._bulk(self.batch_backend.lifecycle.terminate)
+
+    def _bulk(self, act) -> str:
+        """CancelJobs / TerminateJobs: up to 50 jobs, unknown ones reported per job."""
+        request = self.request
+        reason, ids = _reason(request), list(request.get("jobs") or ())
+        if not 1 <= len(ids) <= rules.MAX_BULK_JOBS:
+            rules.fail(f"jobs takes between 1 and {rules.MAX_BULK_JOBS} job IDs; {len(ids)} were given")
+        successful, errors = [], []
+        for job_id in ids:
+            job = self.batch_backend.lifecycle.jobs.get(job_id)
+            if job is None:
+                errors.append({"job": job_id, "code": "ClientException", "message": f"Job {job_id} does not exist"})
+            else:
+                act(job, reason)
+                successful.append(job_id)
+        return json.dumps({"successful": successful, "errors": errors})
+
+    def getjobqueuesnapshot(self) -> str:
+        backend = self.batch_backend
+        queue = backend.get_job_queue(self.request.get("jobQueue") or "")
+        if queue is None:
+            rules.fail(f"Job queue {self.request.get('jobQueue')} does not exist")
+        lifecycle = backend.lifecycle
+        front = lifecycle.front_of_queue(queue, rules.PAGE[1])
+        used = sum(lifecycle.used.get(env.arn, 0) for env in queue.environments)
+        return json.dumps({
+            "frontOfQueue": {"jobs": [{"jobArn": job.arn, "earliestTimeAtPosition": at} for job, at in front],
+                             "lastUpdatedAt": lifecycle.now},
+            "queueUtilization": {"totalCapacityUsage": [{"capacityUnit": "VCPU", "quantity": used}],
+                                 "lastUpdatedAt": lifecycle.now},
+        })
+
+
 def _reason(request: dict) -> str:
     if not request.get("reason"):
         rules.fail("reason is a required field (cannot be an empty string)")

@@ -15,6 +15,7 @@ MAX_DEPENDENCIES = 20
 RETRY_ATTEMPTS = (1, 10)
 MIN_TIMEOUT = 60
 MAX_DESCRIBE_JOBS = 100
+MAX_BULK_JOBS = 50  # CancelJobs, TerminateJobs
 PAGE = (1, 100)  # maxResults bounds; also the page size when none is given
 STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
 

@@ -82,7 +82,8 @@ def active() -> Runtime:
 def _url_module():
     from .responses import LocalBatchResponse
 
-    paths = {path: LocalBatchResponse.dispatch for path in moto_urls.url_paths}
+    # moto's paths, plus every other /v1/<action> botocore knows (unknown ones answer 501)
+    paths = {path: LocalBatchResponse.dispatch for path in [*moto_urls.url_paths, "{0}/v1/(?P<action>[a-z]+)$"]}
     return types.SimpleNamespace(url_bases=moto_urls.url_bases, url_paths=paths)
 
 
