@@ -32,6 +32,8 @@ class Runtime:
         key = (account, region)
         if key not in self.backends:
             backend = LocalBatchBackend(region, account)
+            if self.backends:  # a region or account first used later starts at the same time
+                backend.lifecycle.now = max(b.lifecycle.now for b in self.backends.values())
             batch_backends[account][region] = backend
             self.backends[key] = backend
         return self.backends[key]
