@@ -11,6 +11,7 @@ from ..client import Batch, client_config
 from . import seed as seeds
 from . import service
 from .clock import Clock
+from .factories import Factories
 from .faults import Faults
 from .outcomes import EXECUTORS, Outcomes
 
@@ -21,7 +22,7 @@ TICK_SECONDS = 0.05  # how often the realtime clock's thread moves jobs along
 _FAKE = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # never real credentials
 
 
-class LocalBatch:
+class LocalBatch(Factories):
     """An in-memory Batch with a job lifecycle.
 
     While it runs, boto3 clients created in this process reach it (moto's mock
@@ -37,24 +38,26 @@ class LocalBatch:
 
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
-        request_seed = seeds.load(seed)  # bad seeds fail before anything starts
+        seeds.load(seed)  # bad seeds fail before anything starts
         self.region, self.clock = region, Clock(clock, speed)
         self.faults, self.outcomes = Faults(), Outcomes()
         self._runtime = service.Runtime(self.clock, self.faults, self.outcomes, strict, executor)
-        self._mock = self._server = self._ticker = None
-        self.endpoint_url = None
+        self._mock = mock_aws(config={"batch": {"use_docker": False}})
+        self._server = self._ticker = self.endpoint_url = None
+        self._paused, self._started = False, False
+        self._snapshots: dict[str, tuple] = {}  # seed key -> (backend state, log groups, seeded job ids)
         service.activate(self._runtime)
         try:
-            self._mock = mock_aws(config={"batch": {"use_docker": False}})
             self._mock.start()
+            self._started = True
             service.activate_backends(self._runtime)
             if server:
-                self._serve(host, port)
+                self.serve(host, port)
             self.client = self.boto3_client("batch")
             self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url)
             if self.clock.manual:
                 self.batch.sleep = self.advance  # `wait` passes simulated time instead of sleeping
-            self.seed_job_ids = self._seed(request_seed)
+            self.reset(seed)
             if not self.clock.manual:
                 self._ticker = _Ticker(self._runtime)
         except BaseException:
@@ -63,29 +66,35 @@ class LocalBatch:
 
     # -- set-up -----------------------------------------------------------------
 
-    def _serve(self, host: str, port: int) -> None:
-        import logging
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Also listen on a loopback port (once); the endpoint URL for other processes and SDKs."""
+        if self._server is None:
+            import logging
 
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+            from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+            self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+            self._server.start()
+            bound_host, bound_port = self._server.get_host_and_port()
+            self.endpoint_url = f"http://{bound_host}:{bound_port}"
+        return self.endpoint_url
 
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        self._server.start()
-        bound_host, bound_port = self._server.get_host_and_port()
-        self.endpoint_url = f"http://{bound_host}:{bound_port}"
-
-    def _seed(self, request_seed: dict) -> list[str]:
-        """Send the seed's requests at a time before the clock's start, run them, snapshot."""
+    def _seed(self, key: str, request_seed: dict) -> tuple:
+        """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
-        start = backend.lifecycle.now
-        backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
-        job_ids = seeds.apply(self.client, request_seed)
+        start = self.clock.start
+        with self._runtime.lock:
+            backend.reset()  # moto's: a fresh backend (and a fresh lifecycle)
+            backend.logs_backend.groups = {}
+            backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
+        with self.quietly():
+            job_ids = seeds.apply(self.client, request_seed)
         with self._runtime.lock:
             backend.lifecycle.run_until_idle()
             backend.lifecycle.advance_to(start)
-            self._saved = self._copy(backend.__dict__), self._copy(backend.logs_backend.groups)
-        return job_ids
+            self._snapshots[key] = self._copy(backend.__dict__), self._copy(backend.logs_backend.groups), job_ids
+        return self._snapshots[key]
 
     def _copy(self, state):
         """A deep copy that shares what lives outside the snapshot (backend, outcomes)."""
@@ -141,10 +150,18 @@ class LocalBatch:
         with self._runtime.lock:
             return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue)
 
-    def reset(self) -> None:
-        """Back to the seeded state: restore the snapshot, clear outcomes and faults."""
+    def reset(self, seed=None) -> None:
+        """Back to a seeded state: restore its snapshot; outcomes, faults and calls cleared.
+
+        `seed` switches to another seed; each seed is applied once and then only
+        restored, so switching back and forth stays fast.
+        """
+        if seed is not None or not self._snapshots:
+            self._seed_key = seeds.key(seed)
+        # seeding sends requests, maybe over HTTP to our own server: not under the lock
+        snapshot = self._snapshots.get(self._seed_key) or self._seed(self._seed_key, seeds.load(seed))
         with self._runtime.lock:
-            batch_state, log_groups = self._saved
+            batch_state, log_groups, self.seed_job_ids = snapshot
             backend = self._backend
             for other in [b for b in self._runtime.backends.values() if b is not backend]:
                 other.reset()
@@ -152,14 +169,42 @@ class LocalBatch:
             backend.logs_backend.groups = self._copy(log_groups)
             self.outcomes.clear()
             self.faults.clear()
+            self._runtime.calls.clear()
             self._runtime.catch_up()
+
+    @property
+    def calls(self):
+        """The API calls answered since the last reset (`Calls`), from any client, in-process or HTTP."""
+        return self._runtime.calls
+
+    def quietly(self):
+        """A context in which this backend's answers are not recorded in `calls`."""
+        return self._runtime.quietly()
+
+    # -- in-process interception ---------------------------------------------------
+
+    def pause(self) -> None:
+        """Stop intercepting boto3 clients in this process (state kept; own clients and server go on)."""
+        if self._started and not self._paused:
+            self._mock.stop(remove_data=False)
+            self._paused = True
+
+    def resume(self) -> None:
+        """Intercept boto3 clients in this process again."""
+        if self._paused:
+            self._mock.start(reset=False)
+            self._runtime.reinstall()  # another mock may have cleared moto's backends meanwhile
+            self._paused = False
 
     # -- clients and lifetime ----------------------------------------------------------
 
     def boto3_client(self, service_name: str):
-        """A boto3 client with fake credentials that reaches this backend."""
-        return boto3.client(service_name, region_name=self.region, config=client_config(),
-                            endpoint_url=self.endpoint_url, **_FAKE)
+        """A boto3 client with fake credentials that reaches this backend, even while paused."""
+        client = boto3.client(service_name, region_name=self.region, config=client_config(),
+                              endpoint_url=self.endpoint_url, **_FAKE)
+        if self.endpoint_url is None:
+            client.meta.events.register("before-send", _answer_locally)
+        return client
 
     def stop(self) -> None:
         if self._ticker is not None:
@@ -168,9 +213,11 @@ class LocalBatch:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        if self._mock is not None:
+        if self._started:
+            if self._paused:
+                self._mock.start(reset=False)
             self._mock.stop()
-            self._mock = None
+            self._started = self._paused = False
         service.deactivate(self._runtime)
 
     def __enter__(self) -> "LocalBatch":
@@ -181,7 +228,23 @@ class LocalBatch:
 
     def __repr__(self) -> str:
         where = self.endpoint_url or "in-process"
-        return f"<LocalBatch {self.region} {where} {self.clock!r} {'running' if self._mock else 'stopped'}>"
+        state = "paused" if self._paused else "running" if self._started else "stopped"
+        return f"<LocalBatch {self.region} {where} {self.clock!r} {state}>"
+
+
+def _answer_locally(request, **kwargs):
+    """LocalBatch's own in-process clients: moto answers even while its mock is paused."""
+    from botocore.awsrequest import AWSResponse
+    from moto.core.botocore_stubber import MockRawResponse
+    from moto.core.models import botocore_stubber
+
+    if botocore_stubber.enabled:
+        return None  # moto's own handler answers
+    answer = botocore_stubber.process_request(request)
+    if answer is None:
+        return None
+    status, headers, body = answer
+    return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
 
 class _Ticker:

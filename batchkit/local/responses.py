@@ -116,7 +116,8 @@ class LocalBatchResponse(BatchResponse):
         if int(status) >= 400:
             code = headers.get("x-amzn-ErrorType") or _error_code(body)
             if code not in BATCH_CODES:
-                return error(400, "ClientException", _error_message(body))
+                status, headers, body = error(400, "ClientException", _error_message(body))
+        runtime.record(name, self.body or "", int(status), body or "")
         return status, headers, body
 
     # -- compute environments, queues and definitions: the service's paging ------

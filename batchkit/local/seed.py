@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -36,6 +37,17 @@ def load(seed) -> dict:
     if not isinstance(data, dict) or unknown:
         raise ValueError(f"a seed has the keys {', '.join(SECTIONS)}; got {', '.join(sorted(unknown)) or type(data).__name__}")
     return data
+
+
+def key(seed) -> str:
+    """What identifies a seed's snapshot: the built-in name, the file, or the dict's content."""
+    if seed is None:
+        return "none"
+    if isinstance(seed, dict):
+        return "dict:" + json.dumps(seed, sort_keys=True, default=str)
+    if str(seed) in BUILT_IN:
+        return f"built-in:{seed}"
+    return f"file:{Path(seed).resolve()}"
 
 
 def apply(client, seed: dict) -> list[str]:

@@ -8,6 +8,8 @@ active per process, because moto's backends are process-wide.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import types
 
@@ -16,6 +18,7 @@ from moto.batch.models import BatchBackend, ComputeEnvironment, batch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from . import references, rules
+from .calls import Call, Calls
 from .lifecycle import Lifecycle
 
 
@@ -27,6 +30,27 @@ class Runtime:
         self.strict, self.executor = strict, executor
         self.lock = threading.RLock()  # one request or tick at a time: nobody sees torn state
         self.backends: dict[tuple[str, str], LocalBatchBackend] = {}
+        self.calls = Calls()
+        self._quiet = 0
+
+    @contextlib.contextmanager
+    def quietly(self):
+        with self.lock:
+            self._quiet += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self._quiet -= 1
+
+    def record(self, operation: str, body: str, status: int, answer) -> None:
+        if not self._quiet:
+            params = json.loads(body) if body else {}
+            self.calls.add(Call(operation, params, status, answer if isinstance(answer, str) else answer.decode()))
+
+    def reinstall(self) -> None:
+        for (account, region), backend in self.backends.items():
+            batch_backends[account][region] = backend
 
     def backend(self, account: str, region: str) -> "LocalBatchBackend":
         key = (account, region)

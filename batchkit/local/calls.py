@@ -1,0 +1,80 @@
+"""The API calls code under test made, recorded by the local backend, for assertions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+
+@dataclass(frozen=True)
+class Call:
+    operation: str  # SubmitJob
+    params: dict  # the request body, as the client sent it
+    status: int  # HTTP status of the answer
+    body: str = field(default="", repr=False)  # the answer, parsed only when asked for
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+    @property
+    def response(self) -> dict:
+        return json.loads(self.body) if self.body else {}
+
+
+class Calls(list):
+    """The API calls the backend answered since the last reset, oldest first (the newest LIMIT)."""
+
+    LIMIT = 10_000  # a long-running server keeps a bounded history
+
+    def add(self, call: Call) -> None:
+        self.append(call)
+        if len(self) > 2 * self.LIMIT:
+            del self[: len(self) - self.LIMIT]
+
+    def of(self, operation: str) -> "Calls":
+        from ..catalog import operation as lookup
+
+        name = lookup(operation).name  # any spelling
+        return Calls(call for call in self if call.operation == name)
+
+    def submitted(self, name: str | None = None, queue: str | None = None) -> "Submissions":
+        """Jobs submitted successfully, optionally those whose name (a glob) and queue match."""
+        every = [{**call.params, "jobId": call.response.get("jobId")} for call in self
+                 if call.operation == "SubmitJob" and call.ok]
+        return Submissions(
+            (s for s in every if (name is None or fnmatchcase(s.get("jobName", ""), name))
+             and (queue is None or _same_queue(s.get("jobQueue", ""), queue))),
+            every=every, wanted={"name": name, "queue": queue},
+        )
+
+
+def _same_queue(given: str, wanted: str) -> bool:
+    return given == wanted or given.rsplit("/", 1)[-1] == wanted
+
+
+class Submissions(list):
+    """SubmitJob requests (with their jobId); a failing assertion shows every submission."""
+
+    def __init__(self, items=(), every=(), wanted=None):
+        super().__init__(items)
+        self.every = list(every)
+        self.wanted = {k: v for k, v in (wanted or {}).items() if v is not None}
+
+    @property
+    def names(self) -> list[str]:
+        return [s.get("jobName") for s in self]
+
+    def __repr__(self) -> str:
+        if self.every == list(self):
+            return f"<{len(self)} submitted: {_lines(self)}>"
+        which = ", ".join(f"{k}={v!r}" for k, v in self.wanted.items())
+        return f"<{len(self)} submitted with {which}: {_lines(self)}; all {len(self.every)} submitted: {_lines(self.every)}>"
+
+
+def _lines(items) -> str:
+    shown = [f"{s.get('jobName')} -> {s.get('jobQueue')} ({s.get('jobDefinition')}"
+             + "".join(f", {k}={v!r}" for k, v in s.items() if k not in ("jobName", "jobQueue", "jobDefinition", "jobId"))
+             + ")" for s in items]
+    return "[" + "; ".join(shown) + "]"
