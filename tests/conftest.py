@@ -18,6 +18,9 @@ os.environ.update(
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+pytest_plugins = ["pytester"]
+collect_ignore = ["sample_project"]  # a downstream project: test_plugin.py runs it as its own suite
+
 # The 16 actions of the API reference batchkit was specified from.
 REFERENCE_ACTIONS = {
     "CancelJob", "CreateComputeEnvironment", "CreateJobQueue", "DeleteComputeEnvironment",

@@ -102,7 +102,13 @@ class LocalBatchResponse(BatchResponse):
         name = operation_names().get((self.method, self._get_action()), self._get_action())
         injected = runtime.faults.apply(name)
         if injected is not None:
-            return error(*injected)
+            status, headers, body = error(*injected)
+        else:
+            status, headers, body = self._answer(runtime, name)
+        runtime.record(name, self.body or "", int(status), body or "")
+        return status, headers, body
+
+    def _answer(self, runtime, name: str):
         with runtime.lock:
             runtime.catch_up()
             try:
@@ -116,8 +122,7 @@ class LocalBatchResponse(BatchResponse):
         if int(status) >= 400:
             code = headers.get("x-amzn-ErrorType") or _error_code(body)
             if code not in BATCH_CODES:
-                status, headers, body = error(400, "ClientException", _error_message(body))
-        runtime.record(name, self.body or "", int(status), body or "")
+                return error(400, "ClientException", _error_message(body))
         return status, headers, body
 
     # -- compute environments, queues and definitions: the service's paging ------
