@@ -83,7 +83,7 @@ def batch(batch_session, request):
             patch.delenv(name, raising=False)
         for name, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": batch_session.region}.items():
             patch.setenv(name, value)
-        patch.setattr(URLLib3Session, "send", _offline(URLLib3Session.send))
+        patch.setattr(URLLib3Session, "send", offline(URLLib3Session.send))
         batch_session.resume()
         try:
             yield batch_session
@@ -103,7 +103,7 @@ def batch_endpoint(batch):
     return batch.serve()
 
 
-def _offline(send):
+def offline(send):
     """URLLib3Session.send that refuses anything but loopback: no test reaches real AWS."""
 
     def guarded(self, request):

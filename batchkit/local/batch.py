@@ -6,6 +6,7 @@ import copy
 import threading
 
 import boto3
+import botocore.session
 
 from ..client import Batch, client_config
 from . import seed as seeds
@@ -20,6 +21,7 @@ REGION = "us-east-1"
 SEED_LEAD_SECONDS = 15 * 60  # seeded jobs ran this long before the clock's start
 TICK_SECONDS = 0.05  # how often the realtime clock's thread moves jobs along
 _FAKE = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # never real credentials
+_NO_PROFILE = {"profile": (None, None, None, None)}  # botocore's session_vars: no env var, no default
 
 
 class LocalBatch(Factories):
@@ -43,6 +45,8 @@ class LocalBatch(Factories):
         self.faults, self.outcomes = Faults(), Outcomes()
         self._runtime = service.Runtime(self.clock, self.faults, self.outcomes, strict, executor)
         self._mock = mock_aws(config={"batch": {"use_docker": False}})
+        # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
+        self._session = boto3.Session(botocore_session=botocore.session.Session(session_vars=_NO_PROFILE))
         self._server = self._ticker = self.endpoint_url = None
         self._paused, self._started = False, False
         self._snapshots: dict[str, tuple] = {}  # seed key -> (backend state, log groups, seeded job ids)
@@ -200,8 +204,8 @@ class LocalBatch(Factories):
 
     def boto3_client(self, service_name: str):
         """A boto3 client with fake credentials that reaches this backend, even while paused."""
-        client = boto3.client(service_name, region_name=self.region, config=client_config(),
-                              endpoint_url=self.endpoint_url, **_FAKE)
+        client = self._session.client(service_name, region_name=self.region, config=client_config(),
+                                      endpoint_url=self.endpoint_url, **_FAKE)
         if self.endpoint_url is None:
             client.meta.events.register("before-send", _answer_locally)
         return client

@@ -1,0 +1,237 @@
+"""pytest_batchkit, exercised the way downstream suites use it: through pytester."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+# In-process pytester runs restore sys.modules afterwards, and numpy's C extension
+# cannot be imported twice: load the heavy modules once, before any run.
+import batchkit.local  # noqa: F401,E402
+import pandas  # noqa: F401,E402
+
+SAMPLE = Path(__file__).parent / "sample_project"
+
+ONE_QUEUE = """
+computeEnvironments: [{computeEnvironmentName: %(name)s-ce, type: UNMANAGED}]
+jobQueues: [{jobQueueName: %(name)s, priority: 1, computeEnvironmentOrder: [{order: 1, computeEnvironment: %(name)s-ce}]}]
+"""
+
+QUEUE_NAMES = """
+import boto3
+
+def queue_names():
+    return [q["jobQueueName"] for q in boto3.client("batch").describe_job_queues()["jobQueues"]]
+"""
+
+
+def seed_file(directory: Path, name: str) -> Path:
+    path = directory / f"{name}.yaml"
+    path.write_text(ONE_QUEUE % {"name": name})
+    return path
+
+
+def test_batch_reaches_boto3_clients_made_by_code_under_test_and_resets_between_tests(pytester):
+    pytester.makepyfile("""
+        import boto3
+
+        def submit_report(name):  # code under test: plain boto3, no batchkit
+            return boto3.client("batch").submit_job(jobName=name, jobQueue="HighPriority", jobDefinition="sleep")["jobId"]
+
+        def test_first(batch):
+            job_id = submit_report("report")
+            batch.run_until_idle()
+            assert batch.jobs(name="report")["status"].tolist() == ["SUCCEEDED"]
+            assert batch.submitted(queue="HighPriority").names == ["report"]
+
+        def test_second_starts_from_the_seed(batch, batch_client):
+            assert batch.jobs(name="report").empty
+            assert batch.calls == []
+            assert batch_client.describe_job_queues()["jobQueues"]
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_fake_credentials_and_region_are_set_for_the_test_and_restored_after(pytester, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    pytester.makepyfile("""
+        import os
+
+        def test_inside(batch):
+            assert "AWS_PROFILE" not in os.environ
+            assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"
+            assert os.environ["AWS_ACCESS_KEY_ID"]
+
+        def test_after():
+            assert os.environ["AWS_PROFILE"] == "production"
+            assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_batch_endpoint_serves_the_same_state_over_http(pytester):
+    pytester.makepyfile("""
+        import boto3
+
+        def test_endpoint(batch, batch_endpoint):
+            assert batch_endpoint.startswith("http://127.0.0.1:")
+            job_id = batch.submit("from-test")
+            remote = boto3.client("batch", endpoint_url=batch_endpoint)
+            assert remote.describe_jobs(jobs=[job_id])["jobs"][0]["jobName"] == "from-test"
+            remote.submit_job(jobName="over-http", jobQueue="LowPriority", jobDefinition="sleep")
+            assert batch.submitted().names == ["over-http"]  # the test's own submit is not a call under test
+
+        def test_endpoint_state_is_reset_too(batch_endpoint):
+            remote = boto3.client("batch", endpoint_url=batch_endpoint)
+            assert remote.list_jobs(jobQueue="LowPriority", filters=[{"name": "JOB_NAME", "values": ["over-http"]}])["jobSummaryList"] == []
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_seed_precedence_marker_then_command_line_then_ini_then_demo(pytester, monkeypatch):
+    seeds = pytester.mkdir("seeds")
+    for name in ("from-ini", "from-cli", "from-marker"):
+        seed_file(seeds, name)
+    pytester.makeini("[pytest]\nbatchkit_seed = seeds/from-ini.yaml\n")
+    pytester.makepyfile(queues=QUEUE_NAMES)
+    pytester.makepyfile(test_seeds="""
+        import os, pytest
+        from queues import queue_names
+
+        EXPECTED = os.environ["EXPECTED_SUITE_QUEUE"]
+
+        def test_suite_seed(batch):
+            assert queue_names() == [EXPECTED]
+
+        @pytest.mark.batch_seed("seeds/from-marker.yaml")
+        def test_marker_wins(batch):
+            assert queue_names() == ["from-marker"]
+
+        @pytest.mark.batch_seed({"jobQueues": [], "computeEnvironments": []})
+        def test_dict_seed(batch):
+            assert queue_names() == []
+
+        @pytest.mark.batch_seed("demo")
+        class TestClassMarker:
+            def test_demo(self, batch):
+                assert "HighPriority" in queue_names()
+    """)
+    for expected, args in (("from-ini", ()), ("from-cli", ("--batchkit-seed", "seeds/from-cli.yaml"))):
+        monkeypatch.setenv("EXPECTED_SUITE_QUEUE", expected)
+        pytester.runpytest("-p", "no:cacheprovider", *args).assert_outcomes(passed=4)
+
+
+def test_without_options_the_demo_seed_is_used(pytester):
+    pytester.makepyfile(queues=QUEUE_NAMES)
+    pytester.makepyfile(test_demo="""
+        from queues import queue_names
+
+        def test_demo(batch):
+            assert sorted(queue_names()) == ["Backfill", "HighPriority", "LowPriority"]
+            assert len(batch.jobs()) == 3
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_module_marker_and_a_bad_seed_fail_with_one_line(pytester):
+    pytester.makepyfile("""
+        import pytest
+
+        pytestmark = pytest.mark.batch_seed("missing.yaml")
+
+        def test_uses_missing_seed(batch):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*batchkit: cannot seed with*missing.yaml*neither a built-in seed*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_guard_fails_a_test_that_reaches_for_real_aws(pytester):
+    pytester.makepyfile("""
+        import boto3
+
+        def test_escapes(batch):
+            boto3.client("batch", endpoint_url="https://batch.internal.example.com").list_jobs(jobQueue="q")
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*request to batch.internal.example.com, outside this machine*"])
+
+
+def test_a_failing_assertion_on_submitted_shows_what_was_submitted(pytester):
+    pytester.makepyfile("""
+        import boto3
+
+        def test_wrong_queue(batch):
+            client = boto3.client("batch")
+            client.submit_job(jobName="nightly-etl", jobQueue="LowPriority", jobDefinition="etl",
+                              containerOverrides={"command": ["run", "--fast"]})
+            assert len(batch.submitted(queue="HighPriority")) == 1
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*0 submitted with queue='HighPriority'*all 1 submitted*nightly-etl -> LowPriority (etl*--fast*"])
+
+
+def test_factories_faults_and_lifecycle_controls(pytester):
+    pytester.makepyfile("""
+        import boto3, pytest
+        from botocore.config import Config
+        from botocore.exceptions import ClientError
+
+        def test_factories(batch):
+            queue = batch.make_queue(priority=5)
+            definition = batch.make_job_definition(command=["echo", "hi"], vcpus=2, memory=1024)
+            job_id = batch.submit("made", queue=queue, definition=definition, parameters={"x": "1"})
+            batch.set_outcome("made", exit_code=2, duration=30)
+            batch.advance(4)
+            assert batch.jobs(name="made")["status"].tolist() == ["RUNNING"]
+            batch.run_until_idle()
+            job = batch.jobs(name="made", detail=True).iloc[0]
+            assert (job["status"], job["exitCode"], job["vcpus"]) == ("FAILED", 2, 2.0)
+            assert batch.calls == []  # factories are set-up, not calls under test
+
+        def test_faults(batch):
+            client = boto3.client("batch", config=Config(retries={"total_max_attempts": 1}))
+            batch.faults.error("SubmitJob", status=500, times=1)
+            with pytest.raises(ClientError, match="ServerException"):
+                client.submit_job(jobName="x", jobQueue="HighPriority", jobDefinition="sleep")
+            client.submit_job(jobName="x", jobQueue="HighPriority", jobDefinition="sleep")
+            assert [c.status for c in batch.calls.of("submit-job")] == [500, 200]
+            assert batch.submitted().names == ["x"]
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_tests_without_the_fixtures_are_not_intercepted(pytester):
+    pytester.makepyfile("""
+        import boto3
+        from botocore.exceptions import EndpointConnectionError
+        import pytest
+
+        def test_uses_batch(batch):
+            assert batch.jobs() is not None
+
+        def test_does_not(monkeypatch):
+            monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+            monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+            client = boto3.client("batch", region_name="us-east-1", endpoint_url="http://127.0.0.1:9")
+            with pytest.raises(EndpointConnectionError):  # a real request: nobody answered for batchkit
+                client.describe_job_queues()
+    """)
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_the_sample_project_passes_with_two_xdist_workers(pytester):
+    shutil.copytree(SAMPLE, pytester.path, dirs_exist_ok=True)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=len([t for t in (SAMPLE / "test_pipeline.py").read_text().splitlines()
+                                       if t.startswith("def test_")]))
+
+
+@pytest.mark.parametrize("option", ["--batchkit-seed"])
+def test_the_option_is_documented_in_help(pytester, option):
+    pytester.runpytest("--help").stdout.fnmatch_lines([f"*{option}*"])
