@@ -70,6 +70,7 @@ def batch_session(pytestconfig):
 @pytest.fixture
 def batch(batch_session, request):
     """A LocalBatch reset to this test's seed; boto3 clients made during the test reach it."""
+    import boto3
     from botocore.exceptions import ClientError
     from botocore.httpsession import URLLib3Session
 
@@ -84,6 +85,7 @@ def batch(batch_session, request):
         for name, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": batch_session.region}.items():
             patch.setenv(name, value)
         patch.setattr(URLLib3Session, "send", offline(URLLib3Session.send))
+        patch.setattr(boto3, "DEFAULT_SESSION", None)  # no session cached with other credentials
         batch_session.resume()
         try:
             yield batch_session

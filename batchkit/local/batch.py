@@ -48,12 +48,12 @@ class LocalBatch(Factories):
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
         self._session = boto3.Session(botocore_session=botocore.session.Session(session_vars=_NO_PROFILE))
         self._server = self._ticker = self.endpoint_url = None
-        self._paused, self._started = False, False
+        self._paused = self._started = self._mocking = False
         self._snapshots: dict[str, tuple] = {}  # seed key -> (backend state, log groups, seeded job ids)
         service.activate(self._runtime)
         try:
             self._mock.start()
-            self._started = True
+            self._started = self._mocking = True
             service.activate_backends(self._runtime)
             if server:
                 self.serve(host, port)
@@ -189,14 +189,21 @@ class LocalBatch(Factories):
 
     def pause(self) -> None:
         """Stop intercepting boto3 clients in this process (state kept; own clients and server go on)."""
+        from moto.core.models import botocore_stubber
+
         if self._started and not self._paused:
-            self._mock.stop(remove_data=False)
+            if self._mocking:  # the first pause ends moto's mock; later ones only flip its switch
+                self._mock.stop(remove_data=False)
+                self._mocking = False
+            botocore_stubber.enabled = False
             self._paused = True
 
     def resume(self) -> None:
-        """Intercept boto3 clients in this process again."""
+        """Intercept boto3 clients in this process again (cheap: moto's switch, not a new mock)."""
+        from moto.core.models import botocore_stubber
+
         if self._paused:
-            self._mock.start(reset=False)
+            botocore_stubber.enabled = True
             self._runtime.reinstall()  # another mock may have cleared moto's backends meanwhile
             self._paused = False
 
@@ -217,11 +224,13 @@ class LocalBatch(Factories):
         if self._server is not None:
             self._server.stop()
             self._server = None
-        if self._started:
-            if self._paused:
-                self._mock.start(reset=False)
+        if self._mocking:
             self._mock.stop()
-            self._started = self._paused = False
+        elif self._started and not self._paused:
+            from moto.core.models import botocore_stubber
+
+            botocore_stubber.enabled = False
+        self._started = self._paused = self._mocking = False
         service.deactivate(self._runtime)
 
     def __enter__(self) -> "LocalBatch":
