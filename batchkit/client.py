@@ -6,14 +6,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
+from typing import TYPE_CHECKING
+
 import boto3
-import pandas as pd
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import catalog, jobs
+from . import catalog
 from .errors import BatchError
-from .frames import Raw, to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas (and the modules built on it) load on the first frame, not with the client:
+# a test suite that only drives the local backend never pays for them.
 
 # Inputs the service caps per request; larger lists are sent in chunks, in parallel.
 CHUNKED = {
@@ -112,7 +118,12 @@ class Batch:
             records = []
         else:
             records = [{k: v for k, v in page.items() if k != "ResponseMetadata"} for page in pages]
-        df = pd.DataFrame() if op.empty_output else self.frame(records, op.row_shape)
+        if op.empty_output:
+            import pandas as pd
+
+            df = pd.DataFrame()
+        else:
+            df = self.frame(records, op.row_shape)
         return self._label(df, op.name, pages)
 
     def pages(self, op: catalog.Operation, kwargs: dict) -> list[dict]:
@@ -139,6 +150,8 @@ class Batch:
             raise BatchError(op.name, "NotImplemented", str(exc) or "not implemented", exc) from None
 
     def frame(self, records: list[dict], shape, **extra) -> pd.DataFrame:
+        from .frames import to_frame
+
         return to_frame(records, shape, mask=self.mask_secrets, extra=extra or None)
 
     def map(self, fn, items) -> list:
@@ -150,6 +163,8 @@ class Batch:
 
     def _label(self, df: pd.DataFrame, operation: str, pages=()) -> pd.DataFrame:
         df.attrs["operation"] = operation
+        from .frames import Raw
+
         df.attrs["responses"] = Raw(pages)
         if self.label:
             df.attrs["backend"] = self.label
@@ -172,6 +187,8 @@ class Batch:
 
     def jobs(self, queue=None, status="ALL", name=None, since=None, detail=False, children=False):
         """Jobs of every status (or those asked) across one, some or all queues."""
+        from . import jobs
+
         return jobs.listing(self, queue, status, name, since, detail, children)
 
     def job(self, job_id: str) -> pd.DataFrame:
@@ -194,16 +211,24 @@ class Batch:
 
     def wait(self, job_ids, timeout: float | None = None, progress: bool = True) -> pd.DataFrame:
         """Wait until the jobs finish; their final rows."""
+        from . import jobs
+
         return jobs.wait(self, job_ids, timeout=timeout, progress=progress)
 
     def logs(self, job_id: str, attempt: int = -1) -> pd.DataFrame:
         """The CloudWatch Logs events of one attempt of a job (the last by default)."""
+        from . import jobs
+
         return jobs.logs(self, job_id, attempt)
 
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
+        from . import jobs
+
         return jobs.act(self, "CancelJob", job_ids, reason)
 
     def terminate(self, job_ids, reason: str = "Terminated by batchkit") -> pd.DataFrame:
+        from . import jobs
+
         return jobs.act(self, "TerminateJob", job_ids, reason)
 
 
