@@ -160,3 +160,27 @@ def test_aws_cli_sees_service_errors(served):
                           capture_output=True, text=True, env=CLI_ENV, timeout=60)
     assert done.returncode != 0
     assert "ClientException" in done.stderr and "Nope does not exist" in done.stderr
+
+
+def test_reset_switches_seeds_and_a_bad_seed_keeps_the_current_one(tmp_path):
+    with batchkit.local(seed="demo") as lb:
+        lb.reset({"computeEnvironments": [{"computeEnvironmentName": "only", "type": "UNMANAGED"}]})
+        assert [e["computeEnvironmentName"] for e in lb.client.describe_compute_environments()["computeEnvironments"]] == ["only"]
+        with pytest.raises(ValueError, match="neither a built-in seed"):
+            lb.reset(str(tmp_path / "missing.yaml"))
+        lb.reset()
+        assert [e["computeEnvironmentName"] for e in lb.client.describe_compute_environments()["computeEnvironments"]] == ["only"]
+        lb.reset("demo")
+        assert len(lb.client.describe_compute_environments()["computeEnvironments"]) == 2
+
+
+def test_paused_backend_answers_its_own_clients_but_not_others():
+    import boto3
+
+    with batchkit.local(seed="demo") as lb:
+        lb.pause()
+        assert lb.client.describe_job_queues()["jobQueues"]  # its own client still reaches it
+        with pytest.raises(pytest.fail.Exception, match="outside this machine"):  # not intercepted: the guard stops it
+            boto3.client("batch", region_name="us-east-1").describe_job_queues()
+        lb.resume()
+        assert boto3.client("batch", region_name="us-east-1").describe_job_queues()["jobQueues"]

@@ -28,9 +28,16 @@ class LocalBatch(Factories):
     """An in-memory Batch with a job lifecycle.
 
     While it runs, boto3 clients created in this process reach it (moto's mock
-    is active); with ``server=True`` it also listens on a loopback port
-    (``endpoint_url``) for other processes, SDKs and the AWS CLI.  ``batch`` is a
-    `Batch` on it whose results are labelled as local; ``client`` a boto3 client.
+    is active; `pause()`/`resume()` switch that off and on); with ``server=True``
+    (or `serve()`) it also listens on a loopback port (``endpoint_url``) for other
+    processes, SDKs and the AWS CLI.  ``batch`` is a `Batch` on it whose results
+    are labelled as local; ``client`` a boto3 client.
+
+    seed: 'demo', a YAML/JSON path, a dict of request lists, or None (empty).
+    clock: 'manual' (`advance`, `run_until_idle`) or 'realtime' (x ``speed``).
+    strict: reject IAM roles, instance profiles, subnets and security groups
+    that do not exist, as AWS does (by default they are created or accepted).
+    executor: 'simulated' (`set_outcome`) or 'subprocess' (runs the command here).
     """
 
     def __init__(self, seed="demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
@@ -160,10 +167,10 @@ class LocalBatch(Factories):
         `seed` switches to another seed; each seed is applied once and then only
         restored, so switching back and forth stays fast.
         """
-        if seed is not None or not self._snapshots:
-            self._seed_key = seeds.key(seed)
+        key = seeds.key(seed) if seed is not None or not self._snapshots else self._seed_key
         # seeding sends requests, maybe over HTTP to our own server: not under the lock
-        snapshot = self._snapshots.get(self._seed_key) or self._seed(self._seed_key, seeds.load(seed))
+        snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed))
+        self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
         with self._runtime.lock:
             batch_state, log_groups, self.seed_job_ids = snapshot
             backend = self._backend
