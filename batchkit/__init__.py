@@ -22,3 +22,10 @@ def __getattr__(name: str):
 
     module = importlib.import_module(f"batchkit.{_LAZY[name] or name}")
     return module if _LAZY[name] is None else getattr(module, name)
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext batchkit``: the %batch and %%batch magics."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)

@@ -1,0 +1,340 @@
+"""%batch and %%batch: every Batch action in AWS CLI syntax, a DataFrame back.
+
+One handler per alias in `ALIASES`; anything else is an operation of the
+catalog in AWS CLI spelling.  Settings are traitlets, so
+``%config BatchMagics.region = "eu-west-1"`` works.  A user's mistake is one
+line (UsageError), never a traceback, unless ``show_tracebacks`` is on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+import yaml
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from traitlets import Bool, CaselessStrEnum, Int, Unicode, observe
+
+from .. import catalog
+from ..errors import BatchError
+from . import arguments, display
+from .arguments import ArgumentError
+
+OUT_FLAGS = ("-o", "--out")
+
+
+class _AliasParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise ArgumentError(f"{self.prog}: {message}")
+
+
+def _alias_parser(name: str, *arguments_: tuple) -> _AliasParser:
+    parser = _AliasParser(prog=f"%batch {name}", add_help=False, allow_abbrev=False)
+    for flags, options in arguments_:
+        parser.add_argument(*flags, **options)
+    return parser
+
+
+@magics_class
+class BatchMagics(Magics):
+    profile = Unicode(None, allow_none=True, help="AWS profile (backend 'aws')").tag(config=True)
+    region = Unicode(None, allow_none=True, help="AWS region").tag(config=True)
+    endpoint_url = Unicode(None, allow_none=True, help="a Batch-compatible endpoint instead of AWS").tag(config=True)
+    backend = CaselessStrEnum(["aws", "local"], default_value="aws",
+                              help="'aws' (or endpoint_url) or 'local', the embedded backend").tag(config=True)
+    seed = Unicode("demo", help="seed of the local backend: 'demo' or a YAML/JSON path").tag(config=True)
+    display_rows = Int(50, help="rows shown of a result (the whole frame is kept)").tag(config=True)
+    mask_secrets = Bool(True, help="mask secret-looking environment values and parameters").tag(config=True)
+    show_tracebacks = Bool(False, help="show full tracebacks instead of one-line errors").tag(config=True)
+
+    def __init__(self, shell=None, **kwargs):
+        super().__init__(shell=shell, **kwargs)
+        self._batch = None
+        self._local = None
+
+    @observe("profile", "region", "endpoint_url", "backend", "seed", "mask_secrets")
+    def _reconnect(self, change):
+        self._batch = None
+        if change["name"] in ("backend", "seed") and self._local is not None:
+            self._local.stop()
+            self._local = None
+
+    @property
+    def b(self):
+        """The Batch the settings describe, connected on first use."""
+        if self._batch is None:
+            if self.backend == "local":
+                import batchkit
+
+                self._local = batchkit.local(seed=self.seed, clock="realtime")
+                self._batch = self._local.batch
+            else:
+                import batchkit
+
+                self._batch = batchkit.connect(profile=self.profile, region=self.region,
+                                               endpoint_url=self.endpoint_url, mask_secrets=self.mask_secrets)
+        return self._batch
+
+    # -- the magic -------------------------------------------------------------------
+
+    @line_cell_magic
+    def batch(self, line: str, cell: str | None = None):
+        """%batch <subcommand> [options]: any Batch action in AWS CLI syntax (see %batch --help)."""
+        try:
+            return self._run(line, cell)
+        except (ArgumentError, LookupError, ValueError, BatchError, OSError) as exc:
+            if self.show_tracebacks:
+                raise
+            raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+    def _run(self, line: str, cell: str | None):
+        try:
+            argv = shlex.split(line)
+        except ValueError as exc:
+            raise ArgumentError(f"cannot read the command line: {exc}") from None
+        out, argv = _pop_option(argv, OUT_FLAGS)
+        yes, argv = _pop_flag(argv, "--yes")
+        if not argv or argv[0] in ("--help", "-h", "help"):
+            print(self._overview())
+            return None
+        command, args = argv[0], argv[1:]
+        handler = ALIASES.get(command)
+        if "--help" in args or "-h" in args:
+            print(handler.__doc__ if handler else arguments.help_text(catalog.operation(command)))
+            return None
+        if handler is not None:
+            result = handler(self, args, cell, yes)
+        else:
+            result = self._operation(catalog.operation(command), args, cell, yes)
+        return self._deliver(result, out)
+
+    def _operation(self, op: catalog.Operation, args: list[str], cell: str | None, yes: bool):
+        base = _cell_request(cell) if cell and cell.strip() else None
+        request = arguments.parse(op, args, self.shell.user_ns if self.shell else {}, base)
+        many = [v for v in request.values() if isinstance(v, list)]
+        if op.name.startswith(("Delete", "Deregister")) or (op.destructive and any(len(v) > 1 for v in many)):
+            self._confirm(f"{op.cli_name} {_describe(request)}", yes)
+        return self.b.call(op.name, **request)
+
+    def _deliver(self, result, out: str | None):
+        if result is None:
+            return None
+        if out:
+            self.shell.user_ns[out] = result
+            return None
+        return display.shown(result, self.display_rows)
+
+    def _confirm(self, what: str, yes: bool) -> None:
+        if yes:
+            return
+        try:
+            answer = input(f"{what}: go ahead? [y/N] ")
+        except (EOFError, OSError):  # no one to ask (a script, a captured test)
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            raise ArgumentError(f"not done: {what} needs --yes (or 'y' at the prompt)")
+
+    def _overview(self) -> str:
+        ops = catalog.operations().values()
+        aliases = "\n".join(f"  {name:10} {handler.__doc__.splitlines()[0]}" for name, handler in ALIASES.items())
+        return (
+            "%batch <subcommand> [options] [-o NAME]    (%%batch <subcommand> takes a JSON/YAML request as the cell)\n\n"
+            f"Short commands:\n{aliases}\n\nEvery Batch action, in AWS CLI syntax ({len(ops)}):\n"
+            + "\n".join(f"  {op.cli_name}" for op in ops)
+            + "\n\n%batch <subcommand> --help shows its options; --yes confirms deletes and bulk actions."
+        )
+
+    # -- aliases ------------------------------------------------------------------------
+
+    def submit(self, args, cell, yes):
+        """submit NAME QUEUE DEFINITION [-- COMMAND ...] [--env K=V] [--array N] [--depends-on ID[:N_TO_N]] [--vcpus N] [--memory MiB] [--retries N] [--timeout S] [--parameter K=V]"""
+        command = []
+        if "--" in args:
+            at = args.index("--")
+            args, command = args[:at], args[at + 1:]
+        parsed = SUBMIT.parse_args(args)
+        request = {"jobName": parsed.name, "jobQueue": parsed.queue, "jobDefinition": parsed.definition}
+        overrides = {}
+        if command:
+            overrides["command"] = command
+        if parsed.env:
+            overrides["environment"] = [dict(zip(("name", "value"), _pair(e, "--env"))) for e in parsed.env]
+        resources = [{"type": t, "value": str(v)} for t, v in (("VCPU", parsed.vcpus), ("MEMORY", parsed.memory)) if v]
+        if resources:
+            overrides["resourceRequirements"] = resources
+        if overrides:
+            request["containerOverrides"] = overrides
+        if parsed.array:
+            request["arrayProperties"] = {"size": parsed.array}
+        if parsed.depends_on:
+            request["dependsOn"] = [_dependency(d) for d in parsed.depends_on]
+        if parsed.retries:
+            request["retryStrategy"] = {"attempts": parsed.retries}
+        if parsed.timeout:
+            request["timeout"] = {"attemptDurationSeconds": parsed.timeout}
+        if parsed.parameter:
+            request["parameters"] = dict(_pair(p, "--parameter") for p in parsed.parameter)
+        return self.b.submit_job(**request)
+
+    def jobs(self, args, cell, yes):
+        """jobs [--queue Q ...] [--status S ...] [--name GLOB] [--since 2h] [--detail] [--children]"""
+        parsed = JOBS.parse_args(args)
+        return self.b.jobs(queue=parsed.queue, status=parsed.status or "ALL", name=parsed.name,
+                           since=parsed.since, detail=parsed.detail, children=parsed.children)
+
+    def job(self, args, cell, yes):
+        """job ID: one job's full description"""
+        return self.b.job(ONE_ID.parse_args(args).id)
+
+    def logs(self, args, cell, yes):
+        """logs ID [--attempt N] [--tail N]: the CloudWatch Logs events of an attempt"""
+        parsed = LOGS.parse_args(args)
+        df = self.b.logs(parsed.id, attempt=parsed.attempt)
+        return df.tail(parsed.tail).reset_index(drop=True) if parsed.tail else df
+
+    def wait(self, args, cell, yes):
+        """wait IDS|VARIABLE [--timeout S]: until the jobs finish; their final rows"""
+        parsed = IDS.parse_args(args)
+        return self.b.wait(self._ids(parsed.ids), timeout=parsed.timeout)
+
+    def cancel(self, args, cell, yes):
+        """cancel IDS|VARIABLE --reason R [--yes]: cancel queued jobs (more than one needs --yes)"""
+        return self._act("cancel", args, yes)
+
+    def terminate(self, args, cell, yes):
+        """terminate IDS|VARIABLE --reason R [--yes]: stop jobs (more than one needs --yes)"""
+        return self._act("terminate", args, yes)
+
+    def _act(self, verb: str, args, yes):
+        parsed = ACT.parse_args(args)
+        ids = self._ids(parsed.ids)
+        if len(ids) > 1:
+            self._confirm(f"{verb} {len(ids)} jobs", yes)
+        return getattr(self.b, verb)(ids, reason=parsed.reason or f"{verb.title()}ed from %batch")
+
+    def queues(self, args, cell, yes):
+        """queues: every job queue"""
+        NOTHING.parse_args(args)
+        return self.b.queues()
+
+    def envs(self, args, cell, yes):
+        """envs: every compute environment"""
+        NOTHING.parse_args(args)
+        return self.b.envs()
+
+    def defs(self, args, cell, yes):
+        """defs [--status ACTIVE|INACTIVE|ALL]: job definitions"""
+        return self.b.definitions(status=DEFS.parse_args(args).status)
+
+    def use(self, args, cell, yes):
+        """use aws|local|URL [--profile P] [--region R] [--seed S]: where %batch sends requests"""
+        parsed = USE.parse_args(args)
+        with self.hold_trait_notifications():
+            if parsed.profile is not None:
+                self.profile = parsed.profile
+            if parsed.region is not None:
+                self.region = parsed.region
+            if parsed.seed is not None:
+                self.seed = parsed.seed
+            if parsed.target == "local":
+                self.backend = "local"
+            elif parsed.target == "aws":
+                self.backend, self.endpoint_url = "aws", None
+            else:
+                self.backend, self.endpoint_url = "aws", parsed.target
+        self._batch = None
+        print(f"%batch uses {self._where()}")
+        return None
+
+    def config(self, args, cell, yes):
+        """config: the current settings (change them with %config BatchMagics.<name> = ...)"""
+        NOTHING.parse_args(args)
+        for name in sorted(self.trait_names(config=True)):
+            print(f"BatchMagics.{name} = {getattr(self, name)!r}")
+        print(f"# requests go to {self._where()}")
+        return None
+
+    def _where(self) -> str:
+        if self.backend == "local":
+            import batchkit
+
+            return f"{batchkit.local.LABEL}, seed {self.seed!r}"
+        where = self.endpoint_url or "AWS"
+        return where + "".join(f", {k} {v}" for k, v in (("profile", self.profile), ("region", self.region)) if v)
+
+    def _ids(self, words: list[str]) -> list[str]:
+        """Job ids from words, or from a variable (list, Series, DataFrame with jobId) named by one."""
+        from ..jobs import job_ids
+
+        namespace = self.shell.user_ns if self.shell else {}
+        if len(words) == 1 and words[0].isidentifier() and words[0] in namespace:
+            ids = job_ids(namespace[words[0]])
+        else:
+            ids = job_ids(words)
+        if not ids:
+            raise ArgumentError("no job ids given")
+        return ids
+
+
+ALIASES = {name: getattr(BatchMagics, name) for name in
+           ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "use", "config")}
+
+SUBMIT = _alias_parser(
+    "submit", (("name",), {}), (("queue",), {}), (("definition",), {}),
+    (("--env",), {"action": "append"}), (("--array",), {"type": int}),
+    (("--depends-on",), {"action": "append"}), (("--vcpus",), {"type": float}),
+    (("--memory",), {"type": int}), (("--retries",), {"type": int}), (("--timeout",), {"type": int}),
+    (("--parameter",), {"action": "append"}))
+JOBS = _alias_parser(
+    "jobs", (("--queue",), {"action": "append"}), (("--status",), {"action": "append"}), (("--name",), {}),
+    (("--since",), {}), (("--detail",), {"action": "store_true"}), (("--children",), {"action": "store_true"}))
+ONE_ID = _alias_parser("job", (("id",), {}))
+LOGS = _alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "default": -1}), (("--tail",), {"type": int}))
+IDS = _alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type": float}))
+ACT = _alias_parser("cancel", (("ids",), {"nargs": "+"}), (("--reason",), {}))
+DEFS = _alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("ACTIVE", "INACTIVE", "ALL")}))
+USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region",), {}), (("--seed",), {}))
+NOTHING = _alias_parser("command")
+
+
+def _pop_option(argv: list[str], flags: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    for i, word in enumerate(argv):
+        if word in flags:
+            if i + 1 >= len(argv) or not argv[i + 1].isidentifier():
+                raise ArgumentError(f"{word} needs a variable name")
+            return argv[i + 1], argv[:i] + argv[i + 2:]
+    return None, argv
+
+
+def _pop_flag(argv: list[str], flag: str) -> tuple[bool, list[str]]:
+    return flag in argv, [w for w in argv if w != flag]
+
+
+def _pair(text: str, option: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise ArgumentError(f"{option} takes KEY=VALUE, not {text!r}")
+    key, value = text.split("=", 1)
+    return key, value
+
+
+def _dependency(text: str) -> dict:
+    job_id, _, kind = text.partition(":")
+    return {"jobId": job_id, **({"type": kind} if kind else {})}
+
+
+def _cell_request(cell: str) -> dict:
+    """A %%batch cell: the request as JSON or YAML (YAML reads JSON too)."""
+    try:
+        data = yaml.safe_load(cell)
+    except yaml.YAMLError as exc:
+        raise ArgumentError(f"the cell is not valid JSON or YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ArgumentError("the cell must hold the request: an object of the operation's members")
+    return data
+
+
+def _describe(request: dict) -> str:
+    parts = [f"{k}={v}" for k, v in request.items() if not isinstance(v, (dict, list))]
+    parts += [f"{k}=[{len(v)}]" for k, v in request.items() if isinstance(v, list)]
+    return " ".join(parts)
