@@ -184,6 +184,9 @@ class LocalBatchBackend(BatchBackend):
 
     def create_job_queue(self, queue_name, priority, schedule_policy, state, compute_env_order, tags=None):
         rules.name("jobQueueName", queue_name)
+        for item in compute_env_order or ():  # moto reports these as "malformed"
+            if isinstance(item, dict) and self.get_compute_environment(item.get("computeEnvironment") or "") is None:
+                rules.fail(f"Compute environment {item.get('computeEnvironment')} does not exist")
         return super().create_job_queue(queue_name, priority, schedule_policy, state or "ENABLED",
                                         compute_env_order, tags)
 

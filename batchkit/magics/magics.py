@@ -14,7 +14,7 @@ import shlex
 import yaml
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from traitlets import Bool, CaselessStrEnum, Int, Unicode, observe
+from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, observe
 
 from .. import catalog
 from ..errors import BatchError
@@ -44,6 +44,7 @@ class BatchMagics(Magics):
     backend = CaselessStrEnum(["aws", "local"], default_value="aws",
                               help="'aws' (or endpoint_url) or 'local', the embedded backend").tag(config=True)
     seed = Unicode("demo", help="seed of the local backend: 'demo' or a YAML/JSON path").tag(config=True)
+    speed = Float(1.0, help="the local backend's clock: simulated seconds per wall second").tag(config=True)
     display_rows = Int(50, help="rows shown of a result (the whole frame is kept)").tag(config=True)
     mask_secrets = Bool(True, help="mask secret-looking environment values and parameters").tag(config=True)
     show_tracebacks = Bool(False, help="show full tracebacks instead of one-line errors").tag(config=True)
@@ -53,10 +54,10 @@ class BatchMagics(Magics):
         self._batch = None
         self._local = None
 
-    @observe("profile", "region", "endpoint_url", "backend", "seed", "mask_secrets")
+    @observe("profile", "region", "endpoint_url", "backend", "seed", "speed", "mask_secrets")
     def _reconnect(self, change):
         self._batch = None
-        if change["name"] in ("backend", "seed") and self._local is not None:
+        if change["name"] in ("backend", "seed", "speed") and self._local is not None:
             self._local.stop()
             self._local = None
 
@@ -67,7 +68,7 @@ class BatchMagics(Magics):
             if self.backend == "local":
                 import batchkit
 
-                self._local = batchkit.local(seed=self.seed, clock="realtime")
+                self._local = batchkit.local(seed=self.seed, clock="realtime", speed=self.speed)
                 self._batch = self._local.batch
             else:
                 import batchkit
@@ -228,7 +229,7 @@ class BatchMagics(Magics):
         return self.b.definitions(status=DEFS.parse_args(args).status)
 
     def use(self, args, cell, yes):
-        """use aws|local|URL [--profile P] [--region R] [--seed S]: where %batch sends requests"""
+        """use aws|local|URL [--profile P] [--region R] [--seed S] [--speed X]: where %batch sends requests"""
         parsed = USE.parse_args(args)
         with self.hold_trait_notifications():
             if parsed.profile is not None:
@@ -237,6 +238,8 @@ class BatchMagics(Magics):
                 self.region = parsed.region
             if parsed.seed is not None:
                 self.seed = parsed.seed
+            if parsed.speed is not None:
+                self.speed = parsed.speed
             if parsed.target == "local":
                 self.backend = "local"
             elif parsed.target == "aws":
@@ -294,7 +297,8 @@ LOGS = _alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "defa
 IDS = _alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type": float}))
 ACT = _alias_parser("cancel", (("ids",), {"nargs": "+"}), (("--reason",), {}))
 DEFS = _alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("ACTIVE", "INACTIVE", "ALL")}))
-USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region",), {}), (("--seed",), {}))
+USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region",), {}), (("--seed",), {}),
+                    (("--speed",), {"type": float}))
 NOTHING = _alias_parser("command")
 
 

@@ -1,0 +1,232 @@
+"""%batch through a real IPython InteractiveShell, against the local backend."""
+
+import json
+import shlex
+
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from batchkit import catalog
+from tests.test_every_operation import request_for
+
+ROLE = "arn:aws:iam::123456789012:role/AWSBatchServiceRole"
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "batchkit")
+    shell.run_line_magic("batch", "use local --speed 200")
+    yield shell
+    shell.run_line_magic("batch", "use aws")  # stops the local backend
+    InteractiveShell.clear_instance()
+
+
+@pytest.fixture
+def magics(ip):
+    magics = ip.magics_manager.registry["BatchMagics"]
+    for name in ("display_rows", "show_tracebacks"):
+        setattr(magics, name, magics.trait_defaults(name))
+    magics.b  # connects: the local backend starts on first use
+    magics._local.reset()
+    return magics
+
+
+def batch(ip, line, cell=None):
+    if cell is None:
+        return ip.run_line_magic("batch", line)
+    return ip.run_cell_magic("batch", line, cell)
+
+
+def usage_error(ip, line, *words):
+    with pytest.raises(UsageError) as caught:
+        batch(ip, line)
+    message = str(caught.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, message
+    return message
+
+
+def cli_words(op, request) -> str:
+    """A request as AWS CLI options: scalars plain, lists as repeated values, structures as JSON."""
+    words = []
+    for name, value in request.items():
+        member = op.member(name)
+        if member.type == "boolean":
+            words.append(member.cli_name if value else "--no-" + member.cli_name[2:])
+        elif member.type == "list" and not any(isinstance(v, (dict, list)) for v in value):
+            words += [member.cli_name, *map(str, value)]
+        elif isinstance(value, (dict, list)):
+            words += [member.cli_name, json.dumps(value)]
+        else:
+            words += [member.cli_name, str(value)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def known_names(ip):
+    job_id = batch(ip, "submit existing HighPriority etl").loc[0, "jobId"]
+    batch(ip, f"create-compute-environment --compute-environment-name spare-env --type UNMANAGED --state DISABLED")
+    batch(ip, "create-job-queue --job-queue-name SpareQueue --state DISABLED --priority 1 "
+              "--compute-environment-order order=1,computeEnvironment=spot-ce")
+    queue_arn = batch(ip, "queues").loc[0, "jobQueueArn"]
+    policy = batch(ip, "create-scheduling-policy --name fair").loc[0, "arn"]
+    return {
+        "jobId": job_id, "jobs": [job_id], "reason": "generated test", "jobName": "generated",
+        "jobQueue": "HighPriority", "jobDefinition": "etl:1", "jobDefinitionName": "generated",
+        "jobQueueName": "GeneratedQueue", "computeEnvironmentName": "generated-env",
+        "computeEnvironment": "ondemand-ce", "resourceArn": queue_arn, "tags": {"team": "ml"},
+        "tagKeys": ["team"], "priority": 5, "arn": policy, "arns": [policy],
+    }
+
+
+# Where the generated request names the moto fixture's resources or needs more than its required members.
+LOCAL_OVERRIDES = {
+    "CreateComputeEnvironment": {"serviceRole": ROLE},
+    "CreateJobQueue": {"computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "ondemand-ce"}]},
+    "DeleteComputeEnvironment": {"computeEnvironment": "spare-env"},
+    "DeleteJobQueue": {"jobQueue": "SpareQueue"},
+    "ListJobs": {"jobQueue": "HighPriority", "jobStatus": "SUCCEEDED"},
+}
+
+
+@pytest.mark.parametrize("name", list(catalog.operations()))
+def test_every_operation_runs_through_batch(ip, magics, name):
+    op = catalog.operation(name)
+    request = request_for(op, known_names(ip))
+    request.update(LOCAL_OVERRIDES.get(name, {}))
+    line = f"{op.cli_name} {cli_words(op, request)} --yes"
+    try:
+        result = batch(ip, line)
+    except UsageError as error:  # only what the local backend cannot serve yet
+        assert "not implemented by batchkit.local" in str(error), f"%batch {line}: {error}"
+        return
+    assert result is None or isinstance(result, pd.DataFrame)
+    if result is not None:
+        assert result.attrs["operation"] == name and "not AWS" in result.attrs["backend"]
+
+
+def test_a_documented_cli_line_works_verbatim(ip, magics):
+    df = batch(ip, 'submit-job --job-name example --job-queue HighPriority --job-definition sleep '
+                   '--array-properties size=3 --container-overrides \'{"command": ["echo", "hi"]}\' '
+                   '--retry-strategy attempts=2 --parameters date=2026-01-01 --tags team=ml')
+    job = batch(ip, f"job {df.loc[0, 'jobId']}").iloc[0]
+    assert job["arrayProperties.size"] == 3 and job["retryStrategy.attempts"] == 2
+    assert job["parameters"] == {"date": "2026-01-01"} and job["container.command"] == ["echo", "hi"]
+    dependent = batch(ip, f"submit-job --job-name after --job-queue HighPriority --job-definition sleep "
+                          f"--depends-on jobId={df.loc[0, 'jobId']},type=SEQUENTIAL")
+    assert len(dependent) == 1
+
+
+def test_cell_body_is_the_request_in_json_or_yaml(ip, magics):
+    yaml_df = batch(ip, "submit-job", "jobName: from-yaml\njobQueue: HighPriority\njobDefinition: sleep\n")
+    json_df = batch(ip, "submit-job --job-name overridden",
+                    '{"jobName": "from-json", "jobQueue": "LowPriority", "jobDefinition": "etl"}')
+    assert (yaml_df.loc[0, "jobName"], json_df.loc[0, "jobName"]) == ("from-yaml", "overridden")
+    with pytest.raises(UsageError, match="not valid JSON or YAML"):
+        batch(ip, "submit-job", "jobName: [unclosed")
+
+
+def test_cli_input_json_and_yaml_take_literals_files_and_variables(ip, magics, tmp_path):
+    request = {"jobName": "from-input", "jobQueue": "HighPriority", "jobDefinition": "sleep"}
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request))
+    ip.user_ns["req"] = request
+    for line in (f"submit-job --cli-input-json {shlex.quote(json.dumps(request))}",
+                 f"submit-job --cli-input-json file://{path}", "submit-job --cli-input-yaml req"):
+        assert batch(ip, line).loc[0, "jobName"] == "from-input"
+
+
+def test_out_stores_the_frame_and_shows_nothing(ip, magics):
+    assert batch(ip, "queues -o queues_df") is None
+    assert list(ip.user_ns["queues_df"]["jobQueueName"]) == ["HighPriority", "LowPriority", "Backfill"]
+
+
+def test_python_values_expand_as_in_ipython(ip, magics):
+    ip.user_ns["queue_name"] = "LowPriority"
+    cell = ip.run_cell("%batch submit expanded $queue_name {'sl' + 'eep'} -o expanded")
+    assert cell.success, cell.error_in_exec
+    job = batch(ip, f"job {ip.user_ns['expanded'].loc[0, 'jobId']}").iloc[0]
+    assert (job["queue"], job["definition"]) == ("LowPriority", "sleep:1")
+
+
+def test_submit_alias_builds_the_request(ip, magics):
+    parent = batch(ip, "submit first HighPriority sleep").loc[0, "jobId"]
+    df = batch(ip, f"submit shards HighPriority sleep --array 4 --env STAGE=dev --vcpus 2 --memory 2048 "
+                   f"--retries 3 --timeout 600 --depends-on {parent} --parameter day=mon -- python run.py --fast")
+    job = batch(ip, f"job {df.loc[0, 'jobId']}").iloc[0]
+    assert job["container.command"] == ["python", "run.py", "--fast"]
+    assert {"name": "STAGE", "value": "dev"} in job["container.environment"]
+    assert (job["vcpus"], job["memory"], job["arrayProperties.size"]) == (2.0, 2048, 4)
+    assert job["retryStrategy.attempts"] == 3 and job["timeout.attemptDurationSeconds"] == 600
+    assert job["dependsOn"] == [{"jobId": parent}] and job["parameters"]["day"] == "mon"
+
+
+def test_jobs_job_logs_wait_and_listing_aliases(ip, magics):
+    magics._local.set_outcome("talky", logs=["one", "two", "three"], duration=0)
+    ids = [batch(ip, f"submit talky HighPriority sleep").loc[0, "jobId"] for _ in range(2)]
+    ip.user_ns["ids"] = ids
+    done = batch(ip, "wait ids --timeout 60")
+    assert list(done["status"]) == ["SUCCEEDED", "SUCCEEDED"]
+    assert list(batch(ip, f"logs {ids[0]} --tail 2")["message"]) == ["two", "three"]
+    assert set(batch(ip, "jobs --name talky --status SUCCEEDED")["jobId"]) == set(ids)
+    assert len(batch(ip, "jobs --queue HighPriority --detail")) >= 3
+    assert len(batch(ip, "envs")) == 2 and len(batch(ip, "defs")) == 3
+    assert batch(ip, f"job {ids[1]}").loc[0, "jobName"] == "talky"
+
+
+def test_bulk_cancel_and_terminate_need_yes(ip, magics):
+    ids = [batch(ip, f"submit c{i} Backfill sleep").loc[0, "jobId"] for i in range(2)]
+    ip.user_ns["to_stop"] = pd.DataFrame({"jobId": ids})
+    usage_error(ip, "cancel to_stop --reason tidy", "needs --yes")
+    assert batch(ip, f"cancel {ids[0]} --reason one-is-fine").shape[0] == 1
+    result = batch(ip, "terminate to_stop --reason tidy --yes")
+    assert len(result) == 2
+    usage_error(ip, "delete-job-queue --job-queue Backfill", "needs --yes")
+
+
+def test_help_lists_subcommands_and_documents_operations(ip, magics, capsys):
+    batch(ip, "--help")
+    overview = capsys.readouterr().out
+    assert "submit-job" in overview and "get-job-queue-snapshot" in overview and "  jobs " in overview
+    batch(ip, "submit-job --help")
+    assert "--job-queue <string> [required]" in capsys.readouterr().out
+    batch(ip, "submit --help")
+    assert "submit NAME QUEUE DEFINITION" in capsys.readouterr().out
+
+
+def test_settings_are_traitlets_that_config_changes(ip, magics, capsys):
+    ip.run_line_magic("config", "BatchMagics.display_rows = 1")
+    shown = batch(ip, "queues")
+    assert "showing 1 of 3 rows" in repr(shown) and "showing 1 of 3 rows" in shown._repr_html_()
+    assert "backend: local (in-memory, not AWS)" in repr(shown)
+    assert len(shown) == 3 and len(shown.head(2)) == 2  # the whole frame is kept
+    batch(ip, "config")
+    assert "BatchMagics.display_rows = 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("line, words", [
+    ("list-jobz", ["unknown Batch operation 'list-jobz'", "list-jobs"]),
+    ("submit-job --job-nmae x", ["no option --job-nmae", "--job-name"]),
+    ("submit-job --job-name x", ["missing required", "--job-queue"]),
+    ("list-jobs --job-queue HighPriority --job-status DONE", ["'DONE' is not one of", "SUBMITTED"]),
+    ("submit-job --job-name x --job-queue q --job-definition d --array-properties '{bad json'", ["invalid JSON"]),
+    ("submit-job --job-name x --job-queue NoSuchQueue --job-definition sleep",
+     ["SubmitJob: ClientException", "NoSuchQueue does not exist"]),
+    ("submit x HighPriority sleep --env NOEQUALS", ["--env takes KEY=VALUE"]),
+    ("jobs --since yesterday-ish", ["cannot read since"]),
+    ("queues -o", ["-o needs a variable name"]),
+    ("job 'unclosed", ["cannot read the command line"]),
+])
+def test_mistakes_are_one_line_usage_errors(ip, magics, line, words):
+    usage_error(ip, line, *words)
+
+
+def test_show_tracebacks_brings_the_exception_back(ip, magics):
+    from batchkit import BatchError
+
+    magics.show_tracebacks = True
+    with pytest.raises(BatchError):
+        batch(ip, "submit-job --job-name x --job-queue NoSuchQueue --job-definition sleep")
