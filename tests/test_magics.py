@@ -230,3 +230,25 @@ def test_show_tracebacks_brings_the_exception_back(ip, magics):
     magics.show_tracebacks = True
     with pytest.raises(BatchError):
         batch(ip, "submit-job --job-name x --job-queue NoSuchQueue --job-definition sleep")
+
+
+def completions(ip, text):
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return [c.text for c in ip.Completer.completions(text, len(text))]
+
+
+def test_completion_offers_subcommands_options_enums_and_live_names(ip, magics):
+    assert {"submit-job", "submit"} <= set(completions(ip, "%batch sub"))
+    assert "--job-queue" in completions(ip, "%batch submit-job --job-q")
+    assert completions(ip, "%batch list-jobs --job-queue HighPriority --job-status RUN") == ["RUNNABLE", "RUNNING"]
+    assert set(completions(ip, "%batch list-jobs --job-queue ")) == {"HighPriority", "LowPriority", "Backfill"}
+    assert "sleep:1" in completions(ip, "%batch submit-job --job-definition sl")
+    assert completions(ip, "%batch submit nightly Hi") == ["HighPriority"]
+    job_id = batch(ip, "submit recent HighPriority sleep").loc[0, "jobId"]
+    assert completions(ip, f"%batch job {job_id[:6]}") == [job_id]
+    assert completions(ip, "%batch use l") == ["local"]
+    from batchkit.magics.completion import Completer
+
+    assert Completer(magics).candidates("print(ba", "ba") is None  # other code is left to IPython

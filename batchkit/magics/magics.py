@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from collections import deque
 
 import yaml
 from IPython.core.error import UsageError
@@ -22,6 +23,7 @@ from . import arguments, display
 from .arguments import ArgumentError
 
 OUT_FLAGS = ("-o", "--out")
+RECENT_IDS = 50  # job ids of recent results, for completion
 
 
 class _AliasParser(argparse.ArgumentParser):
@@ -53,6 +55,20 @@ class BatchMagics(Magics):
         super().__init__(shell=shell, **kwargs)
         self._batch = None
         self._local = None
+        self.recent_job_ids: deque[str] = deque(maxlen=RECENT_IDS)
+        if shell is not None and getattr(shell, "Completer", None) is not None:
+            from .completion import Completer
+
+            shell.Completer.custom_matchers.append(Completer(self).matcher())
+
+    @property
+    def connected(self):
+        """The Batch in use, or None before the first command (completion does not connect)."""
+        return self._batch
+
+    @staticmethod
+    def aliases() -> list[str]:
+        return list(ALIASES)
 
     @observe("profile", "region", "endpoint_url", "backend", "seed", "speed", "mask_secrets")
     def _reconnect(self, change):
@@ -121,6 +137,8 @@ class BatchMagics(Magics):
     def _deliver(self, result, out: str | None):
         if result is None:
             return None
+        if "jobId" in getattr(result, "columns", ()):
+            self.recent_job_ids.extend(str(i) for i in result["jobId"].dropna().head(RECENT_IDS))
         if out:
             self.shell.user_ns[out] = result
             return None
