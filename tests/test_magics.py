@@ -9,6 +9,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from batchkit import catalog
+from batchkit.magics import arguments
 from tests.test_every_operation import request_for
 
 ROLE = "arn:aws:iam::123456789012:role/AWSBatchServiceRole"
@@ -252,3 +253,34 @@ def test_completion_offers_subcommands_options_enums_and_live_names(ip, magics):
     from batchkit.magics.completion import Completer
 
     assert Completer(magics).candidates("print(ba", "ba") is None  # other code is left to IPython
+
+
+def _words():
+    from hypothesis import strategies as st
+
+    ops = [op.cli_name for op in catalog.operations().values()]
+    options = sorted({o for op in catalog.operations().values() for o in arguments.options(op)})
+    vocabulary = options + ["HighPriority", "sleep", "etl", "size=3", "jobId=x,type=N_TO_N", "{", "[1,2]",
+                            '{"a": 1}', "-o", "out", "--yes", "--", "10", "-1", "RUNNING", "file://nope", "$x", "'"]
+    aliases = ["submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "config"]
+    subcommand = st.sampled_from(aliases + ops) | st.text(max_size=12)  # not `use`: it could leave local
+    word = st.sampled_from(vocabulary) | st.text(max_size=10)
+    return st.tuples(subcommand, st.lists(word, max_size=6))
+
+
+def test_random_command_lines_give_a_result_or_a_one_line_error(ip, magics):
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(_words())
+    def check(words):
+        subcommand, rest = words
+        line = " ".join(shlex.quote(w) for w in [subcommand, *rest])
+        try:
+            result = batch(ip, line)
+        except UsageError as error:
+            assert "\n" not in str(error)
+            return
+        assert result is None or isinstance(result, pd.DataFrame)
+
+    check()

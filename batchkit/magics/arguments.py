@@ -15,7 +15,6 @@ import json
 from functools import cache
 from pathlib import Path
 
-import yaml
 
 from .. import catalog
 
@@ -166,6 +165,8 @@ def _text(value) -> str:
 
 def _cli_input(args, variables: dict) -> dict:
     """--cli-input-json / --cli-input-yaml: a literal, a file:// path or a variable's name."""
+    import yaml
+
     for option, kind in (("cli_input_json", "JSON"), ("cli_input_yaml", "YAML")):
         given = getattr(args, option)
         if given is None:

@@ -12,14 +12,13 @@ import argparse
 import shlex
 from collections import deque
 
-import yaml
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, observe
 
 from .. import catalog
 from ..errors import BatchError
-from . import arguments, display
+from . import arguments
 from .arguments import ArgumentError
 
 OUT_FLAGS = ("-o", "--out")
@@ -142,7 +141,9 @@ class BatchMagics(Magics):
         if out:
             self.shell.user_ns[out] = result
             return None
-        return display.shown(result, self.display_rows)
+        from .display import shown  # pandas is loaded by now: the result is a frame
+
+        return shown(result, self.display_rows)
 
     def _confirm(self, what: str, yes: bool) -> None:
         if yes:
@@ -347,6 +348,8 @@ def _dependency(text: str) -> dict:
 
 def _cell_request(cell: str) -> dict:
     """A %%batch cell: the request as JSON or YAML (YAML reads JSON too)."""
+    import yaml
+
     try:
         data = yaml.safe_load(cell)
     except yaml.YAMLError as exc:

@@ -1,0 +1,80 @@
+"""What the %batch magics cost, as ratios measured in the same run.
+
+(a) `%batch list-jobs ...` against the plain `Batch.list_jobs(...)` call it makes,
+    on the same local backend (200 finished jobs): the magic's own overhead
+    (parsing, routing, the display wrapper).
+(b) `%load_ext batchkit` in a fresh IPython shell, as a share of `import IPython`.
+    Goal: the extension adds under 30%.
+
+Run: python bench/magics.py [--rounds 30]
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+SHELL = "from IPython.core.interactiveshell import InteractiveShell; shell = InteractiveShell.instance()"
+
+
+def timed(fn, rounds: int) -> float:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def magic_overhead(rounds: int) -> tuple[float, float]:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "batchkit")
+    shell.run_line_magic("batch", "use local --speed 1000")
+    magics = shell.magics_manager.registry["BatchMagics"]
+    for i in range(200):
+        magics.b.submit_job(jobName=f"j{i}", jobQueue="HighPriority", jobDefinition="sleep")
+    time.sleep(0.1)  # 1000x: every job is long finished
+    plain_samples, magic_samples = [], []
+    for _ in range(rounds):  # interleaved, so machine noise hits both alike
+        plain_samples.append(timed(lambda: magics.b.list_jobs(jobQueue="HighPriority", jobStatus="SUCCEEDED"), 1))
+        magic_samples.append(timed(lambda: shell.run_line_magic(
+            "batch", "list-jobs --job-queue HighPriority --job-status SUCCEEDED"), 1))
+    plain, magic = statistics.median(plain_samples), statistics.median(magic_samples)
+    shell.run_line_magic("batch", "use aws")  # stops the local backend
+    return plain, magic
+
+
+def fresh(code: str, rounds: int) -> float:
+    """Median seconds of `code` in fresh interpreters, interleaved with a bare start."""
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        samples.append(time.perf_counter() - start - bare)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    plain, magic = magic_overhead(args.rounds)
+    print(f"(a) list-jobs of 200 jobs: Batch.list_jobs {plain * 1000:.2f} ms, %batch list-jobs {magic * 1000:.2f} ms: "
+          f"ratio {magic / plain:.2f}")
+    rounds = max(args.rounds // 3, 5)
+    ipython = fresh("import IPython", rounds)
+    shell = fresh(SHELL, rounds)
+    extended = fresh(SHELL + "; shell.run_line_magic('load_ext', 'batchkit')", rounds)
+    added = max(extended - shell, 0.0)
+    print(f"(b) import IPython {ipython * 1000:.0f} ms; %load_ext batchkit adds {added * 1000:.0f} ms: "
+          f"{added / ipython:.0%} of it (goal < 30%)")
+
+
+if __name__ == "__main__":
+    main()
