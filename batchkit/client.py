@@ -141,7 +141,11 @@ class Batch:
         """The response pages of one request as they arrive."""
         try:
             if op.paginator:  # a given nextToken/maxResults shape the first page
-                yield from self.client.get_paginator(op.method).paginate(**kwargs)
+                iterator, last = self.client.get_paginator(op.method).paginate(**kwargs), None
+                for last in iterator:
+                    yield last
+                if last is not None and iterator.resume_token:  # PaginationConfig's MaxItems stopped it
+                    last["NextToken"] = iterator.resume_token  # where botocore's build_full_result puts it
             else:
                 yield getattr(self.client, op.method)(**kwargs)
         except (ClientError, BotoCoreError) as exc:

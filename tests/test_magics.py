@@ -284,3 +284,44 @@ def test_random_command_lines_give_a_result_or_a_one_line_error(ip, magics):
         assert result is None or isinstance(result, pd.DataFrame)
 
     check()
+
+
+def test_max_items_and_starting_token_page_as_in_the_cli(ip, magics, capsys):
+    for i in range(5):
+        batch(ip, f"submit page{i} Backfill sleep")
+    listing = "list-jobs --job-queue Backfill --filters name=JOB_NAME,values=page*"  # every status: the clock runs
+    first = batch(ip, f"{listing} --max-items 3")
+    token = first.attrs["NextToken"]
+    assert len(first) == 3 and f"--starting-token {token}" in capsys.readouterr().out
+    rest = batch(ip, f"{listing} --starting-token {token}")
+    assert list(first["jobName"]) + list(rest["jobName"]) == [f"page{i}" for i in range(5)]
+
+
+def interrupt_soon(seconds=0.3):
+    import signal
+    import threading
+
+    timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_during_wait_offers_to_cancel_the_jobs(ip, magics, monkeypatch):
+    batch(ip, "update-compute-environment --compute-environment spot-ce --state DISABLED")  # jobs stay RUNNABLE
+    ids = [batch(ip, f"submit held{i} Backfill sleep").loc[0, "jobId"] for i in range(2)]
+    monkeypatch.setattr("builtins.input", lambda prompt: "c")
+    interrupt_soon()
+    with pytest.raises(UsageError, match="asked Batch to cancel 2 job"):
+        batch(ip, f"wait {' '.join(ids)}")
+    assert set(batch(ip, f"describe-jobs --jobs {' '.join(ids)}")["status"]) == {"FAILED"}
+
+
+def test_ctrl_c_during_logs_follow_leaves_the_job_when_asked(ip, magics, monkeypatch, capsys):
+    magics._local.set_outcome("chatty", duration=3600, logs=["started"])
+    job_id = batch(ip, "submit chatty HighPriority sleep").loc[0, "jobId"]
+    monkeypatch.setattr("builtins.input", lambda prompt: "")
+    interrupt_soon(0.5)
+    with pytest.raises(UsageError, match="the 1 job.s. go on"):
+        batch(ip, f"logs {job_id} --follow")
+    assert "started" in capsys.readouterr().out
+    assert batch(ip, f"job {job_id}").loc[0, "status"] == "RUNNING"

@@ -9,6 +9,7 @@ line (UsageError), never a traceback, unless ``show_tracebacks`` is on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 from collections import deque
 
@@ -23,6 +24,7 @@ from .arguments import ArgumentError
 
 OUT_FLAGS = ("-o", "--out")
 RECENT_IDS = 50  # job ids of recent results, for completion
+FOLLOW_SECONDS = 2.0  # how often logs --follow looks for new lines
 
 
 class _AliasParser(argparse.ArgumentParser):
@@ -131,7 +133,12 @@ class BatchMagics(Magics):
         many = [v for v in request.values() if isinstance(v, list)]
         if op.name.startswith(("Delete", "Deregister")) or (op.destructive and any(len(v) > 1 for v in many)):
             self._confirm(f"{op.cli_name} {_describe(request)}", yes)
-        return self.b.call(op.name, **request)
+        result = self.b.call(op.name, **request)
+        token = next((page.get("NextToken") for page in reversed(result.attrs.get("responses", ())) if page), None)
+        if token and "PaginationConfig" in request:  # as the AWS CLI does after --max-items
+            result.attrs["NextToken"] = token
+            print(f"more results: --starting-token {token}")
+        return result
 
     def _deliver(self, result, out: str | None):
         if result is None:
@@ -208,15 +215,51 @@ class BatchMagics(Magics):
         return self.b.job(ONE_ID.parse_args(args).id)
 
     def logs(self, args, cell, yes):
-        """logs ID [--attempt N] [--tail N]: the CloudWatch Logs events of an attempt"""
+        """logs ID [--attempt N] [--tail N] [--follow]: the CloudWatch Logs events of an attempt"""
         parsed = LOGS.parse_args(args)
+        if parsed.follow:
+            with self._interruptible([parsed.id]):
+                return self._follow(parsed.id, parsed.attempt)
         df = self.b.logs(parsed.id, attempt=parsed.attempt)
         return df.tail(parsed.tail).reset_index(drop=True) if parsed.tail else df
 
+    def _follow(self, job_id: str, attempt: int):
+        """Print new log lines as they arrive, until the job has finished; then all of them."""
+        printed = 0
+        while True:
+            finished = self.b.job(job_id).loc[0, "status"] in ("SUCCEEDED", "FAILED")
+            df = self.b.logs(job_id, attempt=attempt)
+            for message in df["message"].iloc[printed:]:
+                print(message)
+            printed = len(df)
+            if finished:
+                return df
+            self.b.sleep(FOLLOW_SECONDS)
+
     def wait(self, args, cell, yes):
-        """wait IDS|VARIABLE [--timeout S]: until the jobs finish; their final rows"""
+        """wait IDS|VARIABLE [--timeout S]: until the jobs finish; their final rows (Ctrl-C offers to stop them)"""
         parsed = IDS.parse_args(args)
-        return self.b.wait(self._ids(parsed.ids), timeout=parsed.timeout)
+        ids = self._ids(parsed.ids)
+        with self._interruptible(ids):
+            return self.b.wait(ids, timeout=parsed.timeout)
+
+    @contextlib.contextmanager
+    def _interruptible(self, ids: list[str]):
+        """Ctrl-C stops cleanly and offers to cancel or terminate the jobs."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            try:
+                answer = input(f"Interrupted. Cancel (c) or terminate (t) the {len(ids)} job(s), "
+                               "or leave them running (Enter)? ").strip().lower()
+            except (EOFError, OSError, KeyboardInterrupt):
+                answer = ""
+            if answer in ("c", "t"):
+                verb = "cancel" if answer == "c" else "terminate"
+                result = getattr(self.b, verb)(ids, reason="Interrupted from %batch")
+                print(f"{verb}: {len(result)} job(s)")
+                raise UsageError(f"interrupted; asked Batch to {verb} {len(ids)} job(s)") from None
+            raise UsageError(f"interrupted; the {len(ids)} job(s) go on") from None
 
     def cancel(self, args, cell, yes):
         """cancel IDS|VARIABLE --reason R [--yes]: cancel queued jobs (more than one needs --yes)"""
@@ -312,7 +355,8 @@ JOBS = _alias_parser(
     "jobs", (("--queue",), {"action": "append"}), (("--status",), {"action": "append"}), (("--name",), {}),
     (("--since",), {}), (("--detail",), {"action": "store_true"}), (("--children",), {"action": "store_true"}))
 ONE_ID = _alias_parser("job", (("id",), {}))
-LOGS = _alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "default": -1}), (("--tail",), {"type": int}))
+LOGS = _alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "default": -1}), (("--tail",), {"type": int}),
+                     (("--follow",), {"action": "store_true"}))
 IDS = _alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type": float}))
 ACT = _alias_parser("cancel", (("ids",), {"nargs": "+"}), (("--reason",), {}))
 DEFS = _alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("ACTIVE", "INACTIVE", "ALL")}))
