@@ -1,0 +1,147 @@
+"""The console: the monitor, a submit form, resource tables, and a form for every action."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+
+from .. import catalog
+from ..errors import BatchError
+from .forms import Form
+from .monitor import Monitor
+
+
+class SubmitForm:
+    """SubmitJob with the live queues and definitions, and the overrides people use every day."""
+
+    def __init__(self, b):
+        self.b = b
+        self.name = w.Text(description="job name", value="job")
+        self.queue = w.Dropdown(description="queue")
+        self.definition = w.Dropdown(description="definition")
+        self.command = w.Text(description="command", placeholder="python train.py --epochs 3 (empty: the definition's)")
+        self.environment = w.Textarea(description="environment", placeholder="KEY=value, one per line")
+        self.vcpus = w.Text(description="vCPUs")
+        self.memory = w.Text(description="memory MiB")
+        self.array = w.BoundedIntText(description="array size", min=0, max=10_000, value=0)
+        self.depends = w.Text(description="depends on", placeholder="job ids, space separated")
+        self.retries = w.BoundedIntText(description="attempts", min=0, max=10, value=0)
+        self.timeout = w.BoundedIntText(description="timeout s", min=0, max=10**7, value=0)
+        self.button = w.Button(description="Submit", button_style="primary")
+        self.status = w.HTML()
+        self.button.on_click(lambda _: self.submit())
+        self.widget = w.VBox([self.name, self.queue, self.definition, self.command, self.environment, self.vcpus,
+                              self.memory, self.array, self.depends, self.retries, self.timeout, self.button, self.status])
+        self.load_choices()
+
+    def load_choices(self) -> None:
+        try:
+            self.queue.options = list(self.b.queues()["jobQueueName"])
+            self.definition.options = list(self.b.definitions()["definition"])
+        except BatchError as exc:
+            self.status.value = _error(exc)
+
+    def request(self) -> dict:
+        request = {"jobName": self.name.value.strip(), "jobQueue": self.queue.value, "jobDefinition": self.definition.value}
+        overrides = {}
+        if self.command.value.strip():
+            import shlex
+
+            overrides["command"] = shlex.split(self.command.value)
+        lines = [line.strip() for line in self.environment.value.splitlines() if line.strip()]
+        if lines:
+            bad = [line for line in lines if "=" not in line]
+            if bad:
+                raise ValueError(f"environment: {bad[0]!r} is not KEY=value")
+            overrides["environment"] = [dict(zip(("name", "value"), line.split("=", 1))) for line in lines]
+        resources = [{"type": kind, "value": value.strip()} for kind, value in (("VCPU", self.vcpus.value),
+                                                                                ("MEMORY", self.memory.value)) if value.strip()]
+        if resources:
+            overrides["resourceRequirements"] = resources
+        if overrides:
+            request["containerOverrides"] = overrides
+        if self.array.value:
+            request["arrayProperties"] = {"size": self.array.value}
+        if self.depends.value.split():
+            request["dependsOn"] = [{"jobId": job_id} for job_id in self.depends.value.split()]
+        if self.retries.value:
+            request["retryStrategy"] = {"attempts": self.retries.value}
+        if self.timeout.value:
+            request["timeout"] = {"attemptDurationSeconds": self.timeout.value}
+        return request
+
+    def submit(self):
+        try:
+            result = self.b.submit_job(**self.request())
+        except (BatchError, ValueError) as exc:
+            self.status.value = _error(exc)
+            return None
+        self.status.value = f"submitted {html.escape(result.loc[0, 'jobName'])}: {result.loc[0, 'jobId']}"
+        return result
+
+
+class ResourceView:
+    """A refreshable table of queues, environments or job definitions."""
+
+    def __init__(self, b, method: str, columns: list[str]):
+        self.b, self.method, self.columns = b, method, columns
+        self.table = w.HTML()
+        self.button = w.Button(description="Refresh", icon="refresh")
+        self.button.on_click(lambda _: self.refresh())
+        self.widget = w.VBox([self.button, self.table])
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            df = getattr(self.b, self.method)()
+        except BatchError as exc:
+            self.table.value = _error(exc)
+            return
+        self.table.value = df[[c for c in self.columns if c in df]].to_html(index=False, na_rep="", border=0)
+
+
+class ActionPicker:
+    """Pick any catalog operation, get its form."""
+
+    def __init__(self, b):
+        self.b = b
+        self.choice = w.Dropdown(options=list(catalog.operations()), description="action")
+        self.holder = w.VBox()
+        self.form = None
+        self.choice.observe(lambda _: self.pick(), names="value")
+        self.widget = w.VBox([self.choice, self.holder])
+        self.pick()
+
+    def pick(self) -> None:
+        self.form = Form(self.b, self.choice.value)
+        self.holder.children = [self.form.widget]
+
+
+class Console:
+    TABS = ("Jobs", "Submit", "Queues", "Compute environments", "Job definitions", "All actions")
+
+    def __init__(self, b, interval: float | None = 5.0):
+        self.monitor = Monitor(b, interval=interval)
+        self.submit = SubmitForm(b)
+        self.queues = ResourceView(b, "queues", ["jobQueueName", "state", "status", "priority", "computeEnvironments"])
+        self.envs = ResourceView(b, "envs", ["computeEnvironmentName", "type", "state", "status",
+                                             "computeResources.maxvCpus"])
+        self.definitions = ResourceView(b, "definitions", ["definition", "type", "vcpus", "memory",
+                                                           "containerProperties.image"])
+        self.actions = ActionPicker(b)
+        parts = [self.monitor, self.submit, self.queues, self.envs, self.definitions, self.actions]
+        self.widget = w.Tab(children=[p.widget for p in parts], titles=self.TABS)
+
+    def close(self) -> None:
+        self.monitor.close()
+        self.widget.close()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = self.monitor.counts.value + self.monitor.table.value
+        return bundle
+
+
+def _error(exc: Exception) -> str:
+    return f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"
