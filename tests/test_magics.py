@@ -325,3 +325,15 @@ def test_ctrl_c_during_logs_follow_leaves_the_job_when_asked(ip, magics, monkeyp
         batch(ip, f"logs {job_id} --follow")
     assert "started" in capsys.readouterr().out
     assert batch(ip, f"job {job_id}").loc[0, "status"] == "RUNNING"
+
+
+def test_monitor_and_console_open_the_widgets(ip, magics):
+    from batchkit.widgets.consoles import Console
+    from batchkit.widgets.monitoring import Monitor
+
+    monitor = batch(ip, "monitor --interval 0.05")
+    assert isinstance(monitor, Monitor) and "HighPriority" in monitor.counts.value
+    console = batch(ip, "console --interval 60")
+    assert isinstance(console, Console)
+    assert monitor._thread is None  # the previous panel stopped refreshing
+    console.close()

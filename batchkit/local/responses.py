@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from functools import cache
+from urllib.parse import unquote
 
 from moto.batch.responses import BatchResponse
 from moto.core.exceptions import AWSError
@@ -20,6 +22,15 @@ from moto.utilities.aws_headers import gen_amzn_requestid_long
 from . import rules, service
 
 BATCH_CODES = ("ClientException", "ServerException")
+
+
+def _operation(name: str):
+    from ..catalog import UnknownOperation, operation
+
+    try:
+        return operation(name)
+    except UnknownOperation:
+        return None
 
 
 @cache
@@ -105,8 +116,27 @@ class LocalBatchResponse(BatchResponse):
             status, headers, body = error(*injected)
         else:
             status, headers, body = self._answer(runtime, name)
-        runtime.record(name, self.body or "", int(status), body or "")
+        if runtime.recording:
+            runtime.record(name, self._params(name), int(status), body or "")
         return status, headers, body
+
+    def _params(self, name: str) -> dict:
+        """The request as the client meant it: body, plus members sent in the path or query string."""
+        params = self.request if self.body else {}
+        op = _operation(name)
+        if op is None:
+            return params
+        template = re.escape(op.model.http["requestUri"].split("?")[0])
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", template)
+        found = re.fullmatch(pattern, self.path.split("?")[0])
+        for member in op.members:
+            location = member.shape.serialization.get("location")
+            if location == "uri" and found:
+                params[member.name] = unquote(found.group(member.name))
+            elif location == "querystring" and member.shape.serialization.get("name") in self.querystring:
+                values = self.querystring[member.shape.serialization["name"]]
+                params[member.name] = values if member.type == "list" else values[0]
+        return params
 
     def _answer(self, runtime, name: str):
         with runtime.lock:

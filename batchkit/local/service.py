@@ -9,7 +9,6 @@ active per process, because moto's backends are process-wide.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import types
 
@@ -43,9 +42,12 @@ class Runtime:
             with self.lock:
                 self._quiet -= 1
 
-    def record(self, operation: str, body: str, status: int, answer) -> None:
+    @property
+    def recording(self) -> bool:
+        return not self._quiet
+
+    def record(self, operation: str, params: dict, status: int, answer) -> None:
         if not self._quiet:
-            params = json.loads(body) if body else {}
             self.calls.add(Call(operation, params, status, answer if isinstance(answer, str) else answer.decode()))
 
     def reinstall(self) -> None:

@@ -53,9 +53,8 @@ class BatchMagics(Magics):
     show_tracebacks = Bool(False, help="show full tracebacks instead of one-line errors").tag(config=True)
 
     def __init__(self, shell=None, **kwargs):
+        self._batch = self._local = self._panel_shown = None  # before traitlets: config may fire _reconnect
         super().__init__(shell=shell, **kwargs)
-        self._batch = None
-        self._local = None
         self.recent_job_ids: deque[str] = deque(maxlen=RECENT_IDS)
         if shell is not None and getattr(shell, "Completer", None) is not None:
             from .completion import Completer
@@ -74,6 +73,9 @@ class BatchMagics(Magics):
     @observe("profile", "region", "endpoint_url", "backend", "seed", "speed", "mask_secrets")
     def _reconnect(self, change):
         self._batch = None
+        if self._panel_shown is not None:
+            self._panel_shown.close()
+            self._panel_shown = None
         if change["name"] in ("backend", "seed", "speed") and self._local is not None:
             self._local.stop()
             self._local = None
@@ -143,7 +145,9 @@ class BatchMagics(Magics):
     def _deliver(self, result, out: str | None):
         if result is None:
             return None
-        if "jobId" in getattr(result, "columns", ()):
+        if not hasattr(result, "columns"):  # a widget panel
+            return result
+        if "jobId" in result.columns:
             self.recent_job_ids.extend(str(i) for i in result["jobId"].dropna().head(RECENT_IDS))
         if out:
             self.shell.user_ns[out] = result
@@ -290,6 +294,26 @@ class BatchMagics(Magics):
         """defs [--status ACTIVE|INACTIVE|ALL]: job definitions"""
         return self.b.definitions(status=DEFS.parse_args(args).status)
 
+    def monitor(self, args, cell, yes):
+        """monitor [--queue Q ...] [--interval S]: the live job monitor (widgets; the previous one stops)"""
+        parsed = MONITOR.parse_args(args)
+        from .. import widgets
+
+        return self._panel(widgets.monitor(self.b, queues=parsed.queue, interval=parsed.interval))
+
+    def console(self, args, cell, yes):
+        """console [--interval S]: the monitor, a submit form, resource tables and every action's form"""
+        parsed = CONSOLE.parse_args(args)
+        from .. import widgets
+
+        return self._panel(widgets.console(self.b, interval=parsed.interval))
+
+    def _panel(self, panel):
+        if self._panel_shown is not None:
+            self._panel_shown.close()  # one refreshing panel at a time
+        self._panel_shown = panel
+        return panel
+
     def use(self, args, cell, yes):
         """use aws|local|URL [--profile P] [--region R] [--seed S] [--speed X]: where %batch sends requests"""
         parsed = USE.parse_args(args)
@@ -343,7 +367,8 @@ class BatchMagics(Magics):
 
 
 ALIASES = {name: getattr(BatchMagics, name) for name in
-           ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "use", "config")}
+           ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
+            "console", "use", "config")}
 
 SUBMIT = _alias_parser(
     "submit", (("name",), {}), (("queue",), {}), (("definition",), {}),
@@ -363,6 +388,8 @@ DEFS = _alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("
 USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region",), {}), (("--seed",), {}),
                     (("--speed",), {"type": float}))
 NOTHING = _alias_parser("command")
+MONITOR = _alias_parser("monitor", (("--queue",), {"action": "append"}), (("--interval",), {"type": float, "default": 5.0}))
+CONSOLE = _alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
 
 
 def _pop_option(argv: list[str], flags: tuple[str, ...]) -> tuple[str | None, list[str]]:

@@ -12,13 +12,13 @@ def form(b, operation: str):
 
 def monitor(b, queues=None, watch=None, interval: float | None = 5.0):
     """A live job monitor refreshing every `interval` seconds in the background; `.close()` stops it."""
-    from .monitor import Monitor
+    from .monitoring import Monitor
 
     return Monitor(b, queues=queues, watch=watch, interval=interval)
 
 
 def console(b, interval: float | None = 5.0):
     """Tabs: the monitor, a submit form, queues, environments, definitions, every action's form."""
-    from .console import Console
+    from .consoles import Console
 
     return Console(b, interval=interval)

@@ -9,7 +9,7 @@ import ipywidgets as w
 from .. import catalog
 from ..errors import BatchError
 from .forms import Form
-from .monitor import Monitor
+from .monitoring import Monitor
 
 
 class SubmitForm:
@@ -37,8 +37,10 @@ class SubmitForm:
 
     def load_choices(self) -> None:
         try:
-            self.queue.options = list(self.b.queues()["jobQueueName"])
-            self.definition.options = list(self.b.definitions()["definition"])
+            for dropdown, values in ((self.queue, self.b.queues()["jobQueueName"]),
+                                     (self.definition, self.b.definitions()["definition"])):
+                dropdown.options = list(values)
+                dropdown.value = dropdown.options[0] if dropdown.options else None
         except BatchError as exc:
             self.status.value = _error(exc)
 

@@ -1,0 +1,188 @@
+"""The widgets without a browser: forms from the catalog, the monitor on the manual clock."""
+
+import json
+
+import pytest
+
+import batchkit
+from batchkit import catalog, widgets
+from batchkit.widgets.forms import FieldError
+from tests.test_every_operation import request_for
+
+
+@pytest.fixture(scope="module")
+def local():
+    with batchkit.local(seed="demo") as lb:
+        yield lb
+
+
+@pytest.fixture
+def lb(local):
+    local.reset()
+    return local
+
+
+@pytest.fixture
+def calls(lb):
+    return lb.calls
+
+
+def known(lb):
+    job_id = lb.submit("existing", queue="HighPriority", definition="sleep")
+    with lb.quietly():
+        policy = lb.client.create_scheduling_policy(name="fair")["arn"]
+    return {"jobId": job_id, "jobs": [job_id], "reason": "form test", "jobQueue": "HighPriority",
+            "jobDefinition": "sleep:1", "computeEnvironment": "spot-ce", "jobName": "from-form",
+            "jobQueueName": "FormQueue", "computeEnvironmentName": "form-env", "jobDefinitionName": "formdef",
+            "priority": 3, "tags": {"team": "ml"}, "tagKeys": ["team"], "resourceArn": "arn:aws:batch:us-east-1:123456789012:job-queue/HighPriority",
+            "arn": policy, "arns": [policy]}
+
+
+@pytest.mark.parametrize("name", list(catalog.operations()))
+def test_every_operations_form_sends_the_request_it_shows(lb, name):
+    op = catalog.operation(name)
+    request = request_for(op, known(lb))
+    form = widgets.form(lb.batch, name).fill(**request)
+    assert form.request() == request
+    form.run(confirmed=True)
+    sent = [c for c in lb.calls if c.operation == name]
+    assert sent, form.status.value  # the request reached the backend (answered or refused)
+    assert {k: v for k, v in sent[-1].params.items() if k in request} == json.loads(json.dumps(request))
+
+
+def test_fields_validate_as_you_type(lb):
+    form = widgets.form(lb.batch, "SubmitJob")
+    form.fields["arrayProperties"].widget.value = "{size: [unclosed"
+    assert "not valid JSON/YAML" in form.fields["arrayProperties"].message.value
+    form.fields["arrayProperties"].widget.value = "size: 3"
+    assert form.fields["arrayProperties"].message.value == ""
+    form.fields["schedulingPriorityOverride"].widget.value = "many"
+    assert "not a number" in form.fields["schedulingPriorityOverride"].message.value
+    with pytest.raises(FieldError, match="required: jobName, jobQueue, jobDefinition"):
+        form.fields["schedulingPriorityOverride"].widget.value = ""
+        form.request()
+    listing = widgets.form(lb.batch, "ListJobs")
+    assert list(listing.fields["jobStatus"].widget.options)[1:] == list(catalog.operation("ListJobs").member("jobStatus").enum)
+
+
+def test_a_form_shows_service_errors_in_one_line(lb):
+    form = widgets.form(lb.batch, "SubmitJob").fill(jobName="x", jobQueue="NoSuchQueue", jobDefinition="sleep")
+    assert form.run() is None
+    assert "ClientException" in form.status.value and "NoSuchQueue" in form.status.value
+
+
+def test_destructive_forms_ask_before_running(lb):
+    form = widgets.form(lb.batch, "DeleteJobQueue").fill(jobQueue="Backfill")
+    assert form.run() is None and form.confirm.layout.display == ""
+    assert not lb.calls.of("DeleteJobQueue")
+    form.run(confirmed=True)
+    assert lb.calls.of("DeleteJobQueue")
+
+
+def test_monitor_counts_and_rows_follow_the_clock(lb):
+    monitor = widgets.monitor(lb.batch, interval=None)
+    job_id = lb.submit("watched", queue="HighPriority")
+    monitor.refresh()
+    assert monitor.tracker.jobs[job_id]["status"] == "SUBMITTED"
+    assert monitor.tracker.counts().loc["HighPriority", "SUBMITTED"] == 1
+    lb.advance(5)
+    monitor.refresh()
+    assert monitor.tracker.counts().loc["HighPriority", "RUNNING"] == 1
+    lb.run_until_idle()
+    monitor.refresh()
+    assert monitor.tracker.jobs[job_id]["status"] == "SUCCEEDED"
+    assert "watched" in monitor.table.value and "<svg" in monitor.timeline.value
+    monitor.name.value = "watch*"
+    assert list(monitor.rows()["jobName"]) == ["watched"]
+    monitor.close()
+
+
+def test_monitor_describes_only_unfinished_jobs(lb):
+    monitor = widgets.monitor(lb.batch, interval=None)
+    running = lb.submit("still-running", queue="HighPriority")
+    lb.set_outcome("still-running", duration=3600)
+    monitor.refresh()
+    lb.advance(10)
+    lb.calls.clear()
+    monitor.refresh()
+    described = [id_ for c in lb.calls.of("DescribeJobs") for id_ in c.params["jobs"]]
+    assert described == [running]  # the three finished seed jobs are never asked about again
+    assert all("filters" in c.params for c in lb.calls.of("ListJobs"))
+    monitor.close()
+
+
+def test_cancel_asks_for_confirmation_then_cancels(lb):
+    lb.client.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
+    job_id = lb.submit("queued", queue="Backfill")
+    lb.advance(5)
+    monitor = widgets.monitor(lb.batch, interval=None)
+    monitor.selected.value = job_id
+    monitor.cancel_button.click()
+    assert monitor.confirm_button.layout.display == "" and not lb.calls.of("CancelJob")
+    monitor.abort_button.click()
+    assert monitor.confirm_button.layout.display == "none"
+    monitor.cancel_button.click()
+    monitor.confirm_button.click()
+    assert monitor.tracker.jobs[job_id]["status"] == "FAILED"
+    assert "Cancelled from the batchkit monitor" in monitor.tracker.jobs[job_id]["statusReason"]
+    monitor.close()
+
+
+def test_monitor_shows_api_errors_backs_off_and_recovers(lb):
+    monitor = widgets.monitor(lb.batch, interval=None)
+    monitor.interval = monitor._delay = 1.0
+    lb.faults.error("*", status=400, code="ClientException", message="injected outage")
+    assert monitor.refresh() is False
+    assert "injected outage" in monitor.status.value and monitor._delay == 2.0
+    lb.faults.clear()
+    assert monitor.refresh() is True and monitor.error is None and monitor._delay == 1.0
+    monitor.close()
+
+
+def test_monitor_refreshes_in_the_background_and_stops_when_closed(lb):
+    import time
+
+    monitor = widgets.monitor(lb.batch, interval=0.05)
+    job_id = lb.submit("background", queue="HighPriority")
+    deadline = time.monotonic() + 10
+    while job_id not in monitor.tracker.jobs:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    monitor.close()
+    assert monitor._thread is None
+    lb.calls.clear()
+    time.sleep(0.2)
+    assert not lb.calls  # nothing refreshes after close
+
+
+def test_detail_pane_and_watched_progress(lb):
+    lb.set_outcome("detailed", logs=["hello from the job"], duration=1)
+    job_id = lb.submit("detailed", queue="HighPriority")
+    parent = lb.submit("shards", queue="HighPriority", arrayProperties={"size": 2})
+    lb.run_until_idle()
+    monitor = widgets.monitor(lb.batch, watch=[job_id, parent], interval=None)
+    monitor.selected.value = job_id
+    assert "hello from the job" in monitor.detail.value and "exit 0" in monitor.detail.value
+    monitor.selected.value = parent
+    assert "2/2 children done" in monitor.detail.value
+    assert (monitor.progress.value, monitor.progress.max) == (2, 2)
+    monitor.close()
+
+
+def test_console_tabs_and_html_fallback(lb):
+    console = widgets.console(lb.batch, interval=None)
+    assert console.widget.titles == tuple(console.TABS)
+    assert "HighPriority" in console.queues.table.value and "sleep:1" in console.definitions.table.value
+    console.submit.name.value = "from-console"
+    console.submit.command.value = "echo hi"
+    console.submit.environment.value = "STAGE=dev"
+    console.submit.array.value = 2
+    result = console.submit.submit()
+    sent = lb.calls.of("SubmitJob")[-1].params
+    assert sent["containerOverrides"] == {"command": ["echo", "hi"], "environment": [{"name": "STAGE", "value": "dev"}]}
+    assert sent["arrayProperties"] == {"size": 2} and result.loc[0, "jobName"] == "from-console"
+    console.actions.choice.value = "DescribeJobQueues"
+    assert console.actions.form.op.name == "DescribeJobQueues"
+    bundle = console._repr_mimebundle_()
+    assert "text/html" in bundle and "HighPriority" in bundle["text/html"]
+    console.close()
