@@ -122,7 +122,10 @@ class LocalBatchResponse(BatchResponse):
 
     def _params(self, name: str) -> dict:
         """The request as the client meant it: body, plus members sent in the path or query string."""
-        params = self.request if self.body else {}
+        try:
+            params = self.request if self.body else {}
+        except ValueError:  # not JSON: the action itself has answered ClientException
+            params = {"body": self.body}
         op = _operation(name)
         if op is None:
             return params

@@ -84,14 +84,12 @@ class BatchMagics(Magics):
     def b(self):
         """The Batch the settings describe, connected on first use."""
         if self._batch is None:
-            if self.backend == "local":
-                import batchkit
+            import batchkit
 
+            if self.backend == "local":
                 self._local = batchkit.local(seed=self.seed, clock="realtime", speed=self.speed)
                 self._batch = self._local.batch
             else:
-                import batchkit
-
                 self._batch = batchkit.connect(profile=self.profile, region=self.region,
                                                endpoint_url=self.endpoint_url, mask_secrets=self.mask_secrets)
         return self._batch
