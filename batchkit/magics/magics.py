@@ -351,14 +351,14 @@ class BatchMagics(Magics):
         return where + "".join(f", {k} {v}" for k, v in (("profile", self.profile), ("region", self.region)) if v)
 
     def _ids(self, words: list[str]) -> list[str]:
-        """Job ids from words, or from a variable (list, Series, DataFrame with jobId) named by one."""
+        """Job ids from words, or from variables (str, list, Series, DataFrame with jobId) they name."""
         from ..jobs import job_ids
 
         namespace = self.shell.user_ns if self.shell else {}
-        if len(words) == 1 and words[0].isidentifier() and words[0] in namespace:
-            ids = job_ids(namespace[words[0]])
-        else:
-            ids = job_ids(words)
+        ids = []
+        for word in words:  # a word naming a variable stands for its ids (a str, list, Series or frame)
+            ids += job_ids(namespace[word]) if word.isidentifier() and word in namespace else job_ids(word)
+        ids = list(dict.fromkeys(ids))
         if not ids:
             raise ArgumentError("no job ids given")
         return ids
@@ -390,8 +390,13 @@ MONITOR = _alias_parser("monitor", (("--queue",), {"action": "append"}), (("--in
 CONSOLE = _alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
 
 
+def _options_end(argv: list[str]) -> int:
+    """Where %batch's own options end: a command after `--` keeps its -o and --yes."""
+    return argv.index("--") if "--" in argv else len(argv)
+
+
 def _pop_option(argv: list[str], flags: tuple[str, ...]) -> tuple[str | None, list[str]]:
-    for i, word in enumerate(argv):
+    for i, word in enumerate(argv[: _options_end(argv)]):
         if word in flags:
             if i + 1 >= len(argv) or not argv[i + 1].isidentifier():
                 raise ArgumentError(f"{word} needs a variable name")
@@ -400,7 +405,10 @@ def _pop_option(argv: list[str], flags: tuple[str, ...]) -> tuple[str | None, li
 
 
 def _pop_flag(argv: list[str], flag: str) -> tuple[bool, list[str]]:
-    return flag in argv, [w for w in argv if w != flag]
+    end = _options_end(argv)
+    if flag not in argv[:end]:
+        return False, argv
+    return True, [w for w in argv[:end] if w != flag] + argv[end:]
 
 
 def _pair(text: str, option: str) -> tuple[str, str]:
