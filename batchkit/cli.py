@@ -7,32 +7,12 @@ import sys
 
 
 def demo(args) -> int:
-    """A short tour of the client on the embedded backend: no AWS account, no network."""
-    import pandas as pd
+    """The quick start on the embedded backend, headless: no AWS account, no network."""
+    from pathlib import Path
 
-    import batchkit
+    from .demo import run
 
-    with batchkit.local(seed="demo") as lb:
-        b = lb.batch
-        print(f"backend: {b.label}\n")
-        print("Queues:")
-        print(b.queues()[["jobQueueName", "state", "priority", "computeEnvironments"]].to_string(index=False))
-        print("\nJob definitions:")
-        print(b.definitions()[["definition", "vcpus", "memory", "containerProperties.image"]].to_string(index=False))
-        extract = b.submit_job(jobName="extract", jobQueue="HighPriority", jobDefinition="etl").loc[0, "jobId"]
-        shards = b.submit_job(jobName="transform", jobQueue="LowPriority", jobDefinition="sleep",
-                              arrayProperties={"size": 4}, dependsOn=[{"jobId": extract}]).loc[0, "jobId"]
-        report = b.submit_job(jobName="report", jobQueue="HighPriority", jobDefinition="sleep",
-                              dependsOn=[{"jobId": shards}]).loc[0, "jobId"]
-        print("\nSubmitted a pipeline: extract -> transform (array of 4) -> report")
-        b.wait([extract, shards, report], progress=not args.quiet)
-        jobs = b.jobs(detail=True)
-        with pd.option_context("display.width", 160, "display.max_colwidth", 40):
-            print("\nJobs:")
-            print(jobs[["jobName", "status", "queue", "definition", "createdAt", "duration", "vcpus"]]
-                  .to_string(index=False))
-        print("\nJobs per status:", ", ".join(f"{k}={v}" for k, v in jobs["status"].value_counts().items()))
-    return 0
+    return run(Path(args.out), quiet=args.quiet)
 
 
 def serve(args) -> int:
@@ -67,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_demo = commands.add_parser("demo", help=demo.__doc__.splitlines()[0])
     run_demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    run_demo.add_argument("--out", default="batchkit-demo", help="where to write the executed notebook and its HTML copy")
     run_demo.set_defaults(run=demo)
     run_serve = commands.add_parser("serve", help=serve.__doc__.splitlines()[0])
     run_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")

@@ -27,6 +27,15 @@ def test_committed_notebooks_hold_no_outputs(path):
     assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in cells if cell["cell_type"] == "code")
 
 
+def test_the_quickstart_notebook_is_the_one_the_demo_runs():
+    import nbformat
+
+    from batchkit.demo import quickstart_notebook
+
+    committed = nbformat.read(NOTEBOOKS[0], as_version=4)
+    assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in quickstart_notebook().cells]
+
+
 def test_there_are_the_five_notebooks():
     assert [p.stem for p in NOTEBOOKS] == ["01-quickstart", "02-monitoring", "03-testing-with-pytest-batchkit",
                                            "04-every-action", "05-from-python"]

@@ -35,12 +35,17 @@ def test_python_dash_m_lists_every_operation():
     assert "submit-job" in out.stdout
 
 
-def test_demo_runs_on_the_local_backend_without_aws():
-    out = run("-m", "batchkit", "demo", "--quiet")
+def test_demo_runs_the_quickstart_and_writes_its_notebook_and_html(tmp_path):
+    out = run("-m", "batchkit", "demo", "--quiet", "--out", str(tmp_path / "demo"))
     assert out.returncode == 0, out.stderr
-    assert "backend: local (in-memory, not AWS)" in out.stdout
-    assert "transform" in out.stdout and "Jobs per status: SUCCEEDED=" in out.stdout
+    assert "batchkit demo on local (in-memory, not AWS)" in out.stdout
+    assert "transform" in out.stdout and "Jobs per status: SUCCEEDED 10" in out.stdout
     assert "not-a-real-password" not in out.stdout
+    notebook = json.loads((tmp_path / "demo" / "01-quickstart.ipynb").read_text())
+    outputs = [o for cell in notebook["cells"] for o in cell.get("outputs", ())]
+    assert outputs and not [o for o in outputs if o["output_type"] == "error"]
+    assert "report ready" in (tmp_path / "demo" / "01-quickstart.html").read_text()
+    assert str(tmp_path / "demo") in out.stdout
 
 
 def test_bad_command_is_one_line():

@@ -99,7 +99,7 @@ class LocalBatch(Factories):
             backend.reset()  # moto's: a fresh backend (and a fresh lifecycle)
             backend.logs_backend.groups = {}
             backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
-        with self.quietly():
+        with self.quietly(), self._runtime.frozen():
             job_ids = seeds.apply(self.client, request_seed)
         with self._runtime.lock:
             backend.lifecycle.run_until_idle()
@@ -151,12 +151,13 @@ class LocalBatch(Factories):
 
     # -- behaviour -------------------------------------------------------------------
 
-    def set_outcome(self, pattern: str, exit_code=0, duration: float | None = None, logs=(),
+    def set_outcome(self, pattern: str, exit_code=0, duration: float | None = None, logs=None,
                     reason: str | None = None, definition: str | None = None, queue: str | None = None):
         """Jobs whose name matches `pattern` (a glob) end like this, from their next attempt on.
 
         `exit_code` may be a list, one per attempt (the last repeats); `duration`
-        is simulated seconds; `logs` become the attempt's log events.
+        is simulated seconds; `logs` become the attempt's log events (by default
+        one line naming the simulated command).
         """
         with self._runtime.lock:
             return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue)

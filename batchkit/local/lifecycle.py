@@ -17,7 +17,7 @@ from moto.moto_api._internal import mock_random
 
 from . import rules
 from .job import Job
-from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process
+from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process, simulated_logs
 
 SUBMITTED_SECONDS, RUNNABLE_SECONDS, STARTING_SECONDS = 1, 1, 2  # simulated time in each state
 DEPENDENCY_FAILED = "Dependent Job failed"
@@ -240,7 +240,8 @@ class Lifecycle:
             exit_code, lines, seconds, reason = run_process(job, limit)
         else:
             rule = self.outcomes.find(job)
-            exit_code, lines, reason = rule.exit_code_for(len(job.attempts)), rule.logs, rule.reason
+            exit_code, reason = rule.exit_code_for(len(job.attempts)), rule.reason
+            lines = simulated_logs(job) if rule.logs is None else rule.logs
             seconds = DEFAULT_SECONDS if rule.duration is None else rule.duration
         if limit is not None and seconds >= limit:
             job.plan, seconds = (None, None, TIMED_OUT), limit

@@ -20,7 +20,7 @@ class Outcome:
     pattern: str = "*"
     exit_code: int | tuple[int, ...] = 0
     duration: float | None = None
-    logs: tuple[str, ...] = ()
+    logs: tuple[str, ...] | None = None  # None: one line saying what was simulated
     reason: str | None = None
     definition: str | None = None
     queue: str | None = None
@@ -47,7 +47,7 @@ class Outcomes:
 
     rules: list[Outcome] = field(default_factory=list)
 
-    def add(self, pattern, exit_code=0, duration=None, logs=(), reason=None, definition=None, queue=None) -> Outcome:
+    def add(self, pattern, exit_code=0, duration=None, logs=None, reason=None, definition=None, queue=None) -> Outcome:
         if isinstance(exit_code, (list, tuple)):
             exit_code = tuple(int(code) for code in exit_code) or (0,)
         elif not isinstance(exit_code, int):
@@ -56,7 +56,8 @@ class Outcomes:
             raise ValueError(f"duration must be a number of seconds >= 0, not {duration!r}")
         if isinstance(logs, str):
             logs = logs.splitlines()
-        rule = Outcome(str(pattern), exit_code, duration, tuple(str(line) for line in logs), reason, definition, queue)
+        logs = None if logs is None else tuple(str(line) for line in logs)
+        rule = Outcome(str(pattern), exit_code, duration, logs, reason, definition, queue)
         self.rules.insert(0, rule)
         return rule
 
@@ -65,6 +66,14 @@ class Outcomes:
 
     def clear(self) -> None:
         self.rules.clear()
+
+
+def simulated_logs(job) -> list[str]:
+    """What a simulated attempt writes when no outcome says: the command it stands for."""
+    import shlex
+
+    command = command_of(job)
+    return [f"(simulated by batchkit.local) {shlex.join(command)}"] if command else []
 
 
 def command_of(job) -> list[str]:

@@ -30,7 +30,7 @@ class Runtime:
         self.lock = threading.RLock()  # one request or tick at a time: nobody sees torn state
         self.backends: dict[tuple[str, str], LocalBatchBackend] = {}
         self.calls = Calls()
-        self._quiet = 0
+        self._quiet = self._frozen = 0
 
     @contextlib.contextmanager
     def quietly(self):
@@ -64,9 +64,18 @@ class Runtime:
             self.backends[key] = backend
         return self.backends[key]
 
+    @contextlib.contextmanager
+    def frozen(self):
+        """Realtime clocks stand still meanwhile (seeding happens before the clock's start)."""
+        self._frozen += 1
+        try:
+            yield
+        finally:
+            self._frozen -= 1
+
     def catch_up(self) -> None:
         """Realtime clocks: bring every lifecycle up to the current simulated time."""
-        if not self.clock.manual:
+        if not self.clock.manual and not self._frozen:
             now = self.clock.now()
             for backend in self.backends.values():
                 backend.lifecycle.advance_to(now)
