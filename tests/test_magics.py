@@ -337,3 +337,13 @@ def test_monitor_and_console_open_the_widgets(ip, magics):
     assert isinstance(console, Console)
     assert monitor._thread is None  # the previous panel stopped refreshing
     console.close()
+
+
+def test_the_readme_magics_reference_matches_the_code():
+    from pathlib import Path
+
+    from batchkit.magics.magics import reference
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("<!-- magics-reference -->\n", 1)[1].split("\n<!-- /magics-reference -->", 1)[0]
+    assert block == reference(), "README's magics reference is stale; paste batchkit.magics.magics.reference()"

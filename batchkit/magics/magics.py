@@ -177,7 +177,7 @@ class BatchMagics(Magics):
     # -- aliases ------------------------------------------------------------------------
 
     def submit(self, args, cell, yes):
-        """submit NAME QUEUE DEFINITION [-- COMMAND ...] [--env K=V] [--array N] [--depends-on ID[:N_TO_N]] [--vcpus N] [--memory MiB] [--retries N] [--timeout S] [--parameter K=V]"""
+        """submit NAME QUEUE DEFINITION [-- COMMAND ...] [--env K=V] [--array N] [--depends-on ID[:N_TO_N]] [--vcpus N] [--memory MiB] [--retries N] [--timeout S] [--parameter K=V]: submit a job"""
         command = []
         if "--" in args:
             at = args.index("--")
@@ -207,7 +207,7 @@ class BatchMagics(Magics):
         return self.b.submit_job(**request)
 
     def jobs(self, args, cell, yes):
-        """jobs [--queue Q ...] [--status S ...] [--name GLOB] [--since 2h] [--detail] [--children]"""
+        """jobs [--queue Q ...] [--status S ...] [--name GLOB] [--since 2h] [--detail] [--children]: jobs of every status and queue by default"""
         parsed = JOBS.parse_args(args)
         return self.b.jobs(queue=parsed.queue, status=parsed.status or "ALL", name=parsed.name,
                            since=parsed.since, detail=parsed.detail, children=parsed.children)
@@ -279,12 +279,12 @@ class BatchMagics(Magics):
         return getattr(self.b, verb)(ids, reason=parsed.reason or f"{verb.title()}ed from %batch")
 
     def queues(self, args, cell, yes):
-        """queues: every job queue"""
+        """queues: the job queues"""
         NOTHING.parse_args(args)
         return self.b.queues()
 
     def envs(self, args, cell, yes):
-        """envs: every compute environment"""
+        """envs: the compute environments"""
         NOTHING.parse_args(args)
         return self.b.envs()
 
@@ -388,6 +388,15 @@ USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region"
 NOTHING = _alias_parser("command")
 MONITOR = _alias_parser("monitor", (("--queue",), {"action": "append"}), (("--interval",), {"type": float, "default": 5.0}))
 CONSOLE = _alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
+
+
+def reference() -> str:
+    """The short commands as a Markdown list (the README's magics reference is checked against it)."""
+    lines = []
+    for handler in ALIASES.values():
+        usage, _, description = handler.__doc__.splitlines()[0].partition(": ")
+        lines.append(f"- `%batch {usage}` — {description}")
+    return "\n".join(lines)
 
 
 def _options_end(argv: list[str]) -> int:
