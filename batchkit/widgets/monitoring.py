@@ -177,6 +177,7 @@ class Monitor:
             self.status.value = f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"
             return None
         self.refresh()
+        self.show_detail()
         return result
 
     def _hide_confirmation(self) -> None:

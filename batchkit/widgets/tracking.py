@@ -94,6 +94,8 @@ class JobTracker:
         df = pd.DataFrame(rows, columns=list(COLUMNS))
         for column in ("createdAt", "startedAt", "stoppedAt"):
             df[column] = pd.to_datetime(pd.to_numeric(df[column], errors="coerce"), unit="ms", utc=True)
+        for column in ("exitCode", "arraySize", "arrayIndex"):
+            df[column] = pd.to_numeric(df[column], errors="coerce").astype("Int64")
         return df.sort_values("createdAt", ascending=False, ignore_index=True)
 
     def counts(self):
