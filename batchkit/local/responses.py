@@ -24,6 +24,14 @@ from . import rules, service
 BATCH_CODES = ("ClientException", "ServerException")
 
 
+@cache
+def _path_pattern(name: str) -> re.Pattern:
+    """The operation's request URI as a regex with a group per path member."""
+    template = re.escape(_operation(name).model.http["requestUri"].split("?")[0])
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", template))
+
+
+@cache
 def _operation(name: str):
     from ..catalog import UnknownOperation, operation
 
@@ -129,9 +137,7 @@ class LocalBatchResponse(BatchResponse):
         op = _operation(name)
         if op is None:
             return params
-        template = re.escape(op.model.http["requestUri"].split("?")[0])
-        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", template)
-        found = re.fullmatch(pattern, self.path.split("?")[0])
+        found = _path_pattern(op.name).fullmatch(self.path.split("?")[0])
         for member in op.members:
             location = member.shape.serialization.get("location")
             if location == "uri" and found:

@@ -189,7 +189,7 @@ class BatchMagics(Magics):
             overrides["command"] = command
         if parsed.env:
             overrides["environment"] = [dict(zip(("name", "value"), _pair(e, "--env"))) for e in parsed.env]
-        resources = [{"type": t, "value": str(v)} for t, v in (("VCPU", parsed.vcpus), ("MEMORY", parsed.memory)) if v]
+        resources = [{"type": t, "value": f"{v:g}"} for t, v in (("VCPU", parsed.vcpus), ("MEMORY", parsed.memory)) if v]
         if resources:
             overrides["resourceRequirements"] = resources
         if overrides:
