@@ -60,8 +60,8 @@ class Completer:
             op = catalog.operation(command)
         except LookupError:
             return []
-        if token.startswith("-") or previous == command and not token:
-            return _starting(token, arguments.options(op)) if token.startswith("-") else []
+        if token.startswith("-") or (previous == command and not token):
+            return _starting(token, arguments.options(op))
         if previous.startswith("--"):
             try:
                 member = op.member(previous)
