@@ -213,9 +213,7 @@ class LocalBatchResponse(BatchResponse):
         elif request.get("multiNodeJobId"):
             jobs = []
         elif request.get("jobQueue"):
-            queue = backend.get_job_queue(request["jobQueue"])
-            if queue is None:
-                rules.fail(f"Job queue {request['jobQueue']} does not exist")
+            queue = backend.find_queue(request["jobQueue"])
             jobs = backend.lifecycle.by_queue.get(queue.arn, [])
         else:
             rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")
@@ -261,9 +259,7 @@ class LocalBatchResponse(BatchResponse):
 
     def getjobqueuesnapshot(self) -> str:
         backend = self.batch_backend
-        queue = backend.get_job_queue(self.request.get("jobQueue") or "")
-        if queue is None:
-            rules.fail(f"Job queue {self.request.get('jobQueue')} does not exist")
+        queue = backend.find_queue(self.request.get("jobQueue"))
         lifecycle = backend.lifecycle
         front = lifecycle.front_of_queue(queue, rules.PAGE[1])
         used = sum(lifecycle.used.get(env.arn, 0) for env in queue.environments)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import types
+from functools import cache
 
 from moto.batch import urls as moto_urls
 from moto.batch.models import BatchBackend, ComputeEnvironment, batch_backends
@@ -116,6 +117,7 @@ def active() -> Runtime:
     return _active
 
 
+@cache
 def _url_module():
     from .responses import LocalBatchResponse
 
@@ -162,9 +164,7 @@ class LocalBatchBackend(BatchBackend):
         return env
 
     def update_compute_environment(self, compute_environment_name, state, compute_resources, service_role):
-        env = self.get_compute_environment(compute_environment_name or "")
-        if env is None:
-            rules.fail(f"Compute environment {compute_environment_name} does not exist")
+        env = self.find_environment(compute_environment_name)
         if state is not None and state not in ("ENABLED", "DISABLED"):
             rules.fail(f"state {state} must be one of ENABLED | DISABLED")
         if compute_resources:
@@ -182,9 +182,7 @@ class LocalBatchBackend(BatchBackend):
         return env.name, env.arn
 
     def delete_compute_environment(self, compute_environment_name: str) -> None:
-        env = self.get_compute_environment(compute_environment_name or "")
-        if env is None:
-            rules.fail(f"Compute environment {compute_environment_name} does not exist")
+        env = self.find_environment(compute_environment_name)
         if env.state == "ENABLED":
             rules.fail(f"Cannot delete compute environment {env.name}: it is ENABLED; disable it first")
         if any(env in queue.environments for queue in self._job_queues.values()):
@@ -196,15 +194,13 @@ class LocalBatchBackend(BatchBackend):
     def create_job_queue(self, queue_name, priority, schedule_policy, state, compute_env_order, tags=None):
         rules.name("jobQueueName", queue_name)
         for item in compute_env_order or ():  # moto reports these as "malformed"
-            if isinstance(item, dict) and self.get_compute_environment(item.get("computeEnvironment") or "") is None:
-                rules.fail(f"Compute environment {item.get('computeEnvironment')} does not exist")
+            if isinstance(item, dict):
+                self.find_environment(item.get("computeEnvironment"))
         return super().create_job_queue(queue_name, priority, schedule_policy, state or "ENABLED",
                                         compute_env_order, tags)
 
     def update_job_queue(self, queue_name, priority, state, compute_env_order, schedule_policy):
-        queue = self.get_job_queue(queue_name or "")
-        if queue is None:
-            rules.fail(f"Job queue {queue_name} does not exist")
+        queue = self.find_queue(queue_name)
         if compute_env_order:  # moto only resolves ARNs here; the service takes names too
             compute_env_order = [
                 {**item, "computeEnvironment": getattr(self.get_compute_environment(item.get("computeEnvironment", "")), "arn", item.get("computeEnvironment"))}
@@ -215,9 +211,7 @@ class LocalBatchBackend(BatchBackend):
         return result
 
     def delete_job_queue(self, queue_name: str) -> None:
-        queue = self.get_job_queue(queue_name or "")
-        if queue is None:
-            rules.fail(f"Job queue {queue_name} does not exist")
+        queue = self.find_queue(queue_name)
         if queue.state == "ENABLED":
             rules.fail(f"Cannot delete job queue {queue.name}: it is ENABLED; disable it first")
         del self._job_queues[queue.arn]
@@ -252,9 +246,7 @@ class LocalBatchBackend(BatchBackend):
         rules.name("jobName", request.get("jobName"))
         rules.retry_strategy(request.get("retryStrategy"))
         rules.timeout(request.get("timeout"))
-        queue = self.get_job_queue(request.get("jobQueue") or "")
-        if queue is None:
-            rules.fail(f"Job queue {request.get('jobQueue')} does not exist")
+        queue = self.find_queue(request.get("jobQueue"))
         if queue.state != "ENABLED":
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
         definition = self.get_job_definition(request.get("jobDefinition") or "")
@@ -264,6 +256,20 @@ class LocalBatchBackend(BatchBackend):
         if request.get("tags"):
             self.tag_resource(job.arn, request["tags"])
         return job
+
+    def find_environment(self, identifier):
+        """A compute environment by name or ARN, or the service's ClientException."""
+        env = self.get_compute_environment(identifier or "")
+        if env is None:
+            rules.fail(f"Compute environment {identifier} does not exist")
+        return env
+
+    def find_queue(self, identifier):
+        """A job queue by name or ARN, or the service's ClientException."""
+        queue = self.get_job_queue(identifier or "")
+        if queue is None:
+            rules.fail(f"Job queue {identifier} does not exist")
+        return queue
 
     def find_job(self, job_id: str):
         job = self.lifecycle.jobs.get(job_id or "")
