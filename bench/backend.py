@@ -13,20 +13,11 @@ Run: python bench/backend.py [--tests 30] [--big 100000] [--jobs 10000]
 
 import argparse
 import os
-import statistics
 import time
 
+from timing import timed  # bench/ is the script directory
+
 REGION = "us-east-1"
-
-
-def timed(fn, rounds: int) -> float:
-    """Median seconds of `rounds` calls."""
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def demo_seed():

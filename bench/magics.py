@@ -15,16 +15,9 @@ import subprocess
 import sys
 import time
 
+from timing import timed  # bench/ is the script directory
+
 SHELL = "from IPython.core.interactiveshell import InteractiveShell; shell = InteractiveShell.instance()"
-
-
-def timed(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def magic_overhead(rounds: int) -> tuple[float, float]:
