@@ -174,7 +174,9 @@ def _cast(series: pd.Series, kind: str) -> pd.Series:
 
 def _name_from_arn(series: pd.Series) -> pd.Series:
     """`arn:...:job-queue/HighPriority` -> `HighPriority`; names stay names."""
-    return series.astype("string").str.rsplit("/", n=1).str[-1].astype("string")
+    values = series.astype(object)
+    names = {v: v.rsplit("/", 1)[-1] for v in values.dropna().unique() if isinstance(v, str)}
+    return values.map(names).astype("string")  # a few distinct ARNs: split each once
 
 
 def _resource(series: pd.Series, kind: str) -> pd.Series:

@@ -82,10 +82,10 @@ class LocalBatch(Factories):
         if self._server is None:
             import logging
 
-            from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+            from .server import LoopbackServer
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-            self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+            self._server = LoopbackServer(ip_address=host, port=port, verbose=False)
             self._server.start()
             bound_host, bound_port = self._server.get_host_and_port()
             self.endpoint_url = f"http://{bound_host}:{bound_port}"
