@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import catalog
 from .errors import BatchError
+from .gcpause import gc_paused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,6 +109,7 @@ class Batch:
 
     # --- generic operation call --------------------------------------------------
 
+    @gc_paused
     def call(self, operation: str, /, **kwargs) -> pd.DataFrame:
         """Run any Batch operation by name (API, boto3 or CLI spelling)."""
         op = catalog.operation(operation)

@@ -293,24 +293,29 @@ class Raw(list):
         return self
 
 
-def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | None = None) -> pd.DataFrame:
-    """Records of a botocore shape as a DataFrame with the shape's stable columns.
+def flat_rows(records: list[dict], shape, *, mask: bool = True, extra: dict | None = None) -> list[dict]:
+    """The first half of `to_frame`: records flattened to dotted names, secrets masked.
 
-    ``extra`` adds constant columns (e.g. the queue a listing came from).
+    Callers with many pages can run it on each page as it arrives (`rows_frame` joins them).
     """
     plan = _plan(shape)
     rows = [_flatten(r, plan.nesting, "", dict(extra or {})) for r in records]
-    known = set(plan.columns)
-    extras = sorted({k for row in rows for k in row} - known) if rows else []
-    if mask:  # where the model says secrets can be, and in fields it does not know
-        maskable = [(column, column.rsplit(".", 1)[-1]) for column in plan.maskable + extras]
+    if mask and rows:  # where the model says secrets can be, and in fields it does not know
+        extras = set().union(*rows).difference(plan.columns)
+        maskable = [(column, column.rsplit(".", 1)[-1]) for column in plan.maskable + sorted(extras)]
         for row in rows:
             for column, member in maskable:
                 if column in row:
                     row[column] = mask_named(member, row[column])
-    for name in extra or {}:
-        if name not in known and name not in extras:
-            extras.append(name)
+    return rows
+
+
+def rows_frame(rows: list[dict], shape, extra_names=()) -> pd.DataFrame:
+    """The second half of `to_frame`: flat rows as a frame with the shape's columns and dtypes."""
+    plan = _plan(shape)
+    known = set(plan.columns)
+    extras = sorted(set().union(*rows).difference(known)) if rows else []
+    extras += [name for name in extra_names if name not in known and name not in extras]
     df = pd.DataFrame(rows, columns=plan.columns + extras)
     for column in plan.columns:
         df[column] = _cast(df[column], plan.kinds[column])
@@ -320,3 +325,11 @@ def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | Non
             df[name] = values
     front = [c for c in leading if c in df]
     return df[front + [c for c in df.columns if c not in front]].reset_index(drop=True)
+
+
+def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | None = None) -> pd.DataFrame:
+    """Records of a botocore shape as a DataFrame with the shape's stable columns.
+
+    ``extra`` adds constant columns (e.g. the queue a listing came from).
+    """
+    return rows_frame(flat_rows(records, shape, mask=mask, extra=extra), shape, extra_names=list(extra or ()))

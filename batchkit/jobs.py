@@ -14,7 +14,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import catalog
 from .errors import BatchError, WaitTimeout
-from .frames import Raw, to_frame
+from .frames import Raw, flat_rows, rows_frame
+from .gcpause import gc_paused
 
 FINISHED = ("SUCCEEDED", "FAILED")
 DEFAULT_LOG_GROUP = "/aws/batch/job"
@@ -70,6 +71,7 @@ def _name_filter(name: str) -> dict | None:
     return {"filters": [{"name": "JOB_NAME", "values": [name]}]}
 
 
+@gc_paused
 def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, children=False):
     """Jobs across queues and statuses in one frame, listings fanned out in parallel."""
     order = statuses()
@@ -131,7 +133,8 @@ def _list(b, requests: list[dict], describer=None) -> list[dict]:
 
 
 class _Describer:
-    """DescribeJobs for a listing while it runs: each full chunk of ids is sent as soon as it is listed."""
+    """DescribeJobs for a listing while it runs: each full chunk of ids is sent as soon as it
+    is listed, and its rows are flattened on arrival, while other requests are still waiting."""
 
     CHUNK = 100  # the most ids one DescribeJobs call takes
 
@@ -152,15 +155,21 @@ class _Describer:
                     self._pending.append(job_id)
             while len(self._pending) >= self.CHUNK:
                 chunk, self._pending = self._pending[: self.CHUNK], self._pending[self.CHUNK :]
-                self._futures.append(self.b._pool.submit(self.b.pages, self.op, {"jobs": chunk}))
+                self._futures.append(self.b._pool.submit(self._describe, chunk))
+
+    def _describe(self, ids: list[str]) -> tuple[list[dict], list[dict]]:
+        """The response pages for ids, and their jobs as flat rows."""
+        pages = self.b.pages(self.op, {"jobs": ids})
+        jobs = [job for page in pages for job in page.get("jobs", ())]
+        return pages, flat_rows(jobs, self.op.row_shape, mask=self.b.mask_secrets)
 
     def frame(self, ids: list[str]) -> pd.DataFrame:
         """The details of `ids`, in that order, as DescribeJobs' frame."""
         rest = [i for i in ids if i not in self._asked] + self._pending
-        pages = [page for future in self._futures for page in future.result()] + self.b.pages(self.op, {"jobs": rest})
-        found = {job["jobId"]: job for page in pages for job in page.get("jobs", ())}
-        df = self.b.frame([found[i] for i in ids if i in found], self.op.row_shape)
-        return self.b._label(df, self.op.name, pages)
+        results = [future.result() for future in self._futures] + ([self._describe(rest)] if rest else [])
+        found = {row["jobId"]: row for _, rows in results for row in rows}
+        df = rows_frame([found[i] for i in ids if i in found], self.op.row_shape)
+        return self.b._label(df, self.op.name, [page for pages, _ in results for page in pages])
 
 
 def _describe(b, ids: list[str]) -> list[dict]:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from batchkit import catalog
-from batchkit.frames import MASK, mask_secrets, to_frame
+from batchkit.frames import MASK, flat_rows, mask_secrets, rows_frame, to_frame
 
 JOB = {
     "jobArn": "arn:aws:batch:us-east-1:123456789012:job/abc",
@@ -123,3 +123,13 @@ def test_definition_and_queue_rows():
         ],
     }
     assert to_frame([queue], shape("DescribeJobQueues")).iloc[0]["computeEnvironments"] == ["ondemand", "spot"]
+
+
+def test_pages_flattened_one_by_one_make_the_same_frame():
+    plain = [dict(JOB, jobId=f"j{i}") for i in range(3)]
+    plain = [{k: v for k, v in r.items() if k != "aNewFieldFromTheFuture"} for r in plain]
+    pages = [plain[:2], [JOB]]  # the newer field and its secret arrive with the second page only
+    joined = rows_frame([row for page in pages for row in flat_rows(page, shape("DescribeJobs"))],
+                        shape("DescribeJobs"))
+    pd.testing.assert_frame_equal(joined, to_frame(plain[:2] + [JOB], shape("DescribeJobs")))
+    assert joined.iloc[2]["aNewFieldFromTheFuture"]["environment"][0]["value"] == MASK

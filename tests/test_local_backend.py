@@ -184,3 +184,19 @@ def test_paused_backend_answers_its_own_clients_but_not_others():
             boto3.client("batch", region_name="us-east-1").describe_job_queues()
         lb.resume()
         assert boto3.client("batch", region_name="us-east-1").describe_job_queues()["jobQueues"]
+
+
+def test_server_finds_the_backend_of_a_host_once(monkeypatch):
+    """moto's dispatcher lists its package directory to route each request; ours remembers."""
+    from moto import backends
+
+    listed = []
+    real = backends.list_of_moto_modules
+    monkeypatch.setattr(backends, "list_of_moto_modules", lambda: listed.append(1) or real())
+    with batchkit.local(seed="demo", server=True) as lb:
+        over_http = lb.boto3_client("batch")  # on the server: its endpoint_url is set
+        over_http.describe_job_queues()
+        first = len(listed)
+        for _ in range(5):
+            assert over_http.describe_job_queues()["jobQueues"]
+        assert len(listed) == first
