@@ -152,6 +152,10 @@ def test_aws_cli_against_batchkit_serve(served):
         ("example", "FAILED", "Cancelling job."), ("example2", "FAILED", "Terminating job.")}
     seeded = aws(served, "describe-job-queues")["jobQueues"]
     assert {"HighPriority", "LowPriority", "Backfill", "CliQueue"} == {q["jobQueueName"] for q in seeded}
+    # an action newer than the API reference
+    aws(served, "create-consumable-resource", "--consumable-resource-name", "licenses", "--total-quantity", "3")
+    resource = aws(served, "describe-consumable-resource", "--consumable-resource", "licenses")
+    assert (resource["totalQuantity"], resource["availableQuantity"]) == (3, 3)
 
 
 def test_aws_cli_sees_service_errors(served):

@@ -589,9 +589,146 @@ def test_job_queue_snapshot_shows_the_front_of_the_queue(lb, c):
     assert snapshot["queueUtilization"]["totalCapacityUsage"] == [{"capacityUnit": "VCPU", "quantity": 1.0}]
 
 
-def test_actions_the_backend_lacks_answer_not_implemented(lb):
+# -- the kinds the reference predates: service environments, consumable resources,
+#    quota shares and service jobs -------------------------------------------------
+
+SAGEMAKER = {"serviceEnvironmentType": "SAGEMAKER_TRAINING",
+             "capacityLimits": [{"maxCapacity": 4, "capacityUnit": "NUM_INSTANCES"}]}
+SHARE = {"capacityLimits": [{"maxCapacity": 2, "capacityUnit": "NUM_INSTANCES"}],
+         "resourceSharingConfiguration": {"strategy": "RESERVE"},
+         "preemptionConfiguration": {"inSharePreemption": "DISABLED"}}
+
+
+def submit_service_job(c, name="train", **kwargs):
+    return c.submit_service_job(jobName=name, jobQueue="HighPriority", serviceRequestPayload="{}",
+                                serviceJobType="SAGEMAKER_TRAINING", **kwargs)["jobId"]
+
+
+def test_service_environments_are_created_described_updated_and_deleted_once_disabled(c):
+    created = c.create_service_environment(serviceEnvironmentName="sagemaker", tags={"team": "ml"}, **SAGEMAKER)
+    assert created["serviceEnvironmentArn"].endswith(":service-environment/sagemaker")
+    rejected(lambda: c.create_service_environment(serviceEnvironmentName="sagemaker", **SAGEMAKER), "already exists")
+    rejected(lambda: c.create_service_environment(serviceEnvironmentName="-bad", **SAGEMAKER), "not valid")
+    (env,) = c.describe_service_environments()["serviceEnvironments"]
+    assert (env["state"], env["status"], env["tags"]) == ("ENABLED", "VALID", {"team": "ml"})
+    assert c.list_tags_for_resource(resourceArn=created["serviceEnvironmentArn"])["tags"] == {"team": "ml"}
+    rejected(lambda: c.delete_service_environment(serviceEnvironment="sagemaker"), "DISABLED")
+    c.update_service_environment(serviceEnvironment=created["serviceEnvironmentArn"], state="DISABLED")
+    c.delete_service_environment(serviceEnvironment="sagemaker")
+    assert c.describe_service_environments()["serviceEnvironments"] == []
+    rejected(lambda: c.delete_service_environment(serviceEnvironment="sagemaker"), "does not exist")
+
+
+def test_consumable_resource_quantities_are_set_added_and_removed(c):
+    c.create_consumable_resource(consumableResourceName="licenses", totalQuantity=5)
+    c.update_consumable_resource(consumableResource="licenses", operation="ADD", quantity=3)
+    assert c.update_consumable_resource(consumableResource="licenses", operation="REMOVE", quantity=2)["totalQuantity"] == 6
+    rejected(lambda: c.update_consumable_resource(consumableResource="licenses", operation="REMOVE", quantity=7),
+             "total quantity is 6")
+    resource = c.describe_consumable_resource(consumableResource="licenses")
+    assert (resource["totalQuantity"], resource["availableQuantity"], resource["resourceType"]) == (6, 6, "REPLENISHABLE")
+    c.create_consumable_resource(consumableResourceName="gpus", totalQuantity=1)
+    named = c.list_consumable_resources(filters=[{"name": "CONSUMABLE_RESOURCE_NAME", "values": ["LIC*"]}])
+    assert [r["consumableResourceName"] for r in named["consumableResources"]] == ["licenses"]
+
+
+def test_jobs_using_a_consumable_resource_count_while_they_run(lb, c):
+    c.create_consumable_resource(consumableResourceName="licenses", totalQuantity=4)
+    lb.set_outcome("uses-*", duration=60)
+    uses = {"consumableResourceList": [{"consumableResource": "licenses", "quantity": 1}]}
+    c.register_job_definition(jobDefinitionName="licensed", type="container", consumableResourceProperties=uses,
+                              containerProperties={"image": "busybox", "vcpus": 1, "memory": 128})
+    assert c.describe_job_definitions(jobDefinitionName="licensed")["jobDefinitions"][0]["consumableResourceProperties"] == uses
+    more = {"consumableResourceList": [{"consumableResource": "licenses", "quantity": 2}]}
+    job_id = submit(c, "uses-licenses", consumableResourcePropertiesOverride=more)
+    submit(c, "uses-definition", definition="licensed")
+    submit(c, "other")
+    lb.advance(10)
+    resource = c.describe_consumable_resource(consumableResource="licenses")
+    assert (resource["inUseQuantity"], resource["availableQuantity"]) == (3, 1)
+    listed = c.list_jobs_by_consumable_resource(consumableResource="licenses")["jobs"]
+    assert sorted((j["jobName"], j["jobStatus"], j["quantity"]) for j in listed) == [
+        ("uses-definition", "RUNNING", 1), ("uses-licenses", "RUNNING", 2)]
+    lb.run_until_idle()
+    assert c.describe_consumable_resource(consumableResource="licenses")["inUseQuantity"] == 0
+    running = [{"name": "JOB_STATUS", "values": ["RUNNING"]}]
+    assert c.list_jobs_by_consumable_resource(consumableResource="licenses", filters=running)["jobs"] == []
+    assert status(c, job_id) == "SUCCEEDED"
+
+
+def test_quota_shares_belong_to_a_queue(c):
+    arn = c.create_quota_share(quotaShareName="team-a", jobQueue="HighPriority", **SHARE)["quotaShareArn"]
+    rejected(lambda: c.create_quota_share(quotaShareName="team-b", jobQueue="Nope", **SHARE), "Nope does not exist")
+    (share,) = c.list_quota_shares(jobQueue="HighPriority")["quotaShares"]
+    assert share["jobQueueArn"].endswith("job-queue/HighPriority") and share["state"] == "ENABLED"
+    assert c.list_quota_shares(jobQueue="LowPriority")["quotaShares"] == []
+    c.update_quota_share(quotaShareArn=arn, capacityLimits=[{"maxCapacity": 8, "capacityUnit": "NUM_INSTANCES"}])
+    assert c.describe_quota_share(quotaShareArn=arn)["capacityLimits"][0]["maxCapacity"] == 8
+    rejected(lambda: c.delete_quota_share(quotaShareArn=arn), "DISABLED")
+    c.update_quota_share(quotaShareArn=arn, state="DISABLED")
+    c.delete_quota_share(quotaShareArn=arn)
+    rejected(lambda: c.describe_quota_share(quotaShareArn=arn), "does not exist")
+
+
+def test_service_jobs_move_along_with_the_clock(lb, c):
+    job_id = submit_service_job(c, tags={"run": "1"})
+    assert c.describe_service_job(jobId=job_id)["status"] == "SUBMITTED"
+    lb.advance(4)
+    assert c.describe_service_job(jobId=job_id)["status"] == "RUNNING"
+    listed = c.list_service_jobs(jobQueue="HighPriority")["jobSummaryList"]  # no status: RUNNING ones
+    assert [j["jobId"] for j in listed] == [job_id]
+    lb.advance(60)
+    job = c.describe_service_job(jobId=job_id)
+    assert (job["status"], job["tags"], len(job["attempts"])) == ("SUCCEEDED", {"run": "1"}, 1)
+    assert job["createdAt"] < job["scheduledAt"] < job["startedAt"] < job["stoppedAt"]
+    assert c.list_service_jobs(jobQueue="HighPriority")["jobSummaryList"] == []
+    by_name = c.list_service_jobs(jobQueue="HighPriority", filters=[{"name": "JOB_NAME", "values": ["TRAIN"]}])
+    assert [j["status"] for j in by_name["jobSummaryList"]] == ["SUCCEEDED"]  # a filter sees every status
+    rejected(lambda: c.describe_service_job(jobId="nope"), "does not exist")
+
+
+def test_service_job_outcomes_timeouts_and_priority(lb, c):
+    lb.set_outcome("bad-*", exit_code=2, duration=1)
+    bad = submit_service_job(c, "bad-run")
+    slow = submit_service_job(c, "slow-run", timeoutConfig={"attemptDurationSeconds": 3})
+    lb.set_outcome("slow-*", duration=100)
+    assert c.update_service_job(jobId=slow, schedulingPriority=9)["jobId"] == slow
+    lb.advance(30)
+    failed = c.describe_service_job(jobId=bad)
+    assert (failed["status"], failed["statusReason"]) == ("FAILED", "Service job exited with code 2")
+    timed_out = c.describe_service_job(jobId=slow)
+    assert (timed_out["status"], timed_out["schedulingPriority"]) == ("FAILED", 9)
+    assert timed_out["statusReason"] == "Job attempt duration exceeded timeout"
+
+
+def test_terminating_service_jobs(lb, c):
+    first, second = submit_service_job(c, "a"), submit_service_job(c, "b")
+    rejected(lambda: c.terminate_service_job(jobId=first, reason=""), "reason")
+    c.terminate_service_job(jobId=first, reason="not needed")
+    job = c.describe_service_job(jobId=first)
+    assert (job["status"], job["statusReason"], job["isTerminated"]) == ("FAILED", "not needed", True)
+    result = c.terminate_service_jobs(jobs=[second, "nope"], reason="bulk")
+    assert result["successful"] == [second] and result["errors"][0]["job"] == "nope"
+    lb.advance(60)
+    assert c.describe_service_job(jobId=second)["status"] == "FAILED"  # it stays stopped
+
+
+def test_reset_forgets_the_newer_kinds_too(lb, c):
+    c.create_consumable_resource(consumableResourceName="licenses", totalQuantity=1)
+    submit_service_job(c)
+    lb.reset()
+    assert c.list_consumable_resources()["consumableResources"] == []
+    assert c.list_service_jobs(jobQueue="HighPriority", jobStatus="SUBMITTED")["jobSummaryList"] == []
+
+
+def test_an_action_newer_than_the_backend_answers_not_implemented(lb):
     client = no_retry_client(lb)
+
+    def from_the_future(request, **kwargs):
+        request.url = request.url.replace("/v1/listservicejobs", "/v1/describefuturethings")
+
+    client.meta.events.register("before-sign.batch.ListServiceJobs", from_the_future)
     with pytest.raises(ClientError) as caught:
         client.list_service_jobs(jobQueue="HighPriority")
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert "not implemented by batchkit.local" in caught.value.response["Error"]["Message"]
+    assert "describefuturethings is not implemented by batchkit.local" in caught.value.response["Error"]["Message"]

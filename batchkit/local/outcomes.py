@@ -28,8 +28,8 @@ class Outcome:
     def matches(self, job) -> bool:
         return (
             fnmatchcase(job.name, self.pattern)
-            and _matches(self.definition, job.definition.name, job.definition.arn)
-            and _matches(self.queue, job.queue.name, job.queue.arn)
+            and name_or_arn_matches(self.definition, job.definition.name, job.definition.arn)
+            and name_or_arn_matches(self.queue, job.queue.name, job.queue.arn)
         )
 
     def exit_code_for(self, attempt: int) -> int:
@@ -37,7 +37,7 @@ class Outcome:
         return int(codes[min(attempt, len(codes) - 1)])
 
 
-def _matches(pattern, name, arn) -> bool:
+def name_or_arn_matches(pattern, name, arn) -> bool:
     return pattern is None or arn == pattern or fnmatchcase(name, pattern)
 
 

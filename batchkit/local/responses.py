@@ -19,7 +19,7 @@ from moto.batch.responses import BatchResponse
 from moto.core.exceptions import AWSError
 from moto.utilities.aws_headers import gen_amzn_requestid_long
 
-from . import rules, service
+from . import rules, service, store
 
 BATCH_CODES = ("ClientException", "ServerException")
 
@@ -190,7 +190,15 @@ class LocalBatchResponse(BatchResponse):
         definitions = self.batch_backend.job_definitions(
             request.get("jobDefinitionName"), request.get("jobDefinitions"), request.get("status")
         )
-        return _paged("jobDefinitions", [d.describe() for d in definitions], request)
+        return _paged("jobDefinitions", [_described(d) for d in definitions], request)
+
+    def registerjobdefinition(self) -> str:
+        body = super().registerjobdefinition()
+        properties = self.request.get("consumableResourceProperties")
+        if properties:  # moto drops them; consumable resources count the jobs that name them
+            arn = json.loads(body)["jobDefinitionArn"]
+            self.batch_backend.get_job_definition(arn).consumable_resource_properties = properties
+        return body
 
     # -- jobs: the lifecycle -------------------------------------------------------
 
@@ -271,6 +279,12 @@ class LocalBatchResponse(BatchResponse):
         })
 
 
+def _described(definition) -> dict:
+    described = definition.describe()
+    properties = getattr(definition, "consumable_resource_properties", None)
+    return {**described, "consumableResourceProperties": properties} if properties else described
+
+
 def _reason(request: dict) -> str:
     if not request.get("reason"):
         rules.fail("reason is a required field (cannot be an empty string)")
@@ -328,3 +342,15 @@ def _error_message(body) -> str:
         return data.get("message") or data.get("Message") or str(data)
     except (ValueError, AttributeError):
         return str(body)
+
+
+def _store_action(name: str):
+    def action(self) -> str:
+        return json.dumps(self.batch_backend.store.answer(name, self.request))
+
+    action.__name__ = name.lower()
+    return action
+
+
+for _name in store.operations():  # moto dispatches on method names: one per action the store answers
+    setattr(LocalBatchResponse, _name.lower(), _store_action(_name))

@@ -20,6 +20,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from . import references, rules
 from .calls import Call, Calls
 from .lifecycle import Lifecycle
+from .store import Store
 
 
 class Runtime:
@@ -131,6 +132,7 @@ class LocalBatchBackend(BatchBackend):
         super().__init__(region_name, account_id)
         runtime = active()
         self.lifecycle = Lifecycle(self, runtime.clock.now(), runtime.outcomes, runtime.executor)
+        self.store = Store(self)  # the kinds moto lacks (service environments, service jobs, ...)
 
     @property
     def _url_module(self):
