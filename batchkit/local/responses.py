@@ -234,12 +234,12 @@ class LocalBatchResponse(BatchResponse):
 
     def canceljob(self) -> str:
         request = self.request
-        self.batch_backend.lifecycle.cancel(self.batch_backend.find_job(request.get("jobId")), _reason(request))
+        self.batch_backend.lifecycle.cancel(self.batch_backend.find_job(request.get("jobId")), rules.reason(request))
         return ""
 
     def terminatejob(self) -> str:
         request = self.request
-        self.batch_backend.lifecycle.terminate(self.batch_backend.find_job(request.get("jobId")), _reason(request))
+        self.batch_backend.lifecycle.terminate(self.batch_backend.find_job(request.get("jobId")), rules.reason(request))
         return ""
 
 
@@ -252,7 +252,7 @@ class LocalBatchResponse(BatchResponse):
     def _bulk(self, act) -> str:
         """CancelJobs / TerminateJobs: up to 50 jobs, unknown ones reported per job."""
         request = self.request
-        reason, ids = _reason(request), list(request.get("jobs") or ())
+        reason, ids = rules.reason(request), list(request.get("jobs") or ())
         if not 1 <= len(ids) <= rules.MAX_BULK_JOBS:
             rules.fail(f"jobs takes between 1 and {rules.MAX_BULK_JOBS} job IDs; {len(ids)} were given")
         successful, errors = [], []
@@ -284,11 +284,6 @@ def _described(definition) -> dict:
     properties = getattr(definition, "consumable_resource_properties", None)
     return {**described, "consumableResourceProperties": properties} if properties else described
 
-
-def _reason(request: dict) -> str:
-    if not request.get("reason"):
-        rules.fail("reason is a required field (cannot be an empty string)")
-    return request["reason"]
 
 
 def _job_filter(request: dict):

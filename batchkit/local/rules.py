@@ -76,6 +76,13 @@ def status(value) -> str:
     return value
 
 
+def reason(request: dict) -> str:
+    """The reason of a cancel or terminate request, which must not be empty."""
+    if not request.get("reason"):
+        fail("reason is a required field (cannot be an empty string)")
+    return request["reason"]
+
+
 def max_results(value) -> int:
     low, high = PAGE
     if value is None:

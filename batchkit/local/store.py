@@ -96,7 +96,7 @@ class Store:
             return {}
         if plural:  # TerminateServiceJobs: per job, unknown ones reported
             return self._bulk_terminate(request)
-        self._terminate(self._find(kind, request.get("jobId")), _reason(request))
+        self._terminate(self._find(kind, request.get("jobId")), rules.reason(request))
         return {}
 
     # -- the generic part ---------------------------------------------------------
@@ -242,7 +242,7 @@ class Store:
                 record["attempts"] = [{"startedAt": record["startedAt"], "stoppedAt": now, "statusReason": reason}]
 
     def _bulk_terminate(self, request: dict) -> dict:
-        reason, successful, errors = _reason(request), [], []
+        reason, successful, errors = rules.reason(request), [], []
         for job_id in request.get("jobs") or ():
             record = next((r for r in self.records[JOB_KIND].values() if r["jobId"] == job_id), None)
             if record is None:
@@ -314,11 +314,6 @@ def _quantity(total: int, operation: str, quantity: int) -> int:
         return total - quantity
     rules.fail(f"operation {operation} must be one of SET | ADD | REMOVE")
 
-
-def _reason(request: dict) -> str:
-    if not request.get("reason"):
-        rules.fail("reason is a required field (cannot be an empty string)")
-    return request["reason"]
 
 
 NAME_FILTERS = {"CONSUMABLE_RESOURCE_NAME": "consumableResourceName", "JOB_NAME": "jobName",
