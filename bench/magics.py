@@ -11,11 +11,9 @@ Run: python bench/magics.py [--rounds 30]
 
 import argparse
 import statistics
-import subprocess
-import sys
 import time
 
-from timing import timed  # bench/ is the script directory
+from timing import added, timed  # bench/ is the script directory
 
 SHELL = "from IPython.core.interactiveshell import InteractiveShell; shell = InteractiveShell.instance()"
 
@@ -40,19 +38,6 @@ def magic_overhead(rounds: int) -> tuple[float, float]:
     return plain, magic
 
 
-def fresh(code: str, rounds: int) -> float:
-    """Median seconds of `code` in fresh interpreters, interleaved with a bare start."""
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        bare = time.perf_counter() - start
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        samples.append(time.perf_counter() - start - bare)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
@@ -61,12 +46,10 @@ def main() -> None:
     print(f"(a) list-jobs of 200 jobs: Batch.list_jobs {plain * 1000:.2f} ms, %batch list-jobs {magic * 1000:.2f} ms: "
           f"ratio {magic / plain:.2f}")
     rounds = max(args.rounds // 3, 5)
-    ipython = fresh("import IPython", rounds)
-    shell = fresh(SHELL, rounds)
-    extended = fresh(SHELL + "; shell.run_line_magic('load_ext', 'batchkit')", rounds)
-    added = max(extended - shell, 0.0)
-    print(f"(b) import IPython {ipython * 1000:.0f} ms; %load_ext batchkit adds {added * 1000:.0f} ms: "
-          f"{added / ipython:.0%} of it (goal < 30%)")
+    ipython = added("import IPython", rounds)
+    extension = added(SHELL + "; shell.run_line_magic('load_ext', 'batchkit')", rounds, base=SHELL)
+    print(f"(b) import IPython {ipython * 1000:.0f} ms; %load_ext batchkit adds {extension * 1000:.0f} ms: "
+          f"{extension / ipython:.0%} of it (goal < 30%)")
 
 
 if __name__ == "__main__":
