@@ -72,6 +72,35 @@ def test_seed_from_a_yaml_file(tmp_path):
         assert seeds.load(str(path))["jobQueues"][0]["jobQueueName"] == "q"
 
 
+def test_seeds_can_hold_the_newer_kinds_and_reset_keeps_them():
+    seed = {
+        "computeEnvironments": [{"computeEnvironmentName": "ce", "type": "UNMANAGED"}],
+        "serviceEnvironments": [{"serviceEnvironmentName": "sagemaker", "serviceEnvironmentType": "SAGEMAKER_TRAINING",
+                                 "capacityLimits": [{"maxCapacity": 2, "capacityUnit": "NUM_INSTANCES"}]}],
+        "consumableResources": [{"consumableResourceName": "licenses", "totalQuantity": 3}],
+        "schedulingPolicies": [{"name": "fair", "fairsharePolicy": {"shareDecaySeconds": 60}}],
+        "jobQueues": [{"jobQueueName": "q", "priority": 1, "schedulingPolicyArn":
+                       "arn:aws:batch:us-east-1:123456789012:scheduling-policy/fair",
+                       "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "ce"}]}],
+        "quotaShares": [{"quotaShareName": "team-a", "jobQueue": "q",
+                         "capacityLimits": [{"maxCapacity": 1, "capacityUnit": "NUM_INSTANCES"}],
+                         "resourceSharingConfiguration": {"strategy": "RESERVE"},
+                         "preemptionConfiguration": {"inSharePreemption": "DISABLED"}}],
+        "serviceJobs": [{"jobName": "train", "jobQueue": "q", "serviceRequestPayload": "{}",
+                         "serviceJobType": "SAGEMAKER_TRAINING"}],
+    }
+    with batchkit.local(seed=seed) as lb:
+        c = lb.client
+        c.delete_consumable_resource(consumableResource="licenses")
+        lb.reset()
+        assert c.describe_consumable_resource(consumableResource="licenses")["totalQuantity"] == 3
+        assert [e["serviceEnvironmentName"] for e in c.describe_service_environments()["serviceEnvironments"]] == ["sagemaker"]
+        assert c.describe_job_queues()["jobQueues"][0]["schedulingPolicyArn"].endswith("scheduling-policy/fair")
+        assert [s["quotaShareName"] for s in c.list_quota_shares(jobQueue="q")["quotaShares"]] == ["team-a"]
+        finished = c.list_service_jobs(jobQueue="q", jobStatus="SUCCEEDED")["jobSummaryList"]
+        assert [j["jobName"] for j in finished] == ["train"]  # seeded work ran before the clock's start
+
+
 def test_manual_clock_only_moves_when_told():
     with batchkit.local(seed=None) as lb:
         before = lb.now

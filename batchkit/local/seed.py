@@ -8,11 +8,16 @@ from pathlib import Path
 
 import yaml
 
-SECTIONS = {  # seed key -> the operation each of its entries is a request body of
+SECTIONS = {  # seed key -> the operation each of its entries is a request body of, in the order sent
     "computeEnvironments": "create_compute_environment",
+    "serviceEnvironments": "create_service_environment",
+    "consumableResources": "create_consumable_resource",
+    "schedulingPolicies": "create_scheduling_policy",
     "jobQueues": "create_job_queue",
+    "quotaShares": "create_quota_share",
     "jobDefinitions": "register_job_definition",
     "jobs": "submit_job",
+    "serviceJobs": "submit_service_job",
 }
 BUILT_IN = ("demo",)
 
