@@ -69,7 +69,7 @@ def cli_words(op, request) -> str:
 
 def known_names(ip):
     job_id = batch(ip, "submit existing HighPriority etl").loc[0, "jobId"]
-    batch(ip, f"create-compute-environment --compute-environment-name spare-env --type UNMANAGED --state DISABLED")
+    batch(ip, "create-compute-environment --compute-environment-name spare-env --type UNMANAGED --state DISABLED")
     batch(ip, "create-job-queue --job-queue-name SpareQueue --state DISABLED --priority 1 "
               "--compute-environment-order order=1,computeEnvironment=spot-ce")
     queue_arn = batch(ip, "queues").loc[0, "jobQueueArn"]
@@ -176,7 +176,7 @@ def test_submit_alias_builds_the_request(ip, magics):
 
 def test_jobs_job_logs_wait_and_listing_aliases(ip, magics):
     magics._local.set_outcome("talky", logs=["one", "two", "three"], duration=0)
-    ids = [batch(ip, f"submit talky HighPriority sleep").loc[0, "jobId"] for _ in range(2)]
+    ids = [batch(ip, "submit talky HighPriority sleep").loc[0, "jobId"] for _ in range(2)]
     ip.user_ns["ids"] = ids
     done = batch(ip, "wait ids --timeout 60")
     assert list(done["status"]) == ["SUCCEEDED", "SUCCEEDED"]

@@ -285,7 +285,6 @@ def _described(definition) -> dict:
     return {**described, "consumableResourceProperties": properties} if properties else described
 
 
-
 def _job_filter(request: dict):
     """ListJobs: filters see every status; a status alone filters; neither means RUNNING."""
     filters = request.get("filters") or []
