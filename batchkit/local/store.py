@@ -108,7 +108,7 @@ class Store:
         ident = str(uuid.uuid4()) if kind == JOB_KIND else name
         if kind != JOB_KIND and any(r[f"{key}Name"] == name for r in self.records[kind].values()):
             rules.fail(f"A {_kebab(kind).replace('-', ' ')} already exists with the name {name}")
-        arn = f"arn:aws:batch:{self.backend.region_name}:{self.backend.account_id}:{_kebab(kind)}/{ident}"
+        arn = self._arn(kind, ident)
         record = {k: v for k, v in request.items() if k not in ("clientToken", "tags")}
         record.update({f"{key}Arn": arn, "createdAt": now})
         if kind == JOB_KIND:
@@ -130,10 +130,14 @@ class Store:
         self.records[kind][arn] = record
         return record
 
+    def _arn(self, kind: str, ident: str) -> str:
+        """The ARN of a record: its kind, then its name (a service job: its id)."""
+        return f"arn:aws:batch:{self.backend.region_name}:{self.backend.account_id}:{_kebab(kind)}/{ident}"
+
     def _find(self, kind: str, reference) -> dict:
+        """A record by ARN, name or job id, or the service's ClientException."""
         records = self.records[kind]
-        found = records.get(reference) or next(
-            (r for r in records.values() if reference in (r.get("jobId"), r.get(f"{_camel(kind)}Name"))), None)
+        found = records.get(reference) or records.get(self._arn(kind, reference))
         if found is None:
             rules.fail(f"{_kebab(kind).replace('-', ' ').capitalize()} {reference} does not exist")
         return found
@@ -244,7 +248,7 @@ class Store:
     def _bulk_terminate(self, request: dict) -> dict:
         reason, successful, errors = rules.reason(request), [], []
         for job_id in request.get("jobs") or ():
-            record = next((r for r in self.records[JOB_KIND].values() if r["jobId"] == job_id), None)
+            record = self.records[JOB_KIND].get(self._arn(JOB_KIND, job_id))
             if record is None:
                 errors.append({"job": job_id, "code": "ClientException", "message": f"Service job {job_id} does not exist"})
             else:
