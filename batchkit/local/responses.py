@@ -8,8 +8,6 @@ Errors moto raises under codes the Batch API does not have become ClientExceptio
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from functools import cache
@@ -20,6 +18,8 @@ from moto.core.exceptions import AWSError
 from moto.utilities.aws_headers import gen_amzn_requestid_long
 
 from . import rules, service, store
+from .job import Job
+from .paging import paged
 
 BATCH_CODES = ("ClientException", "ServerException")
 
@@ -57,46 +57,6 @@ def operation_names() -> dict[tuple[str, str], str]:
 def error(status: int, code: str, message: str):
     headers = {"status": status, "x-amzn-ErrorType": code, "Content-Type": "application/json"}
     return status, headers, json.dumps({"__type": code, "message": message})
-
-
-def page(items: list, request: dict, keep=None) -> tuple[list, str | None]:
-    """One page of `items` that pass `keep`, resuming at the position the token holds."""
-    limit = rules.max_results(request.get("maxResults"))
-    position = _position(request.get("nextToken"))
-    found = []
-    while position < len(items) and len(found) < limit:
-        item = items[position]
-        position += 1
-        if keep is None or keep(item):
-            found.append(item)
-    more = any(keep is None or keep(item) for item in _rest(items, position))
-    return found, (_token(position) if more else None)
-
-
-def _rest(items, position):
-    for index in range(position, len(items)):
-        yield items[index]
-
-
-def _token(position: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"position": position}).encode()).decode()
-
-
-def _position(token) -> int:
-    if not token:
-        return 0
-    try:
-        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["position"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        rules.fail("nextToken is not valid: pass the nextToken of the previous response unchanged")
-
-
-def _paged(key: str, items: list, request: dict, keep=None) -> str:
-    found, token = page(items, request, keep)
-    body = {key: found}
-    if token:
-        body["nextToken"] = token
-    return json.dumps(body)
 
 
 class LocalBatchResponse(BatchResponse):
@@ -178,19 +138,19 @@ class LocalBatchResponse(BatchResponse):
             if getattr(found, "unmanaged_vcpus", None):
                 env["unmanagedvCpus"] = found.unmanaged_vcpus
             described.append({k: v for k, v in env.items() if v is not None})
-        return _paged("computeEnvironments", described, request)
+        return json.dumps(paged("computeEnvironments", described, request))
 
     def describejobqueues(self) -> str:
         request = self.request
         queues = self.batch_backend.describe_job_queues(request.get("jobQueues") or None)
-        return _paged("jobQueues", queues, request)
+        return json.dumps(paged("jobQueues", queues, request))
 
     def describejobdefinitions(self) -> str:
         request = self.request
         definitions = self.batch_backend.job_definitions(
             request.get("jobDefinitionName"), request.get("jobDefinitions"), request.get("status")
         )
-        return _paged("jobDefinitions", [_described(d) for d in definitions], request)
+        return json.dumps(paged("jobDefinitions", [_described(d) for d in definitions], request))
 
     def registerjobdefinition(self) -> str:
         body = super().registerjobdefinition()
@@ -225,12 +185,7 @@ class LocalBatchResponse(BatchResponse):
             jobs = backend.lifecycle.by_queue.get(queue.arn, [])
         else:
             rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")
-        keep = _job_filter(request)
-        found, token = page(jobs, request, keep)
-        body = {"jobSummaryList": [job.summary_dict() for job in found]}
-        if token:
-            body["nextToken"] = token
-        return json.dumps(body)
+        return json.dumps(paged("jobSummaryList", jobs, request, _job_filter(request), Job.summary_dict))
 
     def canceljob(self) -> str:
         request = self.request

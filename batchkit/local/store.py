@@ -18,6 +18,7 @@ import uuid
 from functools import cache
 
 from . import rules
+from .paging import paged
 
 ACTION = re.compile(r"^(Create|Submit|Describe|List|Update|Delete|Terminate)([A-Z][A-Za-z]*?)(s?)$")
 JOB_KIND = "ServiceJob"
@@ -148,8 +149,6 @@ class Store:
         return request.get(_reference_member(op))
 
     def _listing(self, kind: str, op, request: dict) -> dict:
-        from .responses import page
-
         records = sorted(self.records[kind].values(), key=lambda r: r["createdAt"], reverse=True)
         wanted = next((request[m.name] for m in op.members if m.type == "list" and m.name != "filters"
                        and request.get(m.name)), None)
@@ -159,12 +158,9 @@ class Store:
             queue = self.backend.find_queue(request["jobQueue"]).arn
             records = [r for r in records if queue in (r.get("jobQueue"), r.get("jobQueueArn"))]
         keep = _filter(request, kind == JOB_KIND, self._progress)
-        found, token = page(records, request, lambda r: (wanted is None or r[self._arn_key(kind)] in wanted)
-                            and keep(r))
-        body = {op.rows_key: [self._project(kind, r, op.row_shape) for r in found]}
-        if token:
-            body["nextToken"] = token
-        return body
+        return paged(op.rows_key, records, request,
+                     lambda r: (wanted is None or r[self._arn_key(kind)] in wanted) and keep(r),
+                     lambda r: self._project(kind, r, op.row_shape))
 
     def _update(self, kind: str, op, request: dict) -> dict:
         reference = _reference_member(op)
@@ -270,21 +266,20 @@ class Store:
                     yield job, int(item.get("quantity") or 0)
 
     def _jobs_using(self, request: dict) -> dict:
-        from .responses import page
-
         record = self._find("ConsumableResource", request.get("consumableResource"))
         statuses = {v for f in request.get("filters") or () if f.get("name") == "JOB_STATUS" for v in f.get("values") or ()}
         users = [(job, q) for job, q in self._users(record) if not statuses or job.status in statuses]
-        found, token = page(users, request)
-        body = {"jobs": [{
-            "jobArn": job.arn, "jobQueueArn": job.queue.arn, "jobName": job.name,
-            "jobDefinitionArn": job.definition.arn, "jobStatus": job.status, "quantity": quantity,
-            "createdAt": job.created_at, **({"startedAt": job.started_at} if job.started_at else {}),
-            **({"statusReason": job.reason} if job.reason else {}),
-        } for job, quantity in found]}
-        if token:
-            body["nextToken"] = token
-        return body
+        return paged("jobs", users, request, show=lambda user: _job_using(*user))
+
+
+def _job_using(job, quantity: int) -> dict:
+    """A ListJobsByConsumableResource row."""
+    return {
+        "jobArn": job.arn, "jobQueueArn": job.queue.arn, "jobName": job.name,
+        "jobDefinitionArn": job.definition.arn, "jobStatus": job.status, "quantity": quantity,
+        "createdAt": job.created_at, **({"startedAt": job.started_at} if job.started_at else {}),
+        **({"statusReason": job.reason} if job.reason else {}),
+    }
 
 
 @cache
