@@ -210,15 +210,7 @@ class LocalBatchResponse(BatchResponse):
         reason, ids = rules.reason(request), list(request.get("jobs") or ())
         if not 1 <= len(ids) <= rules.MAX_BULK_JOBS:
             rules.fail(f"jobs takes between 1 and {rules.MAX_BULK_JOBS} job IDs; {len(ids)} were given")
-        successful, errors = [], []
-        for job_id in ids:
-            job = self.batch_backend.lifecycle.jobs.get(job_id)
-            if job is None:
-                errors.append({"job": job_id, "code": "ClientException", "message": f"Job {job_id} does not exist"})
-            else:
-                act(job, reason)
-                successful.append(job_id)
-        return json.dumps({"successful": successful, "errors": errors})
+        return json.dumps(rules.each_job(ids, self.batch_backend.lifecycle.jobs.get, lambda job: act(job, reason)))
 
     def getjobqueuesnapshot(self) -> str:
         backend = self.batch_backend

@@ -83,6 +83,19 @@ def reason(request: dict) -> str:
     return request["reason"]
 
 
+def each_job(ids, find, act, what: str = "Job") -> dict:
+    """A bulk action's body: `act` on each job `find` knows, the unknown ones reported per id."""
+    successful, errors = [], []
+    for job_id in ids:
+        job = find(job_id)
+        if job is None:
+            errors.append({"job": job_id, "code": "ClientException", "message": f"{what} {job_id} does not exist"})
+        else:
+            act(job)
+            successful.append(job_id)
+    return {"successful": successful, "errors": errors}
+
+
 def max_results(value) -> int:
     low, high = PAGE
     if value is None:

@@ -242,15 +242,9 @@ class Store:
                 record["attempts"] = [{"startedAt": record["startedAt"], "stoppedAt": now, "statusReason": reason}]
 
     def _bulk_terminate(self, request: dict) -> dict:
-        reason, successful, errors = rules.reason(request), [], []
-        for job_id in request.get("jobs") or ():
-            record = self.records[JOB_KIND].get(self._arn(JOB_KIND, job_id))
-            if record is None:
-                errors.append({"job": job_id, "code": "ClientException", "message": f"Service job {job_id} does not exist"})
-            else:
-                self._terminate(record, reason)
-                successful.append(job_id)
-        return {"successful": successful, "errors": errors}
+        reason, records = rules.reason(request), self.records[JOB_KIND]
+        return rules.each_job(request.get("jobs") or (), lambda job_id: records.get(self._arn(JOB_KIND, job_id)),
+                              lambda record: self._terminate(record, reason), what="Service job")
 
     # -- consumable resources and the jobs that use them ---------------------------------
 
