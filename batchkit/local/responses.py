@@ -17,7 +17,7 @@ from moto.batch.responses import BatchResponse
 from moto.core.exceptions import AWSError
 from moto.utilities.aws_headers import gen_amzn_requestid_long
 
-from . import rules, service, store
+from . import filters, rules, service, store
 from .job import Job
 from .paging import paged
 
@@ -185,7 +185,7 @@ class LocalBatchResponse(BatchResponse):
             jobs = backend.lifecycle.by_queue.get(queue.arn, [])
         else:
             rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")
-        return json.dumps(paged("jobSummaryList", jobs, request, _job_filter(request), Job.summary_dict))
+        return json.dumps(paged("jobSummaryList", jobs, request, filters.job_filter(request), Job.summary_dict))
 
     def canceljob(self) -> str:
         request = self.request
@@ -230,44 +230,6 @@ def _described(definition) -> dict:
     described = definition.describe()
     properties = getattr(definition, "consumable_resource_properties", None)
     return {**described, "consumableResourceProperties": properties} if properties else described
-
-
-def _job_filter(request: dict):
-    """ListJobs: filters see every status; a status alone filters; neither means RUNNING."""
-    filters = request.get("filters") or []
-    if not filters:
-        status = rules.status(request["jobStatus"]) if request.get("jobStatus") else "RUNNING"
-        return lambda job: job.status == status
-    tests = [_filter_test(f.get("name"), list(f.get("values") or ())) for f in filters]
-    return lambda job: all(test(job) for test in tests)
-
-
-def _filter_test(name: str, values: list):
-    if len(values) != 1:
-        rules.fail(f"filter {name} takes exactly one value")
-    value = values[0]
-    if name == "JOB_NAME":
-        return _prefix_or_equal(value.lower(), lambda job: job.name.lower())
-    if name == "JOB_DEFINITION":
-        if value.startswith("arn:"):
-            return _prefix_or_equal(value, lambda job: job.definition.arn)
-        if ":" in value.rstrip("*"):
-            return _prefix_or_equal(value, lambda job: f"{job.definition.name}:{job.definition.revision}")
-        return _prefix_or_equal(value, lambda job: job.definition.name)
-    if name in ("BEFORE_CREATED_AT", "AFTER_CREATED_AT"):
-        try:
-            at = int(value)
-        except ValueError:
-            rules.fail(f"filter {name} takes a time in milliseconds since the epoch, not {value!r}")
-        return (lambda job: job.created_at < at) if name == "BEFORE_CREATED_AT" else (lambda job: job.created_at > at)
-    rules.fail(f"filter name {name!r} is not valid: use JOB_NAME, JOB_DEFINITION, BEFORE_CREATED_AT or AFTER_CREATED_AT")
-
-
-def _prefix_or_equal(value: str, of):
-    if value.endswith("*"):
-        prefix = value[:-1]
-        return lambda job: of(job).startswith(prefix)
-    return lambda job: of(job) == value
 
 
 def _error_code(body) -> str:

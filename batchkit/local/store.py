@@ -17,7 +17,7 @@ import re
 import uuid
 from functools import cache
 
-from . import rules
+from . import filters, rules
 from .paging import paged
 
 ACTION = re.compile(r"^(Create|Submit|Describe|List|Update|Delete|Terminate)([A-Z][A-Za-z]*?)(s?)$")
@@ -157,7 +157,7 @@ class Store:
         if request.get("jobQueue"):
             queue = self.backend.find_queue(request["jobQueue"]).arn
             records = [r for r in records if queue in (r.get("jobQueue"), r.get("jobQueueArn"))]
-        keep = _filter(request, kind == JOB_KIND, self._progress)
+        keep = filters.record_filter(request, kind == JOB_KIND, self._progress)
         return paged(op.rows_key, records, request,
                      lambda r: (wanted is None or r[self._arn_key(kind)] in wanted) and keep(r),
                      lambda r: self._project(kind, r, op.row_shape))
@@ -306,36 +306,3 @@ def _quantity(total: int, operation: str, quantity: int) -> int:
             rules.fail(f"cannot remove {quantity}: the total quantity is {total}")
         return total - quantity
     rules.fail(f"operation {operation} must be one of SET | ADD | REMOVE")
-
-
-
-NAME_FILTERS = {"CONSUMABLE_RESOURCE_NAME": "consumableResourceName", "JOB_NAME": "jobName",
-                "SHARE_IDENTIFIER": "shareIdentifier", "QUOTA_SHARE_NAME": "quotaShareName"}
-WITH_STATUS = ("SHARE_IDENTIFIER", "QUOTA_SHARE_NAME")  # the filters that jobStatus still narrows
-
-
-def _filter(request: dict, jobs: bool, progress):
-    """List<Kind>s' filters, and for service jobs jobStatus (neither: only RUNNING ones, as ListJobs)."""
-    filters = request.get("filters") or []
-    tests = [_filter_test(f.get("name"), [str(v) for v in f.get("values") or ()]) for f in filters]
-    status = None
-    if jobs and all(f.get("name") in WITH_STATUS for f in filters):
-        status = request.get("jobStatus") or (None if filters else "RUNNING")
-
-    def keep(record: dict) -> bool:
-        if status is not None and progress(record)["status"] != status:
-            return False
-        return all(test(record) for test in tests)
-
-    return keep
-
-
-def _filter_test(name: str, values: list[str]):
-    if name in NAME_FILTERS:
-        member, values = NAME_FILTERS[name], [v.lower() for v in values]
-        return lambda r: any(str(r.get(member, "")).lower().startswith(v[:-1]) if v.endswith("*")
-                             else str(r.get(member, "")).lower() == v for v in values)
-    if name in ("BEFORE_CREATED_AT", "AFTER_CREATED_AT") and len(values) == 1 and values[0].isdigit():
-        limit = int(values[0])
-        return (lambda r: r["createdAt"] < limit) if name.startswith("BEFORE") else (lambda r: r["createdAt"] > limit)
-    rules.fail(f"filter {name} with values {values} is not valid")
