@@ -25,11 +25,13 @@ class Outcome:
     definition: str | None = None
     queue: str | None = None
 
-    def matches(self, job) -> bool:
+    def matches(self, name: str, queue, definition=None) -> bool:
+        """Whether the rule is for a job of this name, queue and definition (a service job has none)."""
         return (
-            fnmatchcase(job.name, self.pattern)
-            and name_or_arn_matches(self.definition, job.definition.name, job.definition.arn)
-            and name_or_arn_matches(self.queue, job.queue.name, job.queue.arn)
+            fnmatchcase(name, self.pattern)
+            and (self.definition is None if definition is None
+                 else _matches(self.definition, definition.name, definition.arn))
+            and _matches(self.queue, queue.name, queue.arn)
         )
 
     def exit_code_for(self, attempt: int) -> int:
@@ -37,7 +39,7 @@ class Outcome:
         return int(codes[min(attempt, len(codes) - 1)])
 
 
-def name_or_arn_matches(pattern, name, arn) -> bool:
+def _matches(pattern, name, arn) -> bool:
     return pattern is None or arn == pattern or fnmatchcase(name, pattern)
 
 
@@ -61,8 +63,9 @@ class Outcomes:
         self.rules.insert(0, rule)
         return rule
 
-    def find(self, job) -> Outcome:
-        return next((rule for rule in self.rules if rule.matches(job)), Outcome())
+    def find(self, name: str, queue, definition=None) -> Outcome:
+        """The newest rule for a job of this name, queue and definition, or the default outcome."""
+        return next((rule for rule in self.rules if rule.matches(name, queue, definition)), Outcome())
 
     def clear(self) -> None:
         self.rules.clear()

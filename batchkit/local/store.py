@@ -12,7 +12,6 @@ resource, and how a service job moves along with the simulated clock.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import uuid
 from functools import cache
@@ -220,17 +219,14 @@ class Store:
         return record
 
     def _outcome(self, record: dict) -> tuple[int, float, str | None]:
-        """(exit code, seconds, reason) from the first `set_outcome` rule for the job's name."""
-        from .outcomes import DEFAULT_SECONDS, name_or_arn_matches
+        """(exit code, seconds, reason) from the `set_outcome` rule for the job's name and queue."""
+        from .outcomes import DEFAULT_SECONDS
 
         queue = self.backend.get_job_queue(record["jobQueue"])
-        for rule in self.backend.lifecycle.outcomes.rules:
-            if (rule.definition is None and fnmatch.fnmatchcase(record["jobName"], rule.pattern)
-                    and name_or_arn_matches(rule.queue, queue.name, queue.arn)):
-                code = rule.exit_code_for(0)
-                seconds = DEFAULT_SECONDS if rule.duration is None else rule.duration
-                return code, seconds, rule.reason or (f"Service job exited with code {code}" if code else None)
-        return 0, DEFAULT_SECONDS, None
+        rule = self.backend.lifecycle.outcomes.find(record["jobName"], queue)
+        code = rule.exit_code_for(0)
+        seconds = DEFAULT_SECONDS if rule.duration is None else rule.duration
+        return code, seconds, rule.reason or (f"Service job exited with code {code}" if code else None)
 
     def _terminate(self, record: dict, reason: str) -> None:
         self._progress(record)
