@@ -92,6 +92,13 @@ def make_resources(client):
 
 
 @pytest.fixture
+def lb(local):
+    """The test module's `local` LocalBatch (a module-scoped fixture), reset to its seed."""
+    local.reset()
+    return local
+
+
+@pytest.fixture
 def b(aws):
     """A Batch on moto with two queues, an environment and two definitions."""
     import batchkit

@@ -25,12 +25,6 @@ def local(request):
 
 
 @pytest.fixture
-def lb(local):
-    local.reset()
-    return local
-
-
-@pytest.fixture
 def c(lb):
     return lb.client
 

@@ -17,12 +17,6 @@ def local():
 
 
 @pytest.fixture
-def lb(local):
-    local.reset()
-    return local
-
-
-@pytest.fixture
 def calls(lb):
     return lb.calls
 
