@@ -180,11 +180,11 @@ class Store:
 
     def _project(self, kind: str, record: dict, shape) -> dict:
         """The record as `shape` has it: computed members filled in, tags attached."""
-        record = self._progress(record)
-        out = {k: record[k] for k in _members(shape) if record.get(k) is not None}
-        if "tags" in _members(shape):
+        record, members = self._progress(record), _members(shape)
+        out = {k: record[k] for k in members if record.get(k) is not None}
+        if "tags" in members:
             out["tags"] = self.backend.list_tags_for_resource(record[self._arn_key(kind)])
-        if "inUseQuantity" in _members(shape):
+        if "inUseQuantity" in members:
             in_use = sum(q for job, q in self._users(record) if job.status in ("STARTING", "RUNNING"))
             out.update(inUseQuantity=in_use, availableQuantity=max(record["totalQuantity"] - in_use, 0))
         return out
