@@ -30,6 +30,9 @@ CHUNKED = {
     "DescribeSchedulingPolicies": ("arns", 100),
 }
 MAX_WORKERS = 10  # botocore's default connection pool size
+# before-send hooks by which batchkit.local answers other clients inside `intercept()`;
+# never on a client made for AWS (filled by batchkit.local, so that this module needs no moto)
+LOCAL_HOOKS: list = []
 
 
 def client_config(retry_mode: str = "standard", max_attempts: int = 8, **extra) -> Config:
@@ -62,7 +65,14 @@ def connect(
         )
     except BotoCoreError as exc:
         raise BatchError.wrap("connect", exc) from None
-    return Batch(client, session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets)
+    return Batch(_for_aws(client), session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets)
+
+
+def _for_aws(client):
+    """A client that batchkit.local never answers, even inside `intercept()`."""
+    for hook in LOCAL_HOOKS:
+        client.meta.events.unregister("before-send", hook)
+    return client
 
 
 def _session(profile: str | None, region: str | None) -> boto3.Session:
@@ -93,6 +103,7 @@ class Batch:
         endpoint_url: str | None = None,
         mask_secrets: bool = True,
         label: str | None = None,
+        logs_client=None,
     ):
         self.client = client
         self.mask_secrets = mask_secrets
@@ -100,7 +111,7 @@ class Batch:
         self.sleep = time.sleep  # how `wait` passes time; a simulated backend swaps it
         self._session = session
         self._endpoint_url = endpoint_url
-        self._logs = None
+        self._logs = logs_client
         self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="batchkit")
 
     def __repr__(self) -> str:
@@ -187,6 +198,8 @@ class Batch:
                 endpoint_url=self._endpoint_url or _custom_endpoint(self.client),
                 config=client_config(),
             )
+            if self._session is not None:  # connect()'s: for AWS, like its Batch client
+                _for_aws(self._logs)
         return self._logs
 
     # --- conveniences -----------------------------------------------------------

@@ -19,12 +19,12 @@ SECTIONS = {  # seed key -> the operation each of its entries is a request body 
     "jobs": "submit_job",
     "serviceJobs": "submit_service_job",
 }
-BUILT_IN = ("demo",)
+BUILT_IN = ("demo", "empty")
 
 
 def load(seed) -> dict:
     """A seed as a dict of request lists; `None` is the empty seed."""
-    if seed is None:
+    if seed is None or str(seed) == "empty":
         return {}
     if isinstance(seed, dict):
         data = seed
@@ -47,7 +47,7 @@ def load(seed) -> dict:
 def key(seed) -> str:
     """What identifies a seed's snapshot: the built-in name, the file, or the dict's content."""
     if seed is None:
-        return "none"
+        return "built-in:empty"
     if isinstance(seed, dict):
         return "dict:" + json.dumps(seed, sort_keys=True, default=str)
     if str(seed) in BUILT_IN:
