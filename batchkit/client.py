@@ -65,7 +65,9 @@ def connect(
         )
     except BotoCoreError as exc:
         raise BatchError.wrap("connect", exc) from None
-    return Batch(_for_aws(client), session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets)
+    label = f"endpoint {endpoint_url}" if endpoint_url else f"AWS {client.meta.region_name}"
+    return Batch(_for_aws(client), session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets,
+                 label=label)
 
 
 def _for_aws(client):
@@ -107,7 +109,7 @@ class Batch:
     ):
         self.client = client
         self.mask_secrets = mask_secrets
-        self.label = label  # names a non-AWS backend in every result, e.g. "local"
+        self.label = label  # names the backend in every result: "AWS us-east-1", "local (...)", an endpoint
         self.sleep = time.sleep  # how `wait` passes time; a simulated backend swaps it
         self._session = session
         self._endpoint_url = endpoint_url
@@ -115,8 +117,8 @@ class Batch:
         self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="batchkit")
 
     def __repr__(self) -> str:
-        where = self.label or self.client.meta.endpoint_url
-        return f"<batchkit.Batch {self.client.meta.region_name} {where}>"
+        label = f" {self.label}:" if self.label else ""
+        return f"<batchkit.Batch{label} {self.client.meta.region_name} {self.client.meta.endpoint_url}>"
 
     # --- generic operation call --------------------------------------------------
 

@@ -81,7 +81,9 @@ def test_other_clients_are_answered_only_inside_intercept():
 def test_connect_for_aws_is_never_answered_locally_and_results_say_their_backend():
     with batchkit.local(seed="demo") as lb, lb.intercept():
         aws = batchkit.connect(region="us-east-1")
-        assert "local" not in repr(aws)
+        assert "AWS us-east-1:" in repr(aws) and "local" not in repr(aws)
+        there = batchkit.connect(region="us-east-1", endpoint_url="http://127.0.0.1:9")
+        assert there.label == "endpoint http://127.0.0.1:9"
         not_answered_locally(aws.client.describe_job_queues)
         not_answered_locally(lambda: aws.logs_client.describe_log_groups())
         assert "local" in lb.batch.queues().attrs["backend"]
@@ -174,3 +176,14 @@ def test_sleep_needs_the_manual_clock():
         with pytest.raises(RuntimeError, match="manual"):
             with lb.intercept(sleep=True):
                 pass
+
+
+def test_an_async_client_outside_intercept_is_not_answered_locally():
+    aiobotocore_session = pytest.importorskip("aiobotocore.session")
+
+    async def main():
+        async with aiobotocore_session.get_session().create_client("batch", region_name="us-east-1") as client:
+            await client.describe_job_queues()
+
+    with batchkit.local(seed="demo"):
+        not_answered_locally(lambda: asyncio.run(main()))
