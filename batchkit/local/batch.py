@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import threading
 
 import boto3
 import botocore.session
+from moto.batch.exceptions import ClientException
 
 from ..client import Batch, client_config
-from . import dispatch, service
+
+from . import dispatch, history, service
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
 from .faults import Faults
 from .outcomes import EXECUTORS, Outcomes
+from .snapshot import Snapshot
 
 LABEL = "local (in-memory, not AWS)"
 REGION = "us-east-1"
@@ -58,7 +60,7 @@ class LocalBatch(Factories):
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
         self._session = boto3.Session(botocore_session=botocore.session.Session(session_vars=_NO_PROFILE))
         self._server = self._ticker = self.endpoint_url = None
-        self._snapshots: dict[str, tuple] = {}  # seed key -> (backend state, log groups, seeded job ids)
+        self._snapshots: dict[str, Snapshot] = {}  # seed key -> its snapshot
         service.activate(self._runtime)
         self._running = True
         try:
@@ -92,7 +94,7 @@ class LocalBatch(Factories):
             self.endpoint_url = f"http://{bound_host}:{bound_port}"
         return self.endpoint_url
 
-    def _seed(self, key: str, request_seed: dict) -> tuple:
+    def _seed(self, key: str, request_seed: dict) -> Snapshot:
         """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
         start = self.clock.start
@@ -101,17 +103,34 @@ class LocalBatch(Factories):
             backend.logs_backend.groups = {}
             backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
         with self.quietly(), self._runtime.frozen():
-            job_ids = seeds.apply(self.client, request_seed)
+            job_ids = seeds.apply(self.client, request_seed, self._submit_seeded)
         with self._runtime.lock:
             backend.lifecycle.run_until_idle()
             backend.lifecycle.advance_to(start)
-            self._snapshots[key] = self._copy(backend.__dict__), self._copy(backend.logs_backend.groups), job_ids
+            self._snapshots[key] = Snapshot(backend, job_ids)
         return self._snapshots[key]
 
-    def _copy(self, state):
-        """A deep copy that shares what lives outside the snapshot (backend, outcomes)."""
-        backend = self._backend
-        return copy.deepcopy(state, {id(backend): backend, id(self.outcomes): self.outcomes})
+    def _submit_seeded(self, entries) -> list[str]:
+        """A seed's jobs, in bulk: each validated as SubmitJob is (botocore's model, then the
+        service's rules), straight into the backend; those with a status as recorded (history.py)."""
+        from botocore.validate import ParamValidator
+
+        from ..catalog import operation
+
+        shape, validator, job_ids = operation("SubmitJob").model.input_shape, ParamValidator(), []
+        with self._runtime.lock:
+            for number, entry in enumerate(entries):
+                try:
+                    if not isinstance(entry, dict):
+                        raise ValueError(f"a SubmitJob request body (a mapping), not {entry!r}")
+                    request, state = history.split(entry)
+                    report = validator.validate(request, shape)
+                    if report.has_errors():
+                        raise ValueError(report.generate_report().replace("\n", "; "))
+                    job_ids.append(self._backend.submit(request, state).id)
+                except (ValueError, ClientException) as exc:
+                    raise ValueError(f"seed jobs[{number}] ({_name_of(entry)}): {_message(exc)}") from None
+        return job_ids
 
     @property
     def _backend(self):
@@ -178,12 +197,11 @@ class LocalBatch(Factories):
         snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed))
         self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
         with self._runtime.lock:
-            batch_state, log_groups, self.seed_job_ids = snapshot
+            self.seed_job_ids = snapshot.job_ids
             backend = self._backend
             for other in [b for b in self._runtime.backends.values() if b is not backend]:
                 other.fresh()
-            backend.__dict__.update(self._copy(batch_state))
-            backend.logs_backend.groups = self._copy(log_groups)
+            snapshot.restore(backend)
             self.outcomes.clear()
             self.faults.clear()
             self._runtime.calls.clear()
@@ -268,3 +286,11 @@ class _Ticker:
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join()
+
+
+def _name_of(entry) -> str:
+    return entry.get("jobName", "no jobName") if isinstance(entry, dict) else "not a mapping"
+
+
+def _message(exc: Exception) -> str:
+    return getattr(exc, "message", None) or str(exc)

@@ -254,9 +254,25 @@ class LocalBatchBackend(BatchBackend):
             definitions = list(self._job_definitions.values())
         return [d for d in definitions if status is None or d.status == status]
 
+    # -- tags: a resource's tags may be shared with a snapshot (snapshot.py), so they are
+    # copied before they change ------------------------------------------------------
+
+    def tag_resource(self, resource_arn, tags):
+        self._own_tags(resource_arn)
+        return super().tag_resource(resource_arn, tags)
+
+    def untag_resource(self, resource_arn, tag_keys):
+        self._own_tags(resource_arn)
+        return super().untag_resource(resource_arn, tag_keys)
+
+    def _own_tags(self, arn) -> None:
+        tags = self.tagger.tags
+        if arn in tags:
+            tags[arn] = dict(tags[arn])
+
     # -- jobs ----------------------------------------------------------------------
 
-    def submit(self, request: dict):
+    def submit(self, request: dict, history: dict | None = None):
         rules.name("jobName", request.get("jobName"))
         rules.retry_strategy(request.get("retryStrategy"))
         rules.timeout(request.get("timeout"))
@@ -264,9 +280,11 @@ class LocalBatchBackend(BatchBackend):
         if queue.state != "ENABLED":
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
         definition = self.get_job_definition(request.get("jobDefinition") or "")
-        if definition is None or definition.status != "ACTIVE":
+        if definition is None and history is not None:  # a revision of another account's history
+            definition = self.get_job_definition(request["jobDefinition"].rsplit(":", 1)[0])
+        if definition is None or (definition.status != "ACTIVE" and history is None):
             rules.fail(f"Job definition {request.get('jobDefinition')} does not exist")
-        job = self.lifecycle.submit(request, queue, definition)
+        job = self.lifecycle.submit(request, queue, definition, history)
         if request.get("tags"):
             self.tag_resource(job.arn, request["tags"])
         return job
