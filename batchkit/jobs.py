@@ -95,8 +95,7 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     describer = _Describer(b, keep) if detail else None
     summaries = _list(b, requests, describer)
     if children:
-        parents = [r["jobId"] for r in summaries if "index" not in r.get("arrayProperties", {})
-                   and "size" in r.get("arrayProperties", {})]
+        parents = [r["jobId"] for r in summaries if _array_parent(r)]
         summaries += _list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted], describer)
     rank = {s: i for i, s in enumerate(order)}
     newest: dict[str, dict] = {}
@@ -107,8 +106,23 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     kept = sorted((r for r in newest.values() if keep(r)), key=lambda r: r.get("createdAt", 0), reverse=True)
     if detail:
         return describer.frame([r["jobId"] for r in kept])
-    df = b.frame(kept, _shape("ListJobs"), queue=None)
+    df = b.frame(_with_array_progress(b, kept), _shape("ListJobs"), queue=None)
     return b._label(df, "ListJobs")
+
+
+def _array_parent(record: dict) -> bool:
+    array = record.get("arrayProperties") or {}
+    return "size" in array and "index" not in array
+
+
+def _with_array_progress(b, summaries: list[dict]) -> list[dict]:
+    """Array parents with their children counted by status (ListJobs may leave statusSummary out)."""
+    asked = [r["jobId"] for r in summaries if _array_parent(r) and not r["arrayProperties"].get("statusSummary")]
+    if not asked:
+        return summaries
+    found = {job["jobId"]: job.get("arrayProperties") or {} for job in _describe(b, asked)}
+    return [{**r, "arrayProperties": {**r["arrayProperties"], **found[r["jobId"]]}} if r["jobId"] in found else r
+            for r in summaries]
 
 
 def _shape(operation: str):

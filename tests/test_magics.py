@@ -209,10 +209,12 @@ def test_help_lists_subcommands_and_documents_operations(ip, magics, capsys):
 
 def test_settings_are_traitlets_that_config_changes(ip, magics, capsys):
     ip.run_line_magic("config", "BatchMagics.display_rows = 1")
-    shown = batch(ip, "queues")
-    assert "showing 1 of 3 rows" in repr(shown) and "showing 1 of 3 rows" in shown._repr_html_()
-    assert "backend: local (in-memory, not AWS)" in repr(shown)
-    assert len(shown) == 3 and len(shown.head(2)) == 2  # the whole frame is kept
+    result = batch(ip, "queues")
+    shown, _ = ip.display_formatter.format(result)
+    assert "3 queues · showing the first 1" in shown["text/plain"] and "HighPriority" in shown["text/plain"]
+    assert "LowPriority" not in shown["text/plain"] and "LowPriority" not in shown["text/html"]
+    assert "backend: local (in-memory, not AWS)" in shown["text/html"]
+    assert len(result) == 3 and type(result) is pd.DataFrame  # the whole frame is kept
     batch(ip, "config")
     assert "BatchMagics.display_rows = 1" in capsys.readouterr().out
 

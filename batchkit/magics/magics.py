@@ -61,6 +61,12 @@ class BatchMagics(Magics):
 
             shell.Completer.custom_matchers.append(Completer(self).matcher())
 
+    @observe("display_rows")
+    def _show_rows(self, change):
+        from ..display import install
+
+        install(self.shell, rows=change["new"])
+
     @property
     def connected(self):
         """The Batch in use, or None before the first command (completion does not connect)."""
@@ -150,9 +156,7 @@ class BatchMagics(Magics):
         if out:
             self.shell.user_ns[out] = result
             return None
-        from .display import shown  # pandas is loaded by now: the result is a frame
-
-        return shown(result, self.display_rows)
+        return result  # the whole frame; IPython shows it through batchkit.views (batchkit.display)
 
     def _confirm(self, what: str, yes: bool) -> None:
         if yes:
