@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
@@ -243,16 +244,18 @@ def _log_stream_and_group(job: dict, attempt: int) -> tuple[str | None, str]:
         return None, group
 
 
-def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
-    """Every log event of one attempt, oldest first."""
-    jobs = _describe(b, [job_id])
+def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict | None = None) -> pd.DataFrame:
+    """Every log event of one attempt, oldest first (only the last `tail` ones when given)."""
+    jobs = [job] if job else _describe(b, [job_id])
     if not jobs:
         raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
     stream, group = _log_stream_and_group(jobs[0], attempt)
     events, pages = [], []
     token = None
     while stream:
-        request = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+        request = {"logGroupName": group, "logStreamName": stream, "startFromHead": not tail}
+        if tail:
+            request["limit"] = tail  # the newest events, one page
         if token:
             request["nextToken"] = token
         try:
@@ -263,7 +266,7 @@ def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
             raise BatchError.wrap("GetLogEvents", exc) from None
         pages.append(page)
         events += page.get("events", [])
-        if not page.get("events") or page.get("nextForwardToken") in (None, token):
+        if tail or not page.get("events") or page.get("nextForwardToken") in (None, token):
             break
         token = page["nextForwardToken"]
     df = pd.DataFrame(
@@ -277,6 +280,46 @@ def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
     df["logStreamName"] = pd.array([stream] * len(df), dtype="string")
     df.attrs.update(logGroupName=group, logStreamName=stream)
     return b._label(df, "GetLogEvents", pages)
+
+
+@dataclass(eq=False)  # compared by identity
+class Related:
+    """What a card shows beyond the job's row, gathered by `Batch.job` (kept in ``attrs["related"]``).
+
+    pandas deep-copies and compares attrs on every operation: this is shared, not copied.
+    """
+
+    dependencies: pd.DataFrame | None = None
+    logs: pd.DataFrame | None = None
+    why: str | None = None  # one line from `Batch.why`, where the client has it
+    notes: list[str] = field(default_factory=list)  # what could not be fetched
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def job(b, job_id: str, log_lines: int = 20) -> pd.DataFrame:
+    """One job's description, with what a card shows beside it (``attrs["related"]``): the jobs it
+    depends on, the tail of its logs and, where the client can tell, why it is where it is."""
+    found = _describe(b, [job_id])
+    if not found:
+        raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
+    record = found[0]
+    df = b._label(b.frame(found, _shape("DescribeJobs")), "DescribeJobs")
+    related = Related()
+    depends = [d["jobId"] for d in record.get("dependsOn") or () if d.get("jobId")]
+    try:
+        if depends:
+            related.dependencies = b.frame(_describe(b, depends), _shape("DescribeJobs"))
+        if record.get("attempts") or (record.get("container") or {}).get("logStreamName"):
+            related.logs = logs(b, job_id, tail=log_lines, job=record)
+        why = getattr(b, "why", None)  # the diagnosis (issue #14), once the client has it
+        if why is not None:
+            related.why = why(job_id).attrs.get("summary")
+    except BatchError as exc:  # the card still shows the job itself
+        related.notes.append(str(exc).splitlines()[0])
+    df.attrs["related"] = related
+    return df
 
 
 def act(b, operation: str, ids, reason: str) -> pd.DataFrame:

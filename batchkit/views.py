@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import datetime
 import html
-from dataclasses import dataclass, field
+import shlex
+from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
 
 from . import catalog
+from .jobs import Related
 
 ROWS = 50  # rows a view shows; the frame keeps every row
 GENERIC_COLUMNS = 12  # columns shown of a frame without a curated view
@@ -264,9 +266,13 @@ def _gpus(row) -> Cell:
     return Cell("")
 
 
+def command_line(command) -> str:
+    """A command list as a shell would read it."""
+    return shlex.join(map(str, command)) if isinstance(command, list) else plain(command)
+
+
 def _command(row) -> Cell:
-    command = row.get("containerProperties.command")
-    return hover_cell(" ".join(map(str, command)) if isinstance(command, list) else command, 30)
+    return hover_cell(command_line(row.get("containerProperties.command")), 30)
 
 
 DEFINITION_COLUMNS = (
@@ -435,27 +441,6 @@ class LogText:
 # --- one job as a card ----------------------------------------------------------------------
 
 
-@dataclass
-class Related:
-    """What a card shows beyond the job's row, gathered by `Batch.job` (kept in ``attrs["related"]``).
-
-    pandas deep-copies and compares attrs on every operation: this is shared, not copied.
-    """
-
-    dependencies: pd.DataFrame | None = None
-    logs: pd.DataFrame | None = None
-    why: str | None = None  # one line from `Batch.why`, where the client has it
-    notes: list[str] = field(default_factory=list)  # what could not be fetched
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __eq__(self, other):
-        return self is other
-
-    __hash__ = object.__hash__
-
-
 def _attempt_rows(attempts) -> tuple[list[str], list[list[Cell]]]:
     header = ["#", "started", "stopped", "duration", "exit", "reason", "log stream"]
     body = []
@@ -464,7 +449,7 @@ def _attempt_rows(attempts) -> tuple[list[str], list[list[Cell]]]:
         started, stopped = (pd.to_datetime(attempt.get(k), unit="ms", utc=True) if attempt.get(k) else None
                             for k in ("startedAt", "stoppedAt"))
         took = stopped - started if started is not None and stopped is not None else None
-        reason = " · ".join(r for r in (attempt.get("statusReason"), container.get("reason")) if r)
+        reason = " · ".join(dict.fromkeys(r for r in (attempt.get("statusReason"), container.get("reason")) if r))
         body.append([Cell(str(i)), Cell(when(started)), Cell(when(stopped)), Cell(duration(took)),
                      Cell(plain(container.get("exitCode"))), hover_cell(reason),
                      hover_cell(container.get("logStreamName"), 30)])
@@ -482,7 +467,6 @@ class Card:
 
     def facts(self) -> list[tuple[str, Cell]]:
         r = self.row
-        container = [plain(r.get(k)) for k in ("container.command",)]
         facts = [
             ("status", status_cell(r.get("status"))),
             ("reason", Cell(_reason(r).text)),
@@ -496,7 +480,7 @@ class Card:
             ("exit code", Cell(plain(r.get("exitCode")))),
             ("attempts", Cell(plain(r.get("attempts")))),
             ("image", Cell(plain(r.get("container.image")))),
-            ("command", Cell(container[0].replace(", ", " "))),
+            ("command", Cell(command_line(r.get("container.command")))),
             ("vCPUs / memory", Cell(" / ".join(p for p in (plain(r.get("vcpus")), plain(r.get("memory"))) if p))),
         ]
         if not blank(r.get("arrayProperties.size")):
