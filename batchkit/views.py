@@ -548,12 +548,12 @@ class Card:
 
 
 def shown(df: pd.DataFrame, rows: int = ROWS):
-    """What a Batch result shows: log text, a card for one job, or the compact view."""
+    """What a Batch result shows: log text, a card for `b.job(id)`, or the compact view."""
     if df.attrs.get("operation") == LOGS and "message" in df:
         return LogText(df)
     kind = kind_of(df)
-    if kind is not None and kind.noun == "job" and len(df) == 1 and "attemptDetails" in df:
-        return Card(df)
+    if "related" in df.attrs and len(df) == 1 and {"jobId", "attemptDetails"} <= set(df.columns):
+        return Card(df)  # b.job(id)
     return View(df, rows, kind)
 
 
