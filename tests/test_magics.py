@@ -220,7 +220,7 @@ def test_settings_are_traitlets_that_config_changes(ip, magics, capsys):
 
 
 @pytest.mark.parametrize("line, words", [
-    ("list-jobz", ["unknown Batch operation 'list-jobz'", "list-jobs"]),
+    ("list-jobz", ["unknown command 'list-jobz'", "list-jobs"]),
     ("submit-job --job-nmae x", ["no option --job-nmae", "--job-name"]),
     ("submit-job --job-name x", ["missing required", "--job-queue"]),
     ("list-jobs --job-queue HighPriority --job-status DONE", ["'DONE' is not one of", "SUBMITTED"]),
@@ -261,6 +261,7 @@ def test_completion_offers_subcommands_options_enums_and_live_names(ip, magics):
     job_id = batch(ip, "submit recent HighPriority sleep").loc[0, "jobId"]
     assert completions(ip, f"%batch job {job_id[:6]}") == [job_id]
     assert completions(ip, "%batch use l") == ["local"]
+    assert completions(ip, "%batch submt") == ["submt"]  # no fallback to Python names
     from batchkit.magics.completion import Completer
 
     assert Completer(magics).candidates("print(ba", "ba") is None  # other code is left to IPython

@@ -197,3 +197,35 @@ def test_importing_batchkit_in_ipython_shows_batch_results_compactly():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("name ") and "3 queues" in out.stdout
+
+
+def completions(ip, text):
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return [c.text for c in ip.Completer.completions(text, len(text))]
+
+
+STATUSES = ["FAILED", "PENDING", "RUNNABLE", "RUNNING", "STARTING", "SUBMITTED", "SUCCEEDED"]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("%batch jobs --status ", STATUSES),
+    ("%batch list-jobs --job-queue HighPriority --job-status ", STATUSES),
+    ("%batch jobs --status RUN", ["RUNNABLE", "RUNNING"]),
+    ("%batch update-job-queue --state ", ["DISABLED", "ENABLED"]),
+    ("%batch defs --status ", ["ACTIVE", "ALL", "INACTIVE"]),
+    ("%batch jobs --queue ", ["Backfill", "HighPriority", "LowPriority"]),
+    ("%batch local outcome 'train-*' --queue High", ["HighPriority"]),
+    ("%batch local faults ", ["clear", "error", "latency", "throttle"]),
+    ("%batch use local --executor ", ["simulated", "subprocess"]),
+    ("%batch jobs --sta", ["--status"]),
+])
+def test_completion_offers_only_what_the_slot_takes(ip, lb, line, expected):
+    assert completions(ip, line) == expected
+
+
+@pytest.mark.parametrize("line", ["%batch jobs --name ", "%batch submit nightly", "%batch job /tm", "%batch fo"])
+def test_nothing_else_completes_inside_a_batch_line(ip, lb, line):
+    typed = line.rsplit(" ", 1)[1]
+    assert completions(ip, line) == [typed]  # no Python keywords, magics or paths; the word stays as typed

@@ -485,6 +485,9 @@ def _local_parser() -> _AliasParser:
 
 
 LOCAL = _local_parser()
+PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
+           "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
+           "config": NOTHING, "local": LOCAL}  # each short command's parser (completion reads their options)
 
 
 def reference() -> str:
