@@ -378,9 +378,11 @@ class View:
         notes.append(f"all {len(self.df.columns)} columns: .batch.full()")
         return " · ".join(notes)
 
+    def table_html(self) -> str:
+        return table(*self.parts())
+
     def html(self) -> str:
-        header, body, keys = self.parts()
-        return (f"<div class='batchkit-view'>{table(header, body, keys)}"
+        return (f"<div class='batchkit-view'>{self.table_html()}"
                 f"<div style='{CAPTION_STYLE}'>{html.escape(self.caption())}</div></div>")
 
     def text(self) -> str:
