@@ -175,9 +175,15 @@ def hover_cell(value, limit: int = REASON_CHARS) -> Cell:
     return Cell(shown, f"<span title='{html.escape(text)}'>{html.escape(shown)}</span>")
 
 
+def short_id(job_id: str) -> str:
+    """The first 8 characters; an array child keeps its index (`6f1c2a9e:3`)."""
+    parent, colon, index = job_id.partition(":")
+    return parent[:8] + colon + index
+
+
 def id_cell(value) -> Cell:
     text = plain(value)
-    return Cell(text[:8], f"<code title='{html.escape(text)}' style='font-size:11px'>{html.escape(text[:8])}</code>")
+    return Cell(short_id(text), f"<code title='{html.escape(text)}' style='font-size:11px'>{html.escape(short_id(text))}</code>")
 
 
 def time_cell(value) -> Cell:
@@ -320,8 +326,10 @@ def kind_of(df: pd.DataFrame) -> Kind | None:
 
 
 def _rows(df: pd.DataFrame, kind: Kind | None, rows: int) -> pd.DataFrame:
-    if kind is not None and kind.newest_first and "createdAt" in df:
-        df = df.sort_values("createdAt", ascending=False, kind="stable", na_position="last")
+    """The rows shown: newest first for jobs (ordering the times only, not the whole frame)."""
+    if kind is not None and kind.newest_first and "createdAt" in df and not df["createdAt"].is_monotonic_decreasing:
+        newest = df["createdAt"].sort_values(ascending=False, kind="stable", na_position="last")
+        return df.loc[newest.index[:rows]]
     return df.head(rows)
 
 
