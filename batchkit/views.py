@@ -25,7 +25,6 @@ from typing import Callable
 import pandas as pd
 
 from . import catalog
-from .jobs import Related
 
 ROWS = 50  # rows a view shows; the frame keeps every row
 GENERIC_COLUMNS = 12  # columns shown of a frame without a curated view
@@ -473,7 +472,9 @@ class Card:
         if len(df) != 1 or "jobId" not in df:
             raise ValueError(f"a card shows one job; this frame has {len(df)} rows")
         self.df, self.row = df, df.iloc[0].to_dict()
-        self.related: Related = df.attrs.get("related") or Related()
+        from .jobs import Related  # frames import this module, and jobs imports frames
+
+        self.related = df.attrs.get("related") or Related()
 
     def facts(self) -> list[tuple[str, Cell]]:
         r = self.row

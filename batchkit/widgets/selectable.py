@@ -24,6 +24,7 @@ function render({ model, el }) {
 export default { render };
 """
 CSS = """
+.batchkit-table th, .batchkit-table td { padding: 3px 10px 3px 0; border-bottom: 1px solid #eee; }
 .batchkit-table tr[data-job] { cursor: pointer; }
 .batchkit-table tr[data-job]:hover td { background: #eef4fb; }
 .batchkit-table tr.batchkit-selected td { background: #d4e6f9; }
