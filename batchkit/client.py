@@ -212,12 +212,12 @@ class Batch:
 
         return jobs.listing(self, queue, status, name, since, detail, children)
 
-    def job(self, job_id: str) -> pd.DataFrame:
-        """One job's full description as a one-row frame."""
-        df = self.describe_jobs(jobs=[job_id])
-        if df.empty:
-            raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
-        return df
+    def job(self, job_id: str, log_lines: int = 20) -> pd.DataFrame:
+        """One job's full description as a one-row frame; a notebook shows it as a card
+        (its attempts, the jobs it depends on, its array, the last `log_lines` of its logs)."""
+        from . import jobs
+
+        return jobs.job(self, job_id, log_lines)
 
     def queues(self) -> pd.DataFrame:
         return self.describe_job_queues()
@@ -236,11 +236,11 @@ class Batch:
 
         return jobs.wait(self, job_ids, timeout=timeout, progress=progress)
 
-    def logs(self, job_id: str, attempt: int = -1) -> pd.DataFrame:
-        """The CloudWatch Logs events of one attempt of a job (the last by default)."""
+    def logs(self, job_id: str, attempt: int = -1, tail: int | None = None) -> pd.DataFrame:
+        """The CloudWatch Logs events of one attempt of a job (the last by default; the last `tail` events)."""
         from . import jobs
 
-        return jobs.logs(self, job_id, attempt)
+        return jobs.logs(self, job_id, attempt, tail)
 
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
         from . import jobs

@@ -333,3 +333,6 @@ def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | Non
     ``extra`` adds constant columns (e.g. the queue a listing came from).
     """
     return rows_frame(flat_rows(records, shape, mask=mask, extra=extra), shape, extra_names=list(extra or ()))
+
+
+from . import views as _views  # noqa: E402,F401  registers the df.batch accessor on every frame we make
