@@ -603,3 +603,9 @@ class BatchAccessor:
     def text(self, rows: int = ROWS) -> str:
         """What a terminal shows for this frame."""
         return repr(shown(self._df, rows))
+
+    def to_table(self, path) -> None:
+        """Write it as CSV, Parquet or JSON lines, lists and maps kept whole (a job table is a seed)."""
+        from .frames import write_table
+
+        write_table(self._df, path)

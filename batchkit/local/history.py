@@ -9,7 +9,8 @@ for the last attempt's stream.
 
 ``jobs:`` may also name a table with one row per job and the columns of
 ``Batch.jobs(detail=True)`` (CSV, Parquet or JSON lines), such as yesterday's
-export of an account, so that ``b.jobs(detail=True).to_parquet(path)`` round-trips.
+export of an account: ``b.jobs(detail=True).batch.to_table("jobs.parquet")``
+round-trips (``to_csv`` and ``to_json(orient="records", lines=True)`` do too).
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ import ast
 import json
 from pathlib import Path
 
+from .. import frames
+
 FINISHED = ("SUCCEEDED", "FAILED")
 TIMES = ("createdAt", "startedAt", "stoppedAt")
 STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")
-# the request members a job table has; everything else in a row is state or derived
-REQUEST = ("jobName", "jobQueue", "jobDefinition", "parameters", "arrayProperties", "dependsOn", "retryStrategy",
-           "timeout", "tags", "propagateTags", "shareIdentifier", "schedulingPriority", "containerOverrides")
-TABLES = (".csv", ".parquet", ".jsonl")
+TABLES = frames.TABLES
 
 
 def split(entry: dict) -> tuple[dict, dict | None]:
@@ -94,13 +94,31 @@ def _entry(row: dict) -> dict:
         for part in parents:
             target = target.setdefault(part, {})
         target[leaf] = value
-    entry = {k: nested[k] for k in (*REQUEST, *STATE) if k in nested}
+    details = nested.pop("attemptDetails", None)  # a job frame's `attempts` counts them (frames.py)
+    if isinstance(details, list) or not isinstance(nested.get("attempts"), list):
+        nested["attempts"] = details
+    if "schedulingPriority" in nested:  # DescribeJobs' name for what SubmitJob calls an override
+        nested["schedulingPriorityOverride"] = nested.pop("schedulingPriority")
+    entry = {**_request_members(nested), **{k: nested[k] for k in STATE if nested.get(k) is not None}}
     for key in ("jobQueue", "jobDefinition"):  # another account's ARNs: the resources of this seed by name
         if isinstance(entry.get(key), str) and entry[key].startswith("arn:"):
             entry[key] = entry[key].split("/", 1)[1]
     if "exitCode" not in entry and isinstance(nested.get("container"), dict) and "exitCode" in nested["container"]:
         entry["exitCode"] = nested["container"]["exitCode"]
     return entry
+
+
+def _request_members(value, shape=None):
+    """What of a DescribeJobs row SubmitJob takes, by botocore's model (the rest is derived)."""
+    if shape is None:
+        from ..catalog import operation
+
+        shape = operation("SubmitJob").model.input_shape
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {k: _request_members(v, shape.members[k]) for k, v in value.items() if k in shape.members}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_request_members(v, shape.member) for v in value]
+    return value
 
 
 def _cell(value):
@@ -113,11 +131,12 @@ def _cell(value):
         return value
     if pd.isna(value):
         return None
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
+    if isinstance(value, str) and value[:1] in "[{":  # JSON (frames.write_table), or Python's repr (to_csv)
+        for parse in (json.loads, ast.literal_eval):
+            try:
+                return parse(value)
+            except (ValueError, SyntaxError):
+                pass
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value

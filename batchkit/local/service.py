@@ -119,7 +119,23 @@ def deactivate(runtime: Runtime) -> None:
     with _registry:
         if _runtimes.get(runtime.account) is runtime:
             runtime.uninstall()
+            for service, region, backend in services(runtime.account):
+                forget(service, region, backend)  # the next LocalBatch in this account starts clean
             del _runtimes[runtime.account]
+
+
+def services(account: str) -> list[tuple]:
+    """(moto's BackendDict, region, backend) of every service `account` has used."""
+    from moto.core.base_backend import BackendDict
+
+    return [(service, region, backend) for service in BackendDict._instances
+            for region, backend in list(dict.items(dict.get(service, account) or {}))]
+
+
+def forget(service, region: str, backend) -> None:
+    """A moto backend gone from its account, as if never used (S3 also frees its bucket names)."""
+    backend.reset()
+    del service[backend.account_id][region]
 
 
 def runtime_of(account: str) -> Runtime:

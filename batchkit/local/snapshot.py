@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import copy
 
+from .service import forget, services
+
 
 class Snapshot:
     def __init__(self, backend, job_ids: list[str]):
         self.job_ids = job_ids
+        self._services = {(id(service), region) for service, region, _ in services(backend.account_id)}
         lifecycle = backend.lifecycle
         for job in lifecycle.jobs.values():
             job.frozen = job.finished  # from now on shared by every restore
@@ -34,6 +37,10 @@ class Snapshot:
                         for name, group in backend.logs_backend.groups.items()}
 
     def restore(self, backend) -> None:
+        # moto's other services (S3, SQS, ...) that code under test used since: as if never used
+        for service, region, other in services(backend.account_id):
+            if (id(service), region) not in self._services and other is not backend:
+                forget(service, region, other)
         memo = _memo(backend)
         state, unfinished = copy.deepcopy((self._state, self._unfinished), memo)
         lifecycle = state["lifecycle"]
