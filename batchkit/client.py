@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import catalog
 from .errors import BatchError
 from .gcpause import gc_paused
+from .interception import for_aws
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,9 +31,6 @@ CHUNKED = {
     "DescribeSchedulingPolicies": ("arns", 100),
 }
 MAX_WORKERS = 10  # botocore's default connection pool size
-# before-send hooks by which batchkit.local answers other clients inside `intercept()`;
-# never on a client made for AWS (filled by batchkit.local, so that this module needs no moto)
-LOCAL_HOOKS: list = []
 
 
 def client_config(retry_mode: str = "standard", max_attempts: int = 8, **extra) -> Config:
@@ -66,15 +64,8 @@ def connect(
     except BotoCoreError as exc:
         raise BatchError.wrap("connect", exc) from None
     label = f"endpoint {endpoint_url}" if endpoint_url else f"AWS {client.meta.region_name}"
-    return Batch(_for_aws(client), session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets,
+    return Batch(for_aws(client), session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets,
                  label=label)
-
-
-def _for_aws(client):
-    """A client that batchkit.local never answers, even inside `intercept()`."""
-    for hook in LOCAL_HOOKS:
-        client.meta.events.unregister("before-send", hook)
-    return client
 
 
 def _session(profile: str | None, region: str | None) -> boto3.Session:
@@ -201,7 +192,7 @@ class Batch:
                 config=client_config(),
             )
             if self._session is not None:  # connect()'s: for AWS, like its Batch client
-                _for_aws(self._logs)
+                for_aws(self._logs)
         return self._logs
 
     # --- conveniences -----------------------------------------------------------

@@ -35,6 +35,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    from batchkit import interception
+
+    interception.install()  # before test modules import code that makes clients at import time
     config.addinivalue_line(
         "markers", "batch_seed(seed): seed the batch fixture with a dict, 'demo' or a YAML/JSON path "
         "(relative to the test file)")

@@ -308,6 +308,21 @@ def test_realtime_clock_by_option_and_a_bad_clock_fails_with_one_line(pytester):
     assert "Traceback" not in result.stdout.str()
 
 
+def test_a_client_made_when_the_code_under_test_is_imported_is_intercepted(pytester):
+    pytester.makepyfile(pipeline="""
+        import boto3
+
+        CLIENT = boto3.client("batch", region_name="us-east-1")  # made at import, during collection
+    """)
+    pytester.makepyfile("""
+        from pipeline import CLIENT
+
+        def test_module_level_client(batch):
+            assert {q["jobQueueName"] for q in CLIENT.describe_job_queues()["jobQueues"]} >= {"HighPriority"}
+    """)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 def test_other_local_batches_run_beside_the_fixture(pytester):
     pytester.makepyfile("""
         import batchkit

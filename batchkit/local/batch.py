@@ -10,8 +10,8 @@ import boto3
 import botocore.session
 from moto.batch.exceptions import ClientException
 
+from .. import interception
 from ..client import Batch, client_config
-
 from . import dispatch, history, service
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
@@ -231,12 +231,12 @@ class LocalBatch(Factories):
         self._runtime.reinstall()  # a moto mock started meanwhile may have dropped our backends
         missing = {k: v for k, v in _FAKE_ENV.items() if k not in os.environ} if "AWS_PROFILE" not in os.environ else {}
         os.environ.update(missing)
-        dispatch.push(self.account)
+        interception.push(self.account)
         try:
             with sleeps_advance(self.advance) if sleep else contextlib.nullcontext():
                 yield self
         finally:
-            dispatch.pop(self.account)
+            interception.pop(self.account)
             for name in missing:
                 os.environ.pop(name, None)
 

@@ -2,11 +2,9 @@
 
 moto's own stubber answers every client in the process for its default
 account once a mock starts.  Here a LocalBatch answers its own clients (a
-before-send hook on each), and other clients only inside `intercept()`: a hook
-in botocore's built-in handlers that asks whichever LocalBatch intercepts last.
-Requests carry the LocalBatch's account to moto's handlers, so LocalBatches
-never see each other's state.  Clients that `batchkit.connect()` made for AWS
-are never answered here (`client.LOCAL_HOOKS`).
+before-send hook on each), and other clients only inside `intercept()`
+(batchkit/interception.py).  Requests carry the LocalBatch's account to moto's
+handlers, so LocalBatches never see each other's state.
 
 The responses work for botocore and aiobotocore alike: aiobotocore awaits the
 body that botocore reads directly, so the body is bytes that can be awaited.
@@ -15,14 +13,12 @@ body that botocore reads directly, so the body is bytes that can be awaited.
 from __future__ import annotations
 
 import re
-import threading
 import types
 from functools import cache
 
-import botocore.handlers
 from botocore.awsrequest import AWSResponse
 
-from .. import client as batchkit_client
+from ..interception import for_aws, install
 
 ACCOUNT_HEADER = "x-moto-account-id"  # moto's handlers take the account from it (core/responses.py)
 
@@ -122,40 +118,12 @@ def respond(account: str, request) -> Response | None:
     return Response(request.url, status, {k: str(v) for k, v in headers.items()}, body)
 
 
-# -- interception ------------------------------------------------------------------
-
-_intercepting: list[str] = []  # accounts of the LocalBatches inside intercept(), innermost last
-_lock = threading.Lock()
-
-
-def _intercept(request, **kwargs):
-    """botocore's before-send, for every client created after batchkit.local was imported."""
-    if not _intercepting:
-        return None
-    return respond(_intercepting[-1], request)
-
-
-def push(account: str) -> None:
-    with _lock:
-        _intercepting.append(account)
-
-
-def pop(account: str) -> None:
-    with _lock:
-        _intercepting.reverse()  # remove the innermost occurrence
-        _intercepting.remove(account)
-        _intercepting.reverse()
-
-
 def own_client(client, account: str):
     """A client that this account answers (unless it has an endpoint URL: then its server does)."""
-    for hook in batchkit_client.LOCAL_HOOKS:
-        client.meta.events.unregister("before-send", hook)
+    for_aws(client)  # whoever intercepts
     if client.meta.endpoint_url.endswith(".amazonaws.com"):
         client.meta.events.register("before-send", lambda request, **kwargs: respond(account, request))
     return client
 
 
-if _intercept not in batchkit_client.LOCAL_HOOKS:
-    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _intercept))
-    batchkit_client.LOCAL_HOOKS.append(_intercept)
+install()  # clients made from now on can be intercepted (the pytest plugin installs it earlier)
