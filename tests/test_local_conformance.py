@@ -5,6 +5,7 @@ the backend through a real boto3 client: answered in-process, or over HTTP by
 the loopback server.
 """
 
+import json
 import threading
 import time
 
@@ -725,3 +726,149 @@ def test_an_action_newer_than_the_backend_answers_not_implemented(lb):
         client.list_service_jobs(jobQueue="HighPriority")
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert "describefuturethings is not implemented by batchkit.local" in caught.value.response["Error"]["Message"]
+
+
+# -- AWS-exact answers (moto's own tests/test_batch in server mode, #17) ---------------------
+
+EC2_RESOURCES = {"type": "EC2", "minvCpus": 0, "maxvCpus": 4, "subnets": ["subnet-0a1b2c3d"],
+                 "securityGroupIds": ["sg-0a1b2c3d"], "instanceRole": "ecsInstanceRole"}
+EKS_DEFINITION = {"podProperties": {"containers": [
+    {"name": "main", "image": "python:3.11", "command": ["sleep", "10"],
+     "env": [{"name": "A", "value": "definition"}, {"name": "B", "value": "definition"}],
+     "resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "2"}}},
+    {"name": "sidecar", "image": "busybox", "command": ["true"]},
+]}}
+
+
+def raw_body(c, call):
+    """The HTTP body the service sent for `call`, as bytes."""
+    bodies = []
+    c.meta.events.register("before-parse.batch.*", lambda response_dict, **kw: bodies.append(response_dict["body"]))
+    response = call()
+    return response["ResponseMetadata"]["HTTPStatusCode"], bodies[-1]
+
+
+def test_cancel_and_terminate_of_an_unknown_job_answer_200_and_an_empty_object(c):
+    # AWS answers CancelJob/TerminateJob of a job id it does not know like any other: HTTP 200 and
+    # an empty body ("{}"; the reference: "an HTTP 200 response with an empty HTTP body")
+    assert raw_body(c, lambda: c.cancel_job(jobId="no-such-job", reason="r")) == (200, b"{}")
+    assert raw_body(c, lambda: c.terminate_job(jobId="no-such-job", reason="r")) == (200, b"{}")
+    assert raw_body(c, lambda: c.terminate_job(jobId=submit(c), reason="r")) == (200, b"{}")
+    rejected(lambda: c.terminate_job(jobId="", reason="r"), "jobId", "required")  # jobId is still required
+
+
+def test_a_resource_has_at_most_50_tags_on_every_action_that_takes_them(c):
+    # botocore's model: every action's tags are a TagrisTagsMap of at most 50 entries; a resource
+    # has at most 50 tags (TagResource adds to those it has)
+    many = {f"k{i}": "v" for i in range(51)}
+    calls = {
+        "CreateComputeEnvironment": lambda: c.create_compute_environment(computeEnvironmentName="t", type="UNMANAGED", tags=many),
+        "CreateJobQueue": lambda: c.create_job_queue(jobQueueName="t", priority=1, tags=many,
+                                                     computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "spot-ce"}]),
+        "CreateSchedulingPolicy": lambda: c.create_scheduling_policy(name="t", tags=many),
+        "RegisterJobDefinition": lambda: c.register_job_definition(jobDefinitionName="t", type="container", tags=many,
+                                                                   containerProperties={"image": "x", "vcpus": 1, "memory": 128}),
+        "SubmitJob": lambda: submit(c, "t", tags=many),
+    }
+    for name, call in calls.items():
+        rejected(call, "less than or equal to 50")
+    assert c.describe_compute_environments(computeEnvironments=["t"])["computeEnvironments"] == []
+    assert c.describe_job_queues(jobQueues=["t"])["jobQueues"] == []
+    assert c.list_scheduling_policies()["schedulingPolicies"] == []
+    assert c.describe_job_definitions(jobDefinitionName="t")["jobDefinitions"] == []
+    assert c.list_jobs(jobQueue="HighPriority", filters=[{"name": "JOB_NAME", "values": ["t"]}])["jobSummaryList"] == []
+    queue = c.describe_job_queues(jobQueues=["Backfill"])["jobQueues"][0]["jobQueueArn"]
+    rejected(lambda: c.tag_resource(resourceArn=queue, tags=many), "less than or equal to 50")
+    c.tag_resource(resourceArn=queue, tags=dict(list(many.items())[:50]))
+    rejected(lambda: c.tag_resource(resourceArn=queue, tags={"one": "more"}), "less than or equal to 50")
+    c.tag_resource(resourceArn=queue, tags={"k0": "replaced"})  # a key it has: still 50
+    assert len(c.list_tags_for_resource(resourceArn=queue)["tags"]) == 50
+    assert detail(c, submit(c, tags=dict(list(many.items())[:50])))["tags"] == dict(list(many.items())[:50])
+
+
+def test_instance_types_are_ec2_types_families_or_left_to_batch(c):
+    # ComputeResource.instanceTypes (botocore's model): instance types (c5.8xlarge), families (c5,
+    # p3), or optimal / default_x86_64 / default_arm64; AWS refuses the rest:
+    # "Instance type unknown does not exist"
+    c.create_compute_environment(computeEnvironmentName="known", type="MANAGED", computeResources={
+        **EC2_RESOURCES, "instanceTypes": ["m5.large", "c5", "r6i", "optimal", "default_x86_64", "default_arm64"]})
+    rejected(lambda: c.create_compute_environment(computeEnvironmentName="unknown", type="MANAGED", computeResources={
+        **EC2_RESOURCES, "instanceTypes": ["m5.large", "m5.enormous"]}), "Instance type m5.enormous does not exist")
+    rejected(lambda: c.update_compute_environment(computeEnvironment="known", computeResources={"instanceTypes": ["zz9"]}),
+             "Instance type zz9 does not exist")
+    assert c.describe_compute_environments(computeEnvironments=["unknown"])["computeEnvironments"] == []
+
+
+def test_ec2_and_spot_environments_need_an_instance_role_and_fargate_ones_do_not(c):
+    # ComputeResource.instanceRole: "This parameter is required for Amazon EC2 instances types";
+    # "isn't applicable to jobs that are running on Fargate resources"
+    without = {k: v for k, v in EC2_RESOURCES.items() if k != "instanceRole"}
+    for kind in ("EC2", "SPOT"):
+        rejected(lambda: c.create_compute_environment(computeEnvironmentName="no-role", type="MANAGED",
+                                                      computeResources={**without, "type": kind}), "Instance role is required")
+    c.create_compute_environment(computeEnvironmentName="fargate", type="MANAGED", computeResources={
+        "type": "FARGATE", "maxvCpus": 4, "subnets": ["subnet-0a1b2c3d"], "securityGroupIds": ["sg-0a1b2c3d"]})
+    assert [e["computeEnvironmentName"] for e in c.describe_compute_environments()["computeEnvironments"]
+            if e["computeEnvironmentName"] in ("no-role", "fargate")] == ["fargate"]
+
+
+def test_each_compute_environment_runs_on_its_ecs_cluster(lb, c):
+    # The reference: an unmanaged environment's ecsClusterArn is the cluster "that you should
+    # launch your Amazon ECS container instances into" -- it exists in ECS; deleting the
+    # environment deletes it
+    ecs = lb.boto3_client("ecs")
+    for kind, extra in (("UNMANAGED", {}), ("MANAGED", {"computeResources": {**EC2_RESOURCES, "instanceTypes": ["optimal"]}})):
+        c.create_compute_environment(computeEnvironmentName=kind.lower(), type=kind, **extra)
+        arn = c.describe_compute_environments(computeEnvironments=[kind.lower()])["computeEnvironments"][0]["ecsClusterArn"]
+        assert arn in ecs.list_clusters()["clusterArns"]
+        assert ecs.describe_clusters(clusters=[arn])["clusters"][0]["status"] == "ACTIVE"
+    c.update_compute_environment(computeEnvironment="unmanaged", state="DISABLED")
+    c.delete_compute_environment(computeEnvironment="unmanaged")
+    assert ecs.describe_clusters(clusters=[arn.replace("managed", "unmanaged")])["clusters"][0]["status"] == "INACTIVE"
+
+
+def test_eks_properties_override_is_applied_to_the_job(c):
+    # SubmitJob's eksPropertiesOverride: EksContainerOverride.name "must match a unique container
+    # name that you wish to override"; its env adds or overrides variables, its command and
+    # resources "override the settings in the job definition"
+    c.register_job_definition(jobDefinitionName="eks", type="container", eksProperties=EKS_DEFINITION)
+    registered = c.describe_job_definitions(jobDefinitionName="eks")["jobDefinitions"][0]["eksProperties"]
+    job_id = submit(c, definition="eks", eksPropertiesOverride={"podProperties": {"containers": [{
+        "name": "main", "command": ["python", "run.py"],
+        "env": [{"name": "A", "value": "override"}, {"name": "C", "value": "override"}],
+        "resources": {"requests": {"cpu": "4"}}}]}})
+    main, sidecar = detail(c, job_id)["eksProperties"]["podProperties"]["containers"]
+    assert (main["image"], main["command"], main["resources"]) == ("python:3.11", ["python", "run.py"], {"requests": {"cpu": "4"}})
+    assert {e["name"]: e["value"] for e in main["env"]} == {"A": "override", "B": "definition", "C": "override"}
+    assert sidecar == registered["podProperties"]["containers"][1]
+    unnamed = submit(c, definition="eks", eksPropertiesOverride={"podProperties": {"containers": [{"command": ["x"]}]}})
+    assert detail(c, unnamed)["eksProperties"]["podProperties"]["containers"][0]["command"] == ["x"]
+    assert detail(c, submit(c, definition="eks"))["eksProperties"] == registered
+    rejected(lambda: submit(c, definition="eks", eksPropertiesOverride={"podProperties": {"containers": [{"name": "nope"}]}}),
+             "nope")
+
+
+def test_cloudformation_creates_batch_resources_through_the_same_rules(lb, c):
+    # moto's CloudFormation creates AWS::Batch::* resources in the Batch backend of the stack's
+    # account and region: they are this backend's, under the API's rules (here: the lenient IAM
+    # roles of a documented example, the environment's ECS cluster), and run jobs
+    resources = {"Type": "EC2", "MinvCpus": 0, "MaxvCpus": 4, "InstanceTypes": ["optimal"], "Subnets": ["subnet-1"],
+                 "SecurityGroupIds": ["sg-1"], "InstanceRole": "arn:aws:iam::123456789012:instance-profile/cfnInstanceRole"}
+    template = {"Resources": {
+        "Env": {"Type": "AWS::Batch::ComputeEnvironment", "Properties": {
+            "Type": "MANAGED", "ComputeResources": resources, "ServiceRole": "arn:aws:iam::123456789012:role/cfnBatch"}},
+        "Queue": {"Type": "AWS::Batch::JobQueue", "Properties": {
+            "Priority": 1, "ComputeEnvironmentOrder": [{"Order": 1, "ComputeEnvironment": {"Ref": "Env"}}]}},
+        "Def": {"Type": "AWS::Batch::JobDefinition", "Properties": {
+            "Type": "container", "RetryStrategy": {"Attempts": 1},
+            "ContainerProperties": {"Image": "busybox", "Vcpus": 1, "Memory": 128}}},
+    }}
+    cloudformation = lb.boto3_client("cloudformation")
+    cloudformation.create_stack(StackName="batch", TemplateBody=json.dumps(template))
+    created = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+               for r in cloudformation.list_stack_resources(StackName="batch")["StackResourceSummaries"]}
+    env = c.describe_compute_environments(computeEnvironments=[created["Env"]])["computeEnvironments"][0]
+    assert env["ecsClusterArn"] in lb.boto3_client("ecs").list_clusters()["clusterArns"]
+    job_id = submit(c, queue=created["Queue"], definition=created["Def"])
+    lb.run_until_idle()
+    assert status(c, job_id) == "SUCCEEDED"

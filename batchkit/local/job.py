@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from . import rules
 from .rules import STATUSES
 
 FINISHED = ("SUCCEEDED", "FAILED")
@@ -15,18 +16,41 @@ def _merge_named(base: list, overrides: list, key: str) -> list:
     return list(merged.values())
 
 
+def _overridden(base: dict | None, overrides: dict | None, merged_by: dict) -> dict:
+    """`base` with `overrides` applied: the lists named in `merged_by` merged item by item (by
+    the key it gives), every other member replaced."""
+    result = dict(base or {})
+    for key, value in (overrides or {}).items():
+        result[key] = _merge_named(result.get(key), value, merged_by[key]) if key in merged_by else value
+    return result
+
+
 def container_of(definition, overrides: dict | None) -> dict:
-    """The definition's container properties with the job's overrides applied."""
-    container = dict(definition.container_properties or {})
-    overrides = overrides or {}
-    for key, value in overrides.items():
-        if key == "environment":
-            container[key] = _merge_named(container.get(key), value, "name")
-        elif key == "resourceRequirements":
-            container[key] = _merge_named(container.get(key), value, "type")
-        else:
-            container[key] = value
-    return container
+    """The definition's container properties with the job's containerOverrides applied."""
+    return _overridden(definition.container_properties, overrides, {"environment": "name", "resourceRequirements": "type"})
+
+
+def eks_of(definition, overrides: dict | None) -> dict | None:
+    """The definition's eksProperties with the job's eksPropertiesOverride applied: a container
+    override names its container (or, without a name, takes the one at its position); its env
+    is merged by name, image, command, args and resources replace the definition's."""
+    pod_overrides = (overrides or {}).get("podProperties")
+    if not definition.eks_properties or not pod_overrides:
+        return definition.eks_properties
+    pod = dict(definition.eks_properties.get("podProperties") or {})
+    for kind in ("containers", "initContainers"):
+        if not pod_overrides.get(kind):
+            continue
+        containers = pod[kind] = list(pod.get(kind) or ())
+        for position, override in enumerate(pod_overrides[kind]):
+            name = override.get("name")
+            at = next((i for i, c in enumerate(containers) if c.get("name") == name), None) if name else position
+            if at is None or at >= len(containers):
+                rules.fail(f"eksPropertiesOverride: the job definition has no {kind[:-1]} {name or f'at position {position}'}")
+            containers[at] = _overridden(containers[at], override, {"env": "name"})
+    if pod_overrides.get("metadata"):
+        pod["metadata"] = {**(pod.get("metadata") or {}), **pod_overrides["metadata"]}
+    return {**definition.eks_properties, "podProperties": pod}
 
 
 def requirement(container: dict, kind: str, legacy: str, cast):
@@ -44,7 +68,7 @@ class Job:
         "id", "arn", "name", "queue", "definition", "request", "created_at", "status", "reason",
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
-        "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "frozen",
+        "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
     )
 
     def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None):
@@ -55,6 +79,7 @@ class Job:
         self.attempts: list[dict] = []
         self.current: dict | None = None  # the running attempt: its start, outcome, task ids, stream
         self.container = container_of(definition, request.get("containerOverrides"))
+        self.eks = eks_of(definition, request.get("eksPropertiesOverride"))
         self.parameters = {**(definition.parameters or {}), **(request.get("parameters") or {})}
         self.timeout = request.get("timeout") or definition.timeout or None
         self.retry = request.get("retryStrategy") or definition.retry_strategy or None
@@ -125,8 +150,8 @@ class Job:
             result["container"] = self._container_detail()
         if self.definition.node_properties:
             result["nodeProperties"] = self.definition.node_properties
-        if self.definition.eks_properties:
-            result["eksProperties"] = self.definition.eks_properties
+        if self.eks:
+            result["eksProperties"] = self.eks
         if self.size:
             result["arrayProperties"] = {"statusSummary": dict(self.summary), "size": self.size}
         elif self.index is not None:

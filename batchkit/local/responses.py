@@ -188,15 +188,19 @@ class LocalBatchResponse(BatchResponse):
         return json.dumps(paged("jobSummaryList", jobs, request, filters.job_filter(request), Job.summary_dict))
 
     def canceljob(self) -> str:
-        request = self.request
-        self.batch_backend.lifecycle.cancel(self.batch_backend.find_job(request.get("jobId")), rules.reason(request))
-        return ""
+        return self._one(self.batch_backend.lifecycle.cancel)
 
     def terminatejob(self) -> str:
-        request = self.request
-        self.batch_backend.lifecycle.terminate(self.batch_backend.find_job(request.get("jobId")), rules.reason(request))
-        return ""
+        return self._one(self.batch_backend.lifecycle.terminate)
 
+    def _one(self, act) -> str:
+        """CancelJob / TerminateJob: the service answers 200 {} for a job id it does not know, too."""
+        request = self.request
+        job_id, reason = rules.required(request, "jobId"), rules.reason(request)
+        job = self.batch_backend.lifecycle.jobs.get(job_id)
+        if job is not None:
+            act(job, reason)
+        return "{}"
 
     def canceljobs(self) -> str:
         return self._bulk(self.batch_backend.lifecycle.cancel)

@@ -6,8 +6,11 @@ Limits and wording follow the AWS Batch API reference (../shared/seeds).
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from moto.batch.exceptions import ClientException
+
+from . import instances
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 ARRAY_SIZE = (2, 10_000)
@@ -76,11 +79,37 @@ def status(value) -> str:
     return value
 
 
+def required(request: dict, key: str) -> str:
+    """A required string member, which must not be empty either (botocore only checks its presence)."""
+    if not request.get(key):
+        fail(f"{key} is a required field (cannot be an empty string)")
+    return request[key]
+
+
 def reason(request: dict) -> str:
-    """The reason of a cancel or terminate request, which must not be empty."""
-    if not request.get("reason"):
-        fail("reason is a required field (cannot be an empty string)")
-    return request["reason"]
+    """The reason of a cancel or terminate request."""
+    return required(request, "reason")
+
+
+@cache
+def max_tags() -> int:
+    """Every action that takes tags types them TagrisTagsMap: at most 50 in botocore's model."""
+    from ..catalog import service_model
+
+    return service_model().shape_for("TagrisTagsMap").metadata["max"]
+
+
+def tags(new, existing=()) -> None:
+    """A resource has at most max_tags() tags: those it has and those a request adds."""
+    count = len({*existing, *(new or ())})
+    if count > max_tags():
+        fail(f"tags: Member must have length less than or equal to {max_tags()} ({count} tags on the resource)")
+
+
+def instance_types(resources) -> None:
+    for name in (resources or {}).get("instanceTypes") or ():
+        if name not in instances.NAMES:
+            fail(f"Instance type {name} does not exist")
 
 
 def each_job(ids, find, act, what: str = "Job") -> dict:

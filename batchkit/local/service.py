@@ -184,20 +184,33 @@ class LocalBatchBackend(BatchBackend):
         resources = request.get("computeResources")
         if kind == "MANAGED" and not resources:
             rules.fail("computeResources must be specified when creating a MANAGED compute environment")
+        if kind == "MANAGED" and resources.get("type") in ("EC2", "SPOT") and not resources.get("instanceRole"):
+            rules.fail("Error executing request, Exception : Instance role is required.")
+        rules.instance_types(resources)
         references.check(self, request.get("serviceRole"), resources, self.strict)
         env = ComputeEnvironment(name, kind, state, resources, request.get("serviceRole"), self.account_id, self.region_name)
         env.unmanaged_vcpus = request.get("unmanagedvCpus")
-        env.ecs_arn = f"arn:aws:ecs:{self.region_name}:{self.account_id}:cluster/AWSBatch-{name}"
-        self._compute_environments[env.arn] = env
         if request.get("tags"):
             self.tag_resource(env.arn, request["tags"])
+        cluster = self.ecs_backend.create_cluster(f"AWSBatch-{name}")  # where the service runs its jobs
+        env.set_ecs(cluster.arn, cluster.name)
+        self._compute_environments[env.arn] = env
         return env
+
+    def create_compute_environment(self, compute_environment_name, _type, state, compute_resources, service_role,
+                                   tags=None):
+        """moto's signature, which its CloudFormation models call: the API's rules apply there too."""
+        return self.create_environment({
+            "computeEnvironmentName": compute_environment_name, "type": _type, "state": state,
+            "computeResources": compute_resources, "serviceRole": service_role, "tags": tags,
+        })
 
     def update_compute_environment(self, compute_environment_name, state, compute_resources, service_role):
         env = self.find_environment(compute_environment_name)
         if state is not None and state not in ("ENABLED", "DISABLED"):
             rules.fail(f"state {state} must be one of ENABLED | DISABLED")
         if compute_resources:
+            rules.instance_types(compute_resources)
             merged = {**(env.compute_resources or {}), **compute_resources}
             low, high = merged.get("minvCpus", 0), merged.get("maxvCpus", 0)
             if env.env_type == "MANAGED" and not 0 <= low <= merged.get("desiredvCpus", low) <= high:
@@ -218,6 +231,8 @@ class LocalBatchBackend(BatchBackend):
         if any(env in queue.environments for queue in self._job_queues.values()):
             rules.fail(f"Cannot delete compute environment {env.name}: found existing JobQueue relationship")
         del self._compute_environments[env.arn]
+        if env.ecs_name in self.ecs_backend.clusters:  # a moto reset may have taken it
+            self.ecs_backend.delete_cluster(env.ecs_name)
 
     # -- job queues --------------------------------------------------------------
 
@@ -252,6 +267,7 @@ class LocalBatchBackend(BatchBackend):
         rules.name("jobDefinitionName", def_name)
         rules.retry_strategy(kwargs.get("retry_strategy"))
         rules.timeout(kwargs.get("timeout"))
+        rules.tags(kwargs.get("tags"))  # moto's JobDefinition tags itself, past tag_resource
         return super().register_job_definition(def_name, *args, **kwargs)
 
     def job_definitions(self, name=None, identifiers=None, status=None) -> list:
@@ -292,6 +308,7 @@ class LocalBatchBackend(BatchBackend):
         rules.name("jobName", request.get("jobName"))
         rules.retry_strategy(request.get("retryStrategy"))
         rules.timeout(request.get("timeout"))
+        rules.tags(request.get("tags"))  # before the lifecycle has the job
         queue = self.find_queue(request.get("jobQueue"))
         if queue.state != "ENABLED":
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
@@ -319,8 +336,7 @@ class LocalBatchBackend(BatchBackend):
             rules.fail(f"Job queue {identifier} does not exist")
         return queue
 
-    def find_job(self, job_id: str):
-        job = self.lifecycle.jobs.get(job_id or "")
-        if job is None:
-            rules.fail(f"Job {job_id} does not exist")
-        return job
+    def tag_resource(self, resource_arn: str, tags: dict) -> None:
+        """Every kind's tags pass here (TagResource too), but for moto's job definitions."""
+        rules.tags(tags, self.list_tags_for_resource(resource_arn))
+        super().tag_resource(resource_arn, tags)
