@@ -289,10 +289,6 @@ class LocalBatchBackend(BatchBackend):
     # -- tags: a resource's tags may be shared with a snapshot (snapshot.py), so they are
     # copied before they change ------------------------------------------------------
 
-    def tag_resource(self, resource_arn, tags):
-        self._own_tags(resource_arn)
-        return super().tag_resource(resource_arn, tags)
-
     def untag_resource(self, resource_arn, tag_keys):
         self._own_tags(resource_arn)
         return super().untag_resource(resource_arn, tag_keys)
@@ -339,4 +335,5 @@ class LocalBatchBackend(BatchBackend):
     def tag_resource(self, resource_arn: str, tags: dict) -> None:
         """Every kind's tags pass here (TagResource too), but for moto's job definitions."""
         rules.tags(tags, self.list_tags_for_resource(resource_arn))
+        self._own_tags(resource_arn)
         super().tag_resource(resource_arn, tags)
