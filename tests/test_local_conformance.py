@@ -21,7 +21,9 @@ MODES = ("in-process", "server")
 
 @pytest.fixture(scope="module", params=MODES)
 def local(request):
-    with batchkit.local(seed="demo", server=request.param == "server") as lb:
+    # instant capacity: these tests are about the service's rules; scheduling (launch and image
+    # pull times) has its own tests
+    with batchkit.local(seed="demo", server=request.param == "server", launch_seconds=0, pull_seconds=0) as lb:
         yield lb
 
 

@@ -4,6 +4,8 @@ import json
 import shlex
 
 import pandas as pd
+import time
+
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -331,6 +333,10 @@ def test_ctrl_c_during_wait_offers_to_cancel_the_jobs(ip, magics, monkeypatch):
 def test_ctrl_c_during_logs_follow_leaves_the_job_when_asked(ip, magics, monkeypatch, capsys):
     magics._local.set_outcome("chatty", duration=3600, logs=["started"])
     job_id = batch(ip, "submit chatty HighPriority sleep").loc[0, "jobId"]
+    deadline = time.monotonic() + 10
+    while batch(ip, f"job {job_id}").loc[0, "status"] != "RUNNING":  # its instance launches first
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     monkeypatch.setattr("builtins.input", lambda prompt: "")
     interrupt_soon(0.5)
     with pytest.raises(UsageError, match="the 1 job.s. go on"):

@@ -12,7 +12,7 @@ from tests.test_every_operation import request_for
 
 @pytest.fixture(scope="module")
 def local():
-    with batchkit.local(seed="demo") as lb:
+    with batchkit.local(seed="demo", launch_seconds=0, pull_seconds=0) as lb:  # not about scaling
         yield lb
 
 

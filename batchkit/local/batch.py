@@ -17,6 +17,7 @@ from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
 from .faults import Faults
+from .fleet import Settings
 from .outcomes import EXECUTORS, Outcomes
 from .snapshot import Snapshot
 
@@ -45,18 +46,28 @@ class LocalBatch(Factories):
     executor: 'simulated' (`set_outcome`) or 'subprocess' (runs the command here).
     account: the 12-digit account of its ARNs; by default the first free one from
     moto's 123456789012 on.
+    launch_seconds, pull_seconds, idle_seconds: simulated time for an EC2 instance
+    to launch, for a new image to be pulled when a job starts on an instance, and
+    for an idle instance to be terminated (down to minvCpus).
     """
 
     def __init__(self, seed="demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
                  strict: bool = False, executor: str = "simulated", region: str = REGION,
-                 host: str = "127.0.0.1", port: int = 0, account: str | None = None):
+                 host: str = "127.0.0.1", port: int = 0, account: str | None = None,
+                 launch_seconds: float = Settings.launch_seconds, pull_seconds: float = Settings.pull_seconds,
+                 idle_seconds: float = Settings.idle_seconds):
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
         seeds.load(seed)  # bad seeds fail before anything starts
         self.region, self.clock = region, Clock(clock, speed)
         self.faults, self.outcomes = Faults(), Outcomes()
+        for name, value in (("launch_seconds", launch_seconds), ("pull_seconds", pull_seconds),
+                            ("idle_seconds", idle_seconds)):
+            if not (isinstance(value, (int, float)) and 0 <= value < float("inf")):
+                raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
+        settings = Settings(launch_seconds, pull_seconds, idle_seconds, self.faults.capacity_fails)
         self._runtime = service.Runtime(service.free_account(account), self.clock, self.faults, self.outcomes,
-                                        strict, executor)
+                                        strict, executor, settings)
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
         self._session = boto3.Session(botocore_session=botocore.session.Session(session_vars=_NO_PROFILE))
         self._server = self._ticker = self.endpoint_url = None
@@ -176,15 +187,26 @@ class LocalBatch(Factories):
     # -- behaviour -------------------------------------------------------------------
 
     def set_outcome(self, pattern: str, exit_code=0, duration: float | None = None, logs=None,
-                    reason: str | None = None, definition: str | None = None, queue: str | None = None):
+                    reason: str | None = None, definition: str | None = None, queue: str | None = None,
+                    memory: float | None = None):
         """Jobs whose name matches `pattern` (a glob) end like this, from their next attempt on.
 
         `exit_code` may be a list, one per attempt (the last repeats); `duration`
         is simulated seconds; `logs` become the attempt's log events (by default
-        one line naming the simulated command).
+        one line naming the simulated command); `memory` is the MiB the container
+        uses: above the job's memory the attempt is killed (exit code 137,
+        ``OutOfMemoryError: Container killed due to memory usage``).
         """
         with self._runtime.lock:
-            return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue)
+            return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue, memory)
+
+    def interrupt(self, job_id: str) -> str:
+        """Reclaim the EC2 host of a STARTING or RUNNING job (a Spot reclaim): the attempts on it stop
+        with ``Host EC2 (instance i-...) terminated.`` and retry as their retryStrategy says.
+        The instance id."""
+        with self._runtime.lock:
+            backend = self._backend
+            return backend.lifecycle.interrupt(backend.find_job(job_id))
 
     def reset(self, seed=None) -> None:
         """Back to a seeded state: restore its snapshot; outcomes, faults and calls cleared.

@@ -15,7 +15,10 @@ class Factories:
 
     def make_queue(self, name: str | None = None, priority: int = 1, state: str = "ENABLED",
                    environments=None, max_vcpus: int = 256, **request) -> str:
-        """A job queue (and, unless given, a MANAGED compute environment for it); its name."""
+        """A job queue (and, unless given, a compute environment of `max_vcpus` for it); its name.
+
+        The default environment is UNMANAGED: its capacity is there at once.  Name a MANAGED
+        one in `environments` to see instances launch (``LocalBatch(launch_seconds=...)``)."""
         name = name or f"queue-{next(self._serial)}"
         if environments is None:
             environments = [self._default_environment(max_vcpus)]
@@ -64,11 +67,8 @@ class Factories:
         with self.quietly():
             known = self.client.describe_compute_environments(computeEnvironments=[name])["computeEnvironments"]
             if not known:
-                self.client.create_compute_environment(
-                    computeEnvironmentName=name, type="MANAGED", state="ENABLED",
-                    computeResources={"type": "EC2", "minvCpus": 0, "maxvCpus": max_vcpus, "instanceTypes": ["optimal"],
-                                      "subnets": ["subnet-batchkit"], "securityGroupIds": ["sg-batchkit"],
-                                      "instanceRole": "ecsInstanceRole"})
+                self.client.create_compute_environment(computeEnvironmentName=name, type="UNMANAGED",
+                                                       state="ENABLED", unmanagedvCpus=max_vcpus)
         return name
 
     def _first(self, method: str, key: str, name_key: str, state_key: str, state: str) -> str:

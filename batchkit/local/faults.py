@@ -1,4 +1,4 @@
-"""Injected faults: throttling, errors and latency, per operation, deterministic."""
+"""Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 THROTTLE = (429, "TooManyRequestsException", "Too Many Requests")
 
@@ -36,6 +37,7 @@ class Faults:
     def __init__(self, seed: int = 0):
         self.seed = seed
         self.rules: list[Fault] = []
+        self.no_capacity: list[str] = []  # instance type globs EC2 cannot launch
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -59,9 +61,19 @@ class Faults:
             raise ValueError(f"seconds must be a number >= 0, not {seconds!r}")
         return self._add(Fault(_operation(operation), seconds=float(seconds)))
 
+    def capacity(self, instance_types: str = "*") -> None:
+        """EC2 has no capacity for these instance types (a glob): jobs that need one wait RUNNABLE with
+        ``CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY``, until `clear()`."""
+        with self._lock:
+            self.no_capacity.append(str(instance_types))
+
+    def capacity_fails(self, instance_type: str) -> bool:
+        return any(fnmatchcase(instance_type, pattern) for pattern in self.no_capacity)
+
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
+            self.no_capacity.clear()
             self._random.seed(self.seed)
 
     def _add(self, fault: Fault) -> Fault:

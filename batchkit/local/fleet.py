@@ -13,6 +13,7 @@ launching), `release` gives it back; the lifecycle asks in its queue order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from moto.moto_api._internal import mock_random
 
@@ -23,6 +24,16 @@ UNLIMITED = float("inf")
 FARGATE = {0.25: (512, 1024, 2048), 0.5: tuple(range(1024, 4097, 1024)), 1: tuple(range(2048, 8193, 1024)),
            2: tuple(range(4096, 16385, 1024)), 4: tuple(range(8192, 30721, 1024)),
            8: tuple(range(16384, 61441, 4096)), 16: tuple(range(32768, 122881, 8192))}
+
+
+@dataclass
+class Settings:
+    """How long AWS takes: an instance to launch, a new image to pull, an idle instance to go."""
+
+    launch_seconds: float = 120.0
+    pull_seconds: float = 20.0
+    idle_seconds: float = 300.0
+    capacity_fault: Callable[[str], bool] = lambda instance_type: False  # Faults.capacity
 
 
 @dataclass(eq=False)
@@ -109,10 +120,17 @@ class Instances(Fleet):
 
     def __init__(self, env, now: int, settings):
         super().__init__(env, now, settings)
-        self.types = instances.candidates(self.resources.get("instanceTypes") or ["optimal"])
-        self.spot = self.resources.get("type") == "SPOT"
+        self.top_up(now)
+
+    @property
+    def types(self) -> list:
+        return instances.candidates(tuple(self.resources.get("instanceTypes") or ("optimal",)))
+
+    def top_up(self, now: int, vcpus: float | None = None) -> None:
+        """Run at least minvCpus (or `vcpus`, an UpdateComputeEnvironment's desiredvCpus), in the smallest type."""
+        target = max(float(self.resources.get("minvCpus", 0)), vcpus or 0)
         smallest = min(self.types, key=lambda t: (t.vcpus, t.memory), default=None)
-        while smallest and self.desired_vcpus + smallest.vcpus <= float(self.resources.get("minvCpus", 0)):
+        while smallest and self.desired_vcpus + smallest.vcpus <= target:
             self._launch(smallest, now)
 
     def blocked(self, job) -> str | None:
@@ -125,22 +143,24 @@ class Instances(Fleet):
 
     def place(self, job, now: int) -> Instance | None:
         need = need_of(job)
+        if self.used_vcpus + need[0] > self.max_vcpus:  # the environment supports maxvCpus of jobs
+            return None
         for instance in self.instances:  # packed onto what runs or launches already, oldest first
             if instance.room_for(need):
                 return instance
-        room = self.max_vcpus - self.desired_vcpus
-        fitting = [t for t in self.types if t.fits(*need) and t.vcpus <= room]
-        if not fitting:
+        if self.desired_vcpus + need[0] > self.max_vcpus:
             return None
-        return self._launch(min(fitting, key=lambda t: (t.vcpus, t.memory, t.gpus)), now)
+        # the smallest type that fits: AWS may exceed maxvCpus by this one instance (botocore's docs)
+        fitting = [t for t in self.types if t.fits(*need)]
+        return self._launch(min(fitting, key=lambda t: (t.vcpus, t.memory, t.gpus)), now) if fitting else None
 
     def _launch(self, kind, now: int) -> Instance:
         if self.settings.capacity_fault(kind.name):
             raise InsufficientCapacity(kind.name)
         instance = Instance(f"i-{mock_random.get_random_hex(17)}", kind.name, kind.vcpus, kind.usable_memory,
-                            kind.gpus, now + int(self.settings.launch_seconds * 1000), self.spot, idle_since=now)
+                            kind.gpus, now + int(self.settings.launch_seconds * 1000),
+                            self.resources.get("type") == "SPOT", idle_since=now)
         self.instances.append(instance)
-        self.settings.launched(instance)
         return instance
 
     def scale_down(self, now: int) -> int | None:

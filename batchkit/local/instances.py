@@ -54,7 +54,8 @@ def _family(family: str) -> tuple[Kind, ...]:
     return tuple(kind(name) for name in INSTANCE_TYPES if pattern.match(name) and "metal" not in name)
 
 
-def candidates(names) -> list[Kind]:
+@cache
+def candidates(names: tuple) -> list[Kind]:
     """The instance types an environment may launch, for its ``instanceTypes``."""
     found: dict[str, Kind] = {}
     for name in names:

@@ -69,6 +69,7 @@ class Job:
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
         "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
+        "gpus", "instance", "blocked",
     )
 
     def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None):
@@ -85,6 +86,7 @@ class Job:
         self.retry = request.get("retryStrategy") or definition.retry_strategy or None
         self.vcpus = requirement(self.container, "VCPU", "vcpus", float)
         self.memory = requirement(self.container, "MEMORY", "memory", int)
+        self.gpus = requirement(self.container, "GPU", "gpus", int)
         self.parent, self.index = parent, index
         self.size = (request.get("arrayProperties") or {}).get("size") if parent is None else None
         self.children: list[Job] = []
@@ -97,6 +99,8 @@ class Job:
         self.env = None  # the compute environment the current attempt runs on
         self.plan = None  # how the current attempt ends: (exit code, container reason, status reason)
         self.frozen = False  # finished when a snapshot was taken: shared by the snapshot's restores
+        self.instance = None  # where it runs, or is reserved while the instance launches (fleet.py)
+        self.blocked = None  # (code, since): why it cannot run, at the head of its queue
 
     def __deepcopy__(self, memo):
         if self.frozen:

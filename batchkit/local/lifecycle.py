@@ -1,9 +1,11 @@
 """The job lifecycle: a discrete-event simulation of the Batch scheduler.
 
 Every timed transition is an event on a heap; `advance_to` pops them in time
-order and, after each instant, places RUNNABLE jobs on compute environments
-with free vCPUs (higher-priority queues first, first in first out).  Nothing
-scans all jobs, so cost grows with the events, not with the jobs stored.
+order and, after each instant, places RUNNABLE jobs (higher-priority queues
+first, first in first out) where `scheduler.place` finds room on the compute
+environments' fleets (fleet.py: instances launched and packed by vCPU, memory
+and GPU), binds them, and scales idle instances down.  Nothing scans all jobs,
+so cost grows with the events, not with the jobs stored.
 """
 
 from __future__ import annotations
@@ -15,20 +17,23 @@ from fnmatch import fnmatchcase
 from moto.batch.utils import make_arn_for_job
 from moto.moto_api._internal import mock_random
 
-from . import rules
+from . import rules, scheduler
+from .fleet import Fleet, Settings, fleet_for, need_of
 from .job import Job
 from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process, simulated_logs
 
 SUBMITTED_SECONDS, RUNNABLE_SECONDS, STARTING_SECONDS = 1, 1, 2  # simulated time in each state
+OUT_OF_MEMORY = "OutOfMemoryError: Container killed due to memory usage"
+TIME_LIMIT = "Canceled by JobStateTimeLimit action due to reason: {}"
 DEPENDENCY_FAILED = "Dependent Job failed"
 TIMED_OUT = "Job attempt duration exceeded timeout"
 CHILD_FAILED = "Array Child Job failed"
 LOG_GROUP = "/aws/batch/job"
-UNLIMITED = float("inf")
 
 
 class Lifecycle:
-    def __init__(self, backend, now: int = 0, outcomes: Outcomes | None = None, executor: str = "simulated"):
+    def __init__(self, backend, now: int = 0, outcomes: Outcomes | None = None, executor: str = "simulated",
+                 settings: Settings | None = None):
         self.backend = backend  # the moto backend holding queues, environments and definitions
         self.now = now  # simulated epoch milliseconds
         self.jobs: dict[str, Job] = {}  # by id and by ARN, array children included
@@ -37,7 +42,9 @@ class Lifecycle:
         self.seq = 0
         self.wakes: set[int] = set()
         self.runnable: dict[str, deque] = {}  # queue ARN -> (job, version, eligible at), FIFO
-        self.used: dict[str, float] = {}  # environment ARN -> vCPUs in use
+        self.fleets: dict[str, Fleet] = {}  # environment ARN -> its instances and what runs on them
+        self.launching: list[tuple] = []  # heap of (ready at, seq, instance) with jobs waiting for it
+        self.settings = Settings() if settings is None else settings  # shared with the LocalBatch
         self.settled: deque[Job] = deque()  # finished jobs whose dependents are not yet told
         self.draining = False
         self.outcomes = Outcomes() if outcomes is None else outcomes  # shared with the LocalBatch
@@ -193,6 +200,7 @@ class Lifecycle:
         self.wake(eligible)
 
     def _place(self) -> None:
+        self._instances_ready()
         queues = sorted(self.backend._job_queues.values(), key=lambda q: -int(q.priority))
         for queue in queues:
             waiting = self.runnable.get(queue.arn)
@@ -203,11 +211,71 @@ class Lifecycle:
                 if job.version != version:  # cancelled or terminated while queued
                     waiting.popleft()
                     continue
-                env = eligible <= self.now and self._environment_for(queue, job)
-                if not env:
+                if eligible > self.now:
                     break
-                waiting.popleft()
-                self._start(job, env)
+                found = scheduler.place(queue, job, self.now, self.fleet)
+                if isinstance(found, tuple):
+                    waiting.popleft()
+                    self._bind(job, *found)
+                elif found is None or not self._blocked(queue, job, found):
+                    break  # the head waits, and the jobs behind it with it
+        self._scale_down()
+
+    def fleet(self, env) -> Fleet:
+        """The instances of a compute environment (its minvCpus launched when first asked)."""
+        fleet = self.fleets.get(env.arn)
+        if fleet is None or fleet.env is not env:
+            fleet = self.fleets[env.arn] = fleet_for(env, self.now, self.settings)
+        return fleet
+
+    def _blocked(self, queue, job: Job, blocked) -> bool:
+        """Say why the head cannot run; True if a jobStateTimeLimitAction cancelled it meanwhile."""
+        if job.blocked is None or job.blocked[0] != blocked.code:
+            job.blocked = (blocked.code, self.now)
+        job.reason = blocked.reason
+        for action in getattr(queue, "time_limit_actions", None) or ():
+            if action.get("state", "RUNNABLE") == "RUNNABLE" and action.get("reason") == blocked.code:
+                due = job.blocked[1] + int(action.get("maxTimeSeconds", 600)) * 1000
+                if due > self.now:
+                    self.wake(due)
+                    return False
+                self.runnable[queue.arn].popleft()
+                self._finish(job, "FAILED", TIME_LIMIT.format(blocked.code))
+                return True
+        return False
+
+    def _bind(self, job: Job, env, instance) -> None:
+        job.env, job.instance, job.blocked, job.reason = env, instance, None, None
+        instance.take(job, need_of(job))
+        if instance.ready_at > self.now:  # launching: the job starts when it is ready
+            instance.waiting.append(job)
+            if len(instance.waiting) == 1:
+                self.seq += 1
+                heapq.heappush(self.launching, (instance.ready_at, self.seq, instance))
+                self.wake(instance.ready_at)
+            return
+        self._start(job)
+
+    def _instances_ready(self) -> None:
+        while self.launching and self.launching[0][0] <= self.now:
+            _, _, instance = heapq.heappop(self.launching)
+            waiting, instance.waiting = instance.waiting, []
+            for job in waiting:
+                if job.status == "RUNNABLE" and job.instance is instance:
+                    self._start(job)
+
+    def _release(self, job: Job) -> None:
+        if job.instance is not None:
+            self.fleet(job.env).release(job, job.instance, self.now)
+            if not job.instance.jobs:
+                self.wake(self.now + int(self.settings.idle_seconds * 1000))
+        job.env = job.instance = None
+
+    def _scale_down(self) -> None:
+        for fleet in self.fleets.values():
+            later = fleet.scale_down(self.now)
+            if later is not None:
+                self.wake(later)
 
     def front_of_queue(self, queue, limit: int) -> list[tuple[Job, int]]:
         """The RUNNABLE jobs next in line on `queue`, with when each became RUNNABLE."""
@@ -219,24 +287,21 @@ class Lifecycle:
                     break
         return front
 
-    def _environment_for(self, queue, job: Job):
-        for env in queue.environments:
-            if env.state == "ENABLED" and self.used.get(env.arn, 0) + job.vcpus <= capacity(env):
-                return env
-        return None
-
-    def _start(self, job: Job, env) -> None:
+    def _start(self, job: Job) -> None:
         self._set(job, "STARTING")
-        job.env = env
-        self.used[env.arn] = self.used.get(env.arn, 0) + job.vcpus
         account, region = self.backend.account_id, self.backend.region_name
-        task = str(mock_random.uuid4())
+        task, instance = str(mock_random.uuid4()), job.instance
         job.current = {"container": {
             "containerInstanceArn": f"arn:aws:ecs:{region}:{account}:container-instance/{mock_random.uuid4()}",
             "taskArn": f"arn:aws:ecs:{region}:{account}:task/{task}",
             "logStreamName": f"{job.definition.name}/default/{task}",
         }}
-        self._after(job, STARTING_SECONDS)
+        if instance.type not in ("UNMANAGED", "FARGATE"):
+            job.current["container"]["instanceType"] = instance.type
+        image = job.container.get("image")
+        pulled = image in instance.images or instance.type == "UNMANAGED"
+        instance.images.add(image)
+        self._after(job, STARTING_SECONDS + (0 if pulled else self.settings.pull_seconds))
 
     def _run(self, job: Job) -> None:
         self._set(job, "RUNNING")
@@ -249,6 +314,8 @@ class Lifecycle:
             exit_code, reason = rule.exit_code_for(len(job.attempts)), rule.reason
             lines = simulated_logs(job) if rule.logs is None else rule.logs
             seconds = DEFAULT_SECONDS if rule.duration is None else rule.duration
+            if rule.memory is not None and rule.memory > job.memory:  # the kernel's OOM killer, at the end
+                exit_code, reason = 137, OUT_OF_MEMORY
         if limit is not None and seconds >= limit:
             job.plan, seconds = (None, None, TIMED_OUT), limit
         else:
@@ -269,9 +336,9 @@ class Lifecycle:
 
     def _stop_attempt(self, job: Job, exit_code, reason, status_reason) -> None:
         attempt, job.current = job.current, None
-        self.used[job.env.arn] -= job.vcpus
-        job.env, job.plan = None, None
-        self.wake()  # freed vCPUs may start a queued job
+        self._release(job)
+        job.plan = None
+        self.wake()  # freed room may start a queued job
         if "startedAt" not in attempt:
             return  # stopped while STARTING: no container ran, no attempt to report
         if exit_code is not None:
@@ -291,6 +358,7 @@ class Lifecycle:
         return True
 
     def _finish(self, job: Job, status: str, reason: str | None) -> None:
+        self._release(job)  # reserved on an instance still launching
         self._set(job, status)
         job.reason, job.stopped_at = reason, self.now
         self.settled.append(job)
@@ -346,6 +414,26 @@ class Lifecycle:
         for child in job.children:
             self.terminate(child, reason)
 
+    def interrupt(self, job: Job) -> str:
+        """The job's EC2 host is reclaimed: every attempt on it stops, and retries as it may."""
+        instance = job.instance
+        if job.status not in ("STARTING", "RUNNING") or instance is None or instance.type in ("UNMANAGED", "FARGATE"):
+            raise ValueError(f"job {job.id} is {job.status}, not STARTING or RUNNING on an EC2 instance")
+        reason = f"Host EC2 (instance {instance.id}) terminated."
+        self.fleet(job.env).terminate(instance)
+        for victim in sorted(instance.jobs, key=lambda j: j.id):
+            if victim.status == "RUNNABLE":  # reserved on it: back in line
+                self._release(victim)
+                self._enqueue(victim)
+                continue
+            self._stop_attempt(victim, None, None, reason)
+            if self._retries(victim, None, "", reason):
+                self._set(victim, "RUNNABLE")
+                self._enqueue(victim)
+            else:
+                self._finish(victim, "FAILED", reason)
+        return instance.id
+
     @staticmethod
     def _running_children(job: Job) -> bool:
         return any(child.status in ("STARTING", "RUNNING") for child in job.children)
@@ -380,13 +468,6 @@ class Lifecycle:
             events = [line if isinstance(line, dict) else {"timestamp": at + i, "message": line}
                       for i, line in enumerate(lines)]
             group.streams[stream_name].put_log_events(events)
-
-
-def capacity(env) -> float:
-    """vCPUs an environment can run at once: maxvCpus (MANAGED), unmanagedvCpus or unlimited."""
-    if env.env_type == "MANAGED":
-        return float((env.compute_resources or {}).get("maxvCpus", UNLIMITED))
-    return float(getattr(env, "unmanaged_vcpus", None) or UNLIMITED)
 
 
 def _glob(pattern, value: str) -> bool:

@@ -24,6 +24,7 @@ class Outcome:
     reason: str | None = None
     definition: str | None = None
     queue: str | None = None
+    memory: int | None = None  # MiB the container uses: above the job's memory it is killed (exit 137)
 
     def matches(self, name: str, queue, definition=None) -> bool:
         """Whether the rule is for a job of this name, queue and definition (a service job has none)."""
@@ -49,7 +50,8 @@ class Outcomes:
 
     rules: list[Outcome] = field(default_factory=list)
 
-    def add(self, pattern, exit_code=0, duration=None, logs=None, reason=None, definition=None, queue=None) -> Outcome:
+    def add(self, pattern, exit_code=0, duration=None, logs=None, reason=None, definition=None, queue=None,
+            memory=None) -> Outcome:
         if isinstance(exit_code, (list, tuple)):
             exit_code = tuple(int(code) for code in exit_code) or (0,)
         elif not isinstance(exit_code, int):
@@ -59,7 +61,9 @@ class Outcomes:
         if isinstance(logs, str):
             logs = logs.splitlines()
         logs = None if logs is None else tuple(str(line) for line in logs)
-        rule = Outcome(str(pattern), exit_code, duration, logs, reason, definition, queue)
+        if memory is not None and not (isinstance(memory, (int, float)) and memory > 0):
+            raise ValueError(f"memory must be a number of MiB > 0, not {memory!r}")
+        rule = Outcome(str(pattern), exit_code, duration, logs, reason, definition, queue, memory)
         self.rules.insert(0, rule)
         return rule
 

@@ -137,13 +137,34 @@ class LocalBatchResponse(BatchResponse):
             found = backend.get_compute_environment(env["computeEnvironmentArn"])
             if getattr(found, "unmanaged_vcpus", None):
                 env["unmanagedvCpus"] = found.unmanaged_vcpus
+            if env.get("computeResources"):  # what the fleet runs now (fleet.py)
+                env["computeResources"]["desiredvCpus"] = int(backend.lifecycle.fleet(found).desired_vcpus)
             described.append({k: v for k, v in env.items() if v is not None})
         return json.dumps(paged("computeEnvironments", described, request))
 
     def describejobqueues(self) -> str:
-        request = self.request
-        queues = self.batch_backend.describe_job_queues(request.get("jobQueues") or None)
+        request, backend = self.request, self.batch_backend
+        queues = backend.describe_job_queues(request.get("jobQueues") or None)
+        for queue in queues:
+            actions = getattr(backend.get_job_queue(queue["jobQueueArn"]), "time_limit_actions", None)
+            if actions:
+                queue["jobStateTimeLimitActions"] = actions
         return json.dumps(paged("jobQueues", queues, request))
+
+    def createjobqueue(self) -> str:
+        return self._with_time_limits(super().createjobqueue)
+
+    def updatejobqueue(self) -> str:
+        return self._with_time_limits(super().updatejobqueue)
+
+    def _with_time_limits(self, action) -> str:
+        """moto keeps no jobStateTimeLimitActions; the scheduler acts on them (Lifecycle._blocked)."""
+        request = self.request
+        actions = rules.time_limit_actions(request.get("jobStateTimeLimitActions"))
+        body = action()
+        if "jobStateTimeLimitActions" in request:
+            self.batch_backend.find_queue(json.loads(body)["jobQueueArn"]).time_limit_actions = actions
+        return body
 
     def describejobdefinitions(self) -> str:
         request = self.request
@@ -221,7 +242,7 @@ class LocalBatchResponse(BatchResponse):
         queue = backend.find_queue(self.request.get("jobQueue"))
         lifecycle = backend.lifecycle
         front = lifecycle.front_of_queue(queue, rules.PAGE[1])
-        used = sum(lifecycle.used.get(env.arn, 0) for env in queue.environments)
+        used = sum(lifecycle.fleet(env).used_vcpus for env in queue.environments)
         return json.dumps({
             "frontOfQueue": {"jobs": [{"jobArn": job.arn, "earliestTimeAtPosition": at} for job, at in front],
                              "lastUpdatedAt": lifecycle.now},

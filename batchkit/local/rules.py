@@ -66,6 +66,22 @@ def timeout(value) -> None:
         fail(f"timeout attemptDurationSeconds {seconds} is not valid: the minimum value for the timeout is {MIN_TIMEOUT} seconds")
 
 
+TIME_LIMIT_SECONDS = (600, 86400)  # JobStateTimeLimitAction.maxTimeSeconds, as botocore documents it
+
+
+def time_limit_actions(actions) -> list[dict] | None:
+    """jobStateTimeLimitActions: RUNNABLE, CANCEL, a reason, 10 minutes to 24 hours."""
+    low, high = TIME_LIMIT_SECONDS
+    for action in actions or ():
+        if action.get("state") != "RUNNABLE" or action.get("action") not in ("CANCEL", "TERMINATE"):
+            fail("jobStateTimeLimitActions: state must be RUNNABLE and action CANCEL")
+        if not low <= (action.get("maxTimeSeconds") or 0) <= high:
+            fail(f"jobStateTimeLimitActions: maxTimeSeconds must be between {low} and {high}")
+        if not action.get("reason"):
+            fail("jobStateTimeLimitActions: a reason is required")
+    return actions
+
+
 def describe_jobs(ids) -> list[str]:
     ids = ids or []
     if len(ids) > MAX_DESCRIBE_JOBS:

@@ -25,8 +25,10 @@ from .store import Store
 class Runtime:
     """What a running LocalBatch shares with every request: clock, faults, lock, settings."""
 
-    def __init__(self, account: str, clock, faults, outcomes, strict: bool = False, executor: str = "simulated"):
+    def __init__(self, account: str, clock, faults, outcomes, strict: bool = False, executor: str = "simulated",
+                 settings=None):
         self.account, self.clock, self.faults, self.outcomes = account, clock, faults, outcomes
+        self.settings = settings  # fleet.Settings: launch, image pull and idle times
         self.strict, self.executor = strict, executor
         self.lock = threading.RLock()  # one request or tick at a time: nobody sees torn state
         self.backends: dict[tuple[str, str], LocalBatchBackend] = {}
@@ -150,7 +152,7 @@ class LocalBatchBackend(BatchBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         runtime = runtime_of(account_id)
-        self.lifecycle = Lifecycle(self, runtime.clock.now(), runtime.outcomes, runtime.executor)
+        self.lifecycle = Lifecycle(self, runtime.clock.now(), runtime.outcomes, runtime.executor, runtime.settings)
         self.store = Store(self)  # the kinds moto lacks (service environments, service jobs, ...)
 
     @property
@@ -195,6 +197,7 @@ class LocalBatchBackend(BatchBackend):
         cluster = self.ecs_backend.create_cluster(f"AWSBatch-{name}")  # where the service runs its jobs
         env.set_ecs(cluster.arn, cluster.name)
         self._compute_environments[env.arn] = env
+        self.lifecycle.fleet(env)  # its minvCpus launch now
         return env
 
     def create_compute_environment(self, compute_environment_name, _type, state, compute_resources, service_role,
@@ -216,6 +219,10 @@ class LocalBatchBackend(BatchBackend):
             if env.env_type == "MANAGED" and not 0 <= low <= merged.get("desiredvCpus", low) <= high:
                 rules.fail("computeResources: minvCpus <= desiredvCpus <= maxvCpus must hold")
             env.compute_resources = merged
+            if compute_resources.get("desiredvCpus") is not None or "minvCpus" in compute_resources:
+                fleet = self.lifecycle.fleet(env)  # launches what the new desired or minimum asks for
+                if hasattr(fleet, "top_up"):
+                    fleet.top_up(self.lifecycle.now, compute_resources.get("desiredvCpus"))
         if service_role is not None:
             references.check(self, service_role, None, self.strict)
             env.service_role = service_role

@@ -59,7 +59,7 @@ def _memo(backend) -> dict:
     """deepcopy's memo: what lives outside the snapshot stays itself; the shared containers are
     left empty in the copy (`restore` fills them)."""
     lifecycle = backend.lifecycle
-    return {id(backend): backend, id(lifecycle.outcomes): lifecycle.outcomes,
+    return {id(backend): backend, id(lifecycle.outcomes): lifecycle.outcomes, id(lifecycle.settings): lifecycle.settings,
             id(lifecycle.jobs): {}, id(lifecycle.by_queue): {}, id(backend.tagger.tags): {}}
 
 

@@ -1,0 +1,65 @@
+"""Where a RUNNABLE job runs: the scheduler's filter and choice, in the shape of Kubernetes' framework.
+
+The lifecycle brings jobs in its queue order (first in, first out per queue,
+higher-priority queues first) and binds what this returns.  `place` filters the
+queue's ENABLED compute environments to those that could ever run the job,
+then chooses the first in the queue's order with room now: an instance that
+runs or launches (`Fleet.place`).  When none could ever run it, the job is
+blocked and says why with the codes AWS Batch puts in ``statusReason`` (the
+user guide's "Jobs stuck in a RUNNABLE status"); a blocked job at the head of
+a queue holds up the jobs behind it, as on AWS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fleet import Fleet, InsufficientCapacity
+
+MESSAGES = {
+    "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT":
+        "The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the "
+        "job queue.",
+    "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE":
+        "CE(s) associated with the job queue cannot meet the CPU requirement of the job.",
+    "ACTION_REQUIRED": "CE(s) associated with the job queue are invalid.",
+    "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY": "Service cannot fulfill the capacity requested for instance type {}",
+}
+
+
+@dataclass(frozen=True)
+class Blocked:
+    code: str
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        return f"{self.code} - {MESSAGES[self.code].format(self.detail)}"
+
+
+def place(queue, job, now: int, fleet_of) -> tuple | Blocked | None:
+    """(environment, instance) with room for the job, why it is `Blocked`, or None: it waits for room."""
+    if queue.environments and all(getattr(env, "status", "VALID") == "INVALID" for env in queue.environments):
+        return Blocked("ACTION_REQUIRED")
+    refusals, fits_somewhere = [], False
+    for env in (env for env in queue.environments if env.state == "ENABLED"):
+        fleet: Fleet = fleet_of(env)
+        code = fleet.blocked(job)  # the filter: could it ever run here?
+        if code is not None:
+            refusals.append(Blocked(code))
+            continue
+        try:
+            instance = fleet.place(job, now)  # the choice: room now, on a running or a new instance
+        except InsufficientCapacity as exc:
+            refusals.append(Blocked("CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY", exc.instance_type))
+            continue
+        if instance is not None:
+            return env, instance
+        fits_somewhere = True  # once running jobs end (the next environment in order may have room)
+    if fits_somewhere or not refusals:
+        return None
+    codes = [r.code for r in refusals]
+    for code in ("CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY", "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"):
+        if code in codes:
+            return refusals[codes.index(code)]
+    return refusals[0]  # every environment's maxvCpus is below what the job asks
