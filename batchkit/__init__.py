@@ -4,7 +4,8 @@
     b.jobs()                      # every job of every queue, as a DataFrame
 
 The heavy libraries (boto3, pandas, moto) load on first use, so that
-``%load_ext batchkit`` stays fast.
+``%load_ext batchkit`` stays fast.  Results are whole DataFrames; notebooks
+show them compactly (``df.batch.view()``, every column: ``df.batch.full()``).
 """
 
 from .errors import BatchError, WaitTimeout
@@ -29,3 +30,12 @@ def load_ipython_extension(ipython) -> None:
     from .magics import load_ipython_extension as load
 
     load(ipython)
+
+
+def _show_results_compactly() -> None:
+    from .display import install_in_running_shell
+
+    install_in_running_shell()
+
+
+_show_results_compactly()  # in a notebook, Batch results show as views (batchkit.views)

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import catalog
 from .errors import BatchError
 from .gcpause import gc_paused
+from .interception import for_aws
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +63,9 @@ def connect(
         )
     except BotoCoreError as exc:
         raise BatchError.wrap("connect", exc) from None
-    return Batch(client, session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets)
+    label = f"endpoint {endpoint_url}" if endpoint_url else f"AWS {client.meta.region_name}"
+    return Batch(for_aws(client), session=session, endpoint_url=endpoint_url, mask_secrets=mask_secrets,
+                 label=label)
 
 
 def _session(profile: str | None, region: str | None) -> boto3.Session:
@@ -93,19 +96,20 @@ class Batch:
         endpoint_url: str | None = None,
         mask_secrets: bool = True,
         label: str | None = None,
+        logs_client=None,
     ):
         self.client = client
         self.mask_secrets = mask_secrets
-        self.label = label  # names a non-AWS backend in every result, e.g. "local"
+        self.label = label  # names the backend in every result: "AWS us-east-1", "local (...)", an endpoint
         self.sleep = time.sleep  # how `wait` passes time; a simulated backend swaps it
         self._session = session
         self._endpoint_url = endpoint_url
-        self._logs = None
+        self._logs = logs_client
         self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="batchkit")
 
     def __repr__(self) -> str:
-        where = self.label or self.client.meta.endpoint_url
-        return f"<batchkit.Batch {self.client.meta.region_name} {where}>"
+        label = f" {self.label}:" if self.label else ""
+        return f"<batchkit.Batch{label} {self.client.meta.region_name} {self.client.meta.endpoint_url}>"
 
     # --- generic operation call --------------------------------------------------
 
@@ -187,6 +191,8 @@ class Batch:
                 endpoint_url=self._endpoint_url or _custom_endpoint(self.client),
                 config=client_config(),
             )
+            if self._session is not None:  # connect()'s: for AWS, like its Batch client
+                for_aws(self._logs)
         return self._logs
 
     # --- conveniences -----------------------------------------------------------
@@ -197,12 +203,12 @@ class Batch:
 
         return jobs.listing(self, queue, status, name, since, detail, children)
 
-    def job(self, job_id: str) -> pd.DataFrame:
-        """One job's full description as a one-row frame."""
-        df = self.describe_jobs(jobs=[job_id])
-        if df.empty:
-            raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
-        return df
+    def job(self, job_id: str, log_lines: int = 20) -> pd.DataFrame:
+        """One job's full description as a one-row frame; a notebook shows it as a card
+        (its attempts, the jobs it depends on, its array, the last `log_lines` of its logs)."""
+        from . import jobs
+
+        return jobs.job(self, job_id, log_lines)
 
     def queues(self) -> pd.DataFrame:
         return self.describe_job_queues()
@@ -221,11 +227,11 @@ class Batch:
 
         return jobs.wait(self, job_ids, timeout=timeout, progress=progress)
 
-    def logs(self, job_id: str, attempt: int = -1) -> pd.DataFrame:
-        """The CloudWatch Logs events of one attempt of a job (the last by default)."""
+    def logs(self, job_id: str, attempt: int = -1, tail: int | None = None) -> pd.DataFrame:
+        """The CloudWatch Logs events of one attempt of a job (the last by default; the last `tail` events)."""
         from . import jobs
 
-        return jobs.logs(self, job_id, attempt)
+        return jobs.logs(self, job_id, attempt, tail)
 
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
         from . import jobs

@@ -61,14 +61,13 @@ def quickstart_notebook():
 
 
 def run(out: Path, quiet: bool = False) -> int:
-    import pandas as pd
-
     import batchkit
+    from batchkit.views import duration
 
     with batchkit.local(seed="demo", clock="realtime", speed=SPEED) as lb:
         b = lb.batch
         print(f"batchkit demo on {b.label}, {SPEED:g}x real time\n")
-        print(b.queues()[["jobQueueName", "state", "priority", "computeEnvironments"]].to_string(index=False))
+        print(b.queues().batch.text())
         extract = b.submit_job(jobName="extract", jobQueue="HighPriority", jobDefinition="etl").loc[0, "jobId"]
         shards = b.submit_job(jobName="transform", jobQueue="LowPriority", jobDefinition="sleep",
                               arrayProperties={"size": 4}, dependsOn=[{"jobId": extract}]).loc[0, "jobId"]
@@ -77,13 +76,12 @@ def run(out: Path, quiet: bool = False) -> int:
         print("\nSubmitted: extract -> transform (array of 4) -> report")
         b.wait([extract, shards, report], progress=not quiet)
         jobs = b.jobs(detail=True, children=True)
-    with pd.option_context("display.width", 160, "display.max_colwidth", 40):
-        print("\nJobs:")
-        print(jobs[["jobName", "status", "queue", "definition", "startedAt", "duration", "vcpus"]].to_string(index=False))
+    print("\nJobs:")
+    print(jobs.batch.text())
     print("\nJobs per status:", ", ".join(f"{k} {v}" for k, v in jobs["status"].value_counts().items()))
     ran = jobs["duration"].dropna()
     if len(ran):
-        print(f"Durations: median {ran.median()}, longest {ran.max()} (simulated)")
+        print(f"Durations: median {duration(ran.median())}, longest {duration(ran.max())} (simulated)")
     notebook, html = write_quickstart(out)
     print(f"\nThe executed quick-start notebook: {notebook}\nAn HTML copy: {html}")
     return 0

@@ -333,3 +333,32 @@ def to_frame(records: list[dict], shape, *, mask: bool = True, extra: dict | Non
     ``extra`` adds constant columns (e.g. the queue a listing came from).
     """
     return rows_frame(flat_rows(records, shape, mask=mask, extra=extra), shape, extra_names=list(extra or ()))
+
+
+# --- tables on disk ---------------------------------------------------------------
+
+TABLES = (".csv", ".parquet", ".jsonl")
+
+
+def write_table(df: pd.DataFrame, path) -> None:
+    """A frame as CSV, Parquet or JSON lines, lists and maps as JSON text so that every format
+    keeps them whole (Parquet cannot store an empty map, and would give every map all keys)."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLES:
+        raise ValueError(f"write_table: use a .csv, .parquet or .jsonl file, not {path.name}")
+    nested = [c for c in df.columns if df[c].map(lambda v: isinstance(v, (list, dict))).any()]
+    out = df.assign(**{c: df[c].map(lambda v: json.dumps(v, default=str) if isinstance(v, (list, dict)) else v)
+                       for c in nested})
+    if suffix == ".csv":
+        out.to_csv(path, index=False)
+    elif suffix == ".parquet":
+        out.to_parquet(path, index=False)
+    else:
+        out.to_json(path, orient="records", lines=True, date_format="iso")
+
+
+from . import views as _views  # noqa: E402,F401  registers the df.batch accessor on every frame we make

@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
@@ -95,8 +96,7 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     describer = _Describer(b, keep) if detail else None
     summaries = _list(b, requests, describer)
     if children:
-        parents = [r["jobId"] for r in summaries if "index" not in r.get("arrayProperties", {})
-                   and "size" in r.get("arrayProperties", {})]
+        parents = [r["jobId"] for r in summaries if _array_parent(r)]
         summaries += _list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted], describer)
     rank = {s: i for i, s in enumerate(order)}
     newest: dict[str, dict] = {}
@@ -107,8 +107,23 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     kept = sorted((r for r in newest.values() if keep(r)), key=lambda r: r.get("createdAt", 0), reverse=True)
     if detail:
         return describer.frame([r["jobId"] for r in kept])
-    df = b.frame(kept, _shape("ListJobs"), queue=None)
+    df = b.frame(_with_array_progress(b, kept), _shape("ListJobs"), queue=None)
     return b._label(df, "ListJobs")
+
+
+def _array_parent(record: dict) -> bool:
+    array = record.get("arrayProperties") or {}
+    return "size" in array and "index" not in array
+
+
+def _with_array_progress(b, summaries: list[dict]) -> list[dict]:
+    """Array parents with their children counted by status (ListJobs may leave statusSummary out)."""
+    asked = [r["jobId"] for r in summaries if _array_parent(r) and not r["arrayProperties"].get("statusSummary")]
+    if not asked:
+        return summaries
+    found = {job["jobId"]: job.get("arrayProperties") or {} for job in _describe(b, asked)}
+    return [{**r, "arrayProperties": {**r["arrayProperties"], **found[r["jobId"]]}} if r["jobId"] in found else r
+            for r in summaries]
 
 
 def _shape(operation: str):
@@ -229,16 +244,18 @@ def _log_stream_and_group(job: dict, attempt: int) -> tuple[str | None, str]:
         return None, group
 
 
-def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
-    """Every log event of one attempt, oldest first."""
-    jobs = _describe(b, [job_id])
+def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict | None = None) -> pd.DataFrame:
+    """Every log event of one attempt, oldest first (only the last `tail` ones when given)."""
+    jobs = [job] if job else _describe(b, [job_id])
     if not jobs:
         raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
     stream, group = _log_stream_and_group(jobs[0], attempt)
     events, pages = [], []
     token = None
     while stream:
-        request = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+        request = {"logGroupName": group, "logStreamName": stream, "startFromHead": not tail}
+        if tail:
+            request["limit"] = tail  # the newest events, one page
         if token:
             request["nextToken"] = token
         try:
@@ -249,7 +266,7 @@ def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
             raise BatchError.wrap("GetLogEvents", exc) from None
         pages.append(page)
         events += page.get("events", [])
-        if not page.get("events") or page.get("nextForwardToken") in (None, token):
+        if tail or not page.get("events") or page.get("nextForwardToken") in (None, token):
             break
         token = page["nextForwardToken"]
     df = pd.DataFrame(
@@ -263,6 +280,46 @@ def logs(b, job_id: str, attempt: int = -1) -> pd.DataFrame:
     df["logStreamName"] = pd.array([stream] * len(df), dtype="string")
     df.attrs.update(logGroupName=group, logStreamName=stream)
     return b._label(df, "GetLogEvents", pages)
+
+
+@dataclass(eq=False)  # compared by identity
+class Related:
+    """What a card shows beyond the job's row, gathered by `Batch.job` (kept in ``attrs["related"]``).
+
+    pandas deep-copies and compares attrs on every operation: this is shared, not copied.
+    """
+
+    dependencies: pd.DataFrame | None = None
+    logs: pd.DataFrame | None = None
+    why: str | None = None  # one line from `Batch.why`, where the client has it
+    notes: list[str] = field(default_factory=list)  # what could not be fetched
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def job(b, job_id: str, log_lines: int = 20) -> pd.DataFrame:
+    """One job's description, with what a card shows beside it (``attrs["related"]``): the jobs it
+    depends on, the tail of its logs and, where the client can tell, why it is where it is."""
+    found = _describe(b, [job_id])
+    if not found:
+        raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
+    record = found[0]
+    df = b._label(b.frame(found, _shape("DescribeJobs")), "DescribeJobs")
+    related = Related()
+    depends = [d["jobId"] for d in record.get("dependsOn") or () if d.get("jobId")]
+    try:
+        if depends:
+            related.dependencies = b.frame(_describe(b, depends), _shape("DescribeJobs"))
+        if record.get("attempts") or (record.get("container") or {}).get("logStreamName"):
+            related.logs = logs(b, job_id, tail=log_lines, job=record)
+        why = getattr(b, "why", None)  # the diagnosis (issue #14), once the client has it
+        if why is not None:
+            related.why = why(job_id).attrs.get("summary")
+    except BatchError as exc:  # the card still shows the job itself
+        related.notes.append(str(exc).splitlines()[0])
+    df.attrs["related"] = related
+    return df
 
 
 def act(b, operation: str, ids, reason: str) -> pd.DataFrame:

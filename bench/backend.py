@@ -7,8 +7,13 @@
     Goal: at most 1.5x.
 (c) 10,000 jobs from SubmitJob to SUCCEEDED on the manual clock, per job,
     against moto's own SubmitJob call.  Goal: at most 1.5x.
+(d) reset after a test that submitted 5 jobs, with a seed of 10,000 finished
+    jobs against the demo seed.  Goal: at most 3x.
+(e) building the 10,000-job seed's snapshot (seeded history, in bulk) against
+    what seeding did before: submitting those jobs one by one and simulating
+    them to completion (logs included).  Goal: at most 0.1x.
 
-Run: python bench/backend.py [--tests 30] [--big 100000] [--jobs 10000]
+Run: python bench/backend.py [--tests 30] [--big 100000] [--jobs 10000] [--history 10000]
 """
 
 import argparse
@@ -131,6 +136,53 @@ def local_lifecycle_cost(jobs: int) -> float:
         return elapsed / jobs
 
 
+# -- (d) and (e) big seeds ------------------------------------------------------------------
+
+
+def history_seed(jobs: int) -> dict:
+    """The demo seed with `jobs` finished jobs, as a team's recorded history."""
+    seed = demo_seed()
+    start = 1_760_000_000_000
+    return {**seed, "jobs": [
+        {"jobName": f"old-{i}", "jobQueue": "LowPriority", "jobDefinition": "etl", "status": "SUCCEEDED",
+         "createdAt": start + i * 1000, "startedAt": start + i * 1000 + 200, "stoppedAt": start + i * 1000 + 900,
+         "exitCode": 0, "logs": [f"row {i}"]} for i in range(jobs)]}
+
+
+def reset_cost(seed, rounds: int) -> float:
+    """Median reset after a test that submitted 5 jobs and let them run."""
+    import batchkit
+
+    with batchkit.local(seed=seed) as lb:
+        def test_then_reset():
+            for i in range(5):
+                lb.client.submit_job(jobName=f"t{i}", jobQueue="HighPriority", jobDefinition="sleep")
+            lb.advance(60)
+            start = time.perf_counter()
+            lb.reset()
+            return time.perf_counter() - start
+
+        test_then_reset()
+        return sorted(test_then_reset() for _ in range(rounds))[rounds // 2]
+
+
+def seeding_cost(jobs: int) -> tuple[float, float]:
+    """(seconds to build the history seed's snapshot, seconds to submit and run as many one by one)."""
+    import batchkit
+
+    seed = history_seed(jobs)
+    with batchkit.local(seed="demo") as lb:
+        start = time.perf_counter()
+        lb.reset(seed)
+        bulk = time.perf_counter() - start
+        start = time.perf_counter()
+        for entry in seed["jobs"]:
+            lb.client.submit_job(jobName=entry["jobName"], jobQueue=entry["jobQueue"], jobDefinition="etl")
+        lb.run_until_idle()
+        one_by_one = time.perf_counter() - start
+    return bulk, one_by_one
+
+
 def main() -> None:
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION=REGION)
     os.environ.pop("AWS_PROFILE", None)
@@ -138,6 +190,7 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=30, help="simulated tests for (a)")
     parser.add_argument("--big", type=int, default=100_000, help="jobs stored for the large case of (b)")
     parser.add_argument("--jobs", type=int, default=10_000, help="jobs run for (c)")
+    parser.add_argument("--history", type=int, default=10_000, help="seeded finished jobs for (d) and (e)")
     args = parser.parse_args()
 
     moto, local = per_test_cost(args.tests)
@@ -151,6 +204,14 @@ def main() -> None:
     plain, ours = moto_submit_cost(args.jobs), local_lifecycle_cost(args.jobs)
     print(f"(c) per job: moto SubmitJob {plain * 1e6:.0f} us, submit to SUCCEEDED {ours * 1e6:.0f} us: "
           f"ratio {ours / plain:.2f} (goal <= 1.5)")
+
+    demo, big = reset_cost("demo", 50), reset_cost(history_seed(args.history), 50)
+    print(f"(d) reset after 5 jobs: {demo * 1000:.2f} ms with the demo seed, {big * 1000:.2f} ms with "
+          f"{args.history:,} seeded jobs: ratio {big / demo:.2f} (goal <= 3)")
+
+    bulk, one_by_one = seeding_cost(args.history)
+    print(f"(e) {args.history:,} seeded jobs: snapshot built in {bulk:.2f} s, submitted and run one by one in "
+          f"{one_by_one:.2f} s: ratio {bulk / one_by_one:.3f} (goal <= 0.1)")
 
 
 if __name__ == "__main__":

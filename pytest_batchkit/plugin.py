@@ -1,19 +1,24 @@
 """pytest wiring for batchkit (registered through the ``pytest11`` entry point).
 
 Fixtures and options only: the backend is ``batchkit.local``.  One LocalBatch
-per session (per xdist worker), seeded once per distinct seed and restored
-from its snapshot before every test that uses ``batch``.
+per session (per xdist worker) and clock kind, seeded once per distinct seed
+and restored from its snapshot before every test that uses ``batch``.
 """
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-BUILT_IN_SEEDS = ("demo",)
+BUILT_IN_SEEDS = ("demo", "empty")
+# sleep: a manual clock that time.sleep/asyncio.sleep in the test's thread move along, so that
+# polling code under test finishes at once; manual: only batch.advance(); realtime[:speed]: wall time
+CLOCKS = ("sleep", "manual", "realtime")
+DEFAULT_CLOCK = "sleep"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
          "AWS_ENDPOINT_URL_BATCH")
@@ -24,12 +29,20 @@ def pytest_addoption(parser):
                   "(relative to the ini file)", default="demo")
     parser.addoption("--batchkit-seed", default=None,
                      help="seed for the batchkit fixtures: 'demo' or a YAML/JSON path (overrides the ini option)")
+    clocks = "'sleep' (time.sleep in the test passes simulated time), 'manual' or 'realtime[:speed]'"
+    parser.addini("batchkit_clock", f"clock of the batch fixture: {clocks}", default=DEFAULT_CLOCK)
+    parser.addoption("--batchkit-clock", default=None, help=f"clock of the batch fixture: {clocks}")
 
 
 def pytest_configure(config):
+    from batchkit import interception
+
+    interception.install()  # before test modules import code that makes clients at import time
     config.addinivalue_line(
         "markers", "batch_seed(seed): seed the batch fixture with a dict, 'demo' or a YAML/JSON path "
         "(relative to the test file)")
+    config.addinivalue_line(
+        "markers", "batch_clock(kind, speed=1): the batch fixture's clock: 'sleep', 'manual' or 'realtime'")
 
 
 def _resolve(seed, base: Path | None):
@@ -56,41 +69,96 @@ def seed_for(request):
     return _resolve(marker.args[0], Path(request.node.path).parent)
 
 
-@pytest.fixture(scope="session")
-def batch_session(pytestconfig):
-    """The session's LocalBatch (one per xdist worker); tests use it through `batch`."""
-    from batchkit.local import LocalBatch
+def _clock(kind, speed=1.0):
+    """(kind, speed) from 'sleep', 'manual', 'realtime' or 'realtime:60', or a usage error."""
+    kind, _, given = str(kind).partition(":")
+    try:
+        speed = float(given or speed)
+    except ValueError:
+        speed = 0
+    if kind not in CLOCKS or not 0 < speed < float("inf"):
+        pytest.fail(f"batchkit: clock must be one of {', '.join(CLOCKS)} (realtime:<speed> for a speed), "
+                    f"not {kind}{':' + given if given else ''}", pytrace=False)
+    return kind, speed
 
-    local = LocalBatch(seed=None, clock="manual")
-    local.pause()  # only tests that use the fixtures reach it
-    yield local
-    local.stop()
+
+def clock_for(request):
+    """The closest @pytest.mark.batch_clock, else --batchkit-clock, else the ini option, else 'sleep'."""
+    marker = request.node.get_closest_marker("batch_clock")
+    if marker is not None:
+        return _clock(*marker.args, **marker.kwargs)
+    return _clock(request.config.getoption("--batchkit-clock") or request.config.getini("batchkit_clock")
+                  or DEFAULT_CLOCK)
+
+
+class Backends:
+    """The session's LocalBatches: one on a manual clock (also the 'sleep' one), one per realtime speed."""
+
+    def __init__(self):
+        self._started = {}
+
+    def get(self, kind: str = "manual", speed: float = 1.0):
+        from batchkit.local import LocalBatch
+
+        key = ("realtime", speed) if kind == "realtime" else ("manual", 1.0)
+        if key not in self._started:
+            self._started[key] = LocalBatch(seed=None, clock=key[0], speed=key[1])
+        return self._started[key]
+
+    def stop(self):
+        for local in self._started.values():
+            local.stop()
+
+
+@pytest.fixture(scope="session")
+def batch_backends():
+    """The session's LocalBatches (per xdist worker), by clock; tests use them through `batch`."""
+    backends = Backends()
+    yield backends
+    backends.stop()
+
+
+@pytest.fixture(scope="session")
+def batch_session(batch_backends):
+    """The session's manual-clock LocalBatch (one per xdist worker); tests use it through `batch`."""
+    return batch_backends.get("manual")
 
 
 @pytest.fixture
-def batch(batch_session, request):
+def batch(batch_backends, request):
     """A LocalBatch reset to this test's seed; boto3 clients made during the test reach it."""
     import boto3
     from botocore.exceptions import ClientError
-    from botocore.httpsession import URLLib3Session
 
+    kind, speed = clock_for(request)
+    local = batch_backends.get(kind, speed)
     seed = seed_for(request)
     try:
-        batch_session.reset(seed)
+        local.reset(seed)
     except (ValueError, ClientError) as exc:
         pytest.fail(f"batchkit: cannot seed with {seed!r}: {exc}", pytrace=False)
     with pytest.MonkeyPatch.context() as patch:
         for name in UNSET:
             patch.delenv(name, raising=False)
-        for name, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": batch_session.region}.items():
+        for name, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": local.region}.items():
             patch.setenv(name, value)
-        patch.setattr(URLLib3Session, "send", offline(URLLib3Session.send))
+        for session_class in _http_sessions():
+            patch.setattr(session_class, "send", offline(session_class.send))
         patch.setattr(boto3, "DEFAULT_SESSION", None)  # no session cached with other credentials
-        batch_session.resume()
-        try:
-            yield batch_session
-        finally:
-            batch_session.pause()
+        with local.intercept(sleep=kind == "sleep"):
+            yield local
+
+
+def _http_sessions():
+    """The HTTP sessions of botocore and, when installed, aiobotocore: what the guard watches."""
+    from botocore.httpsession import URLLib3Session
+
+    yield URLLib3Session
+    try:
+        from aiobotocore.httpsession import AIOHTTPSession
+    except ImportError:
+        return
+    yield AIOHTTPSession
 
 
 @pytest.fixture
@@ -108,13 +176,23 @@ def batch_endpoint(batch):
 def offline(send):
     """URLLib3Session.send that refuses anything but loopback: no test reaches real AWS."""
 
-    def guarded(self, request):
+    def refuse(request):
         host = urlparse(request.url).hostname
         if host not in LOOPBACK:
             pytest.fail(
                 f"batchkit: this test sent a request to {host}, outside this machine. With the batch fixture "
                 "AWS calls stay local: boto3 clients created in the test reach batchkit.local; for other "
                 "processes pass batch_endpoint as the endpoint URL.", pytrace=False)
+
+    if inspect.iscoroutinefunction(send):
+        async def guarded_async(self, request):
+            refuse(request)
+            return await send(self, request)
+
+        return guarded_async
+
+    def guarded(self, request):
+        refuse(request)
         return send(self, request)
 
     return guarded

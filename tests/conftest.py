@@ -33,15 +33,38 @@ REGION = "us-east-1"
 
 @pytest.fixture(autouse=True, scope="session")
 def no_real_aws():
-    """Any request that leaves this machine fails the test that made it (the plugin's guard, always on)."""
+    """Any request that leaves this machine fails the test that made it: the plugin's guard on
+    botocore's HTTP session (always on), and below it a socket guard for every other client."""
+    import socket
+
     from botocore.httpsession import URLLib3Session
 
-    from pytest_batchkit.plugin import offline
+    from pytest_batchkit.plugin import LOOPBACK, offline
 
-    original = URLLib3Session.send
-    URLLib3Session.send = offline(original)
+    def refuse(host):
+        if host not in LOOPBACK and not str(host).startswith("127.") and host not in (None, ""):
+            pytest.fail(f"this test reached for {host}, outside this machine", pytrace=False)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        refuse(host.decode() if isinstance(host, bytes) else host)
+        return getaddrinfo(host, *args, **kwargs)
+
+    def guarded(method):
+        def connect(self, address):
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                refuse(address[0])
+            return method(self, address)
+
+        return connect
+
+    send, getaddrinfo = URLLib3Session.send, socket.getaddrinfo
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+    URLLib3Session.send = offline(send)
+    socket.getaddrinfo = guarded_getaddrinfo
+    socket.socket.connect, socket.socket.connect_ex = guarded(connect), guarded(connect_ex)
     yield
-    URLLib3Session.send = original
+    URLLib3Session.send, socket.getaddrinfo = send, getaddrinfo
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
 
 
 @pytest.fixture

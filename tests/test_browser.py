@@ -1,7 +1,8 @@
-"""The monitor in a real browser: JupyterLab on 127.0.0.1, the system's headless Chromium, Playwright.
+"""The notebook face in a real browser: JupyterLab on 127.0.0.1, the system's headless Chromium, Playwright.
 
-Skipped where Chromium, JupyterLab or Playwright is missing (`.ci/run` installs them).
-The screenshot is kept in `test-artifacts/`.
+The jobs view, two cards and the monitor with an array in progress; a click on a
+monitor row selects the job.  Skipped where Chromium, JupyterLab or Playwright
+is missing (`.ci/run` installs them).  Screenshots are kept in `test-artifacts/`.
 """
 
 import json
@@ -29,13 +30,23 @@ pytestmark = [
 ]
 
 NOTEBOOK_CELLS = [
-    "import batchkit\nfrom batchkit import widgets\n"
-    "lb = batchkit.local(seed='demo')\n"
-    "lb.client.update_compute_environment(computeEnvironment='spot-ce', state='DISABLED')  # it stays RUNNABLE\n"
-    "job_id = lb.submit('stuck-job', queue='Backfill')\n"
-    "lb.advance(5)",
-    "m = widgets.monitor(lb.batch, interval=1)\nm.selected.value = job_id\nm.widget",
+    "%load_ext batchkit\n"
+    "%batch use local --clock manual\n"
+    "%batch update-compute-environment --compute-environment spot-ce --state DISABLED\n"
+    "%batch local outcome shards --duration 60 --logs 'loading shard' 'shard done'\n"
+    "%batch local outcome broken --exit-code 2 --duration 75 --reason 'Out of memory loading the model' "
+    "--logs 'loading model' 'CUDA out of memory'\n"
+    "%batch submit broken HighPriority train --retries 2 -o broken\n"
+    "%batch submit shards HighPriority sleep --array 50 --vcpus 8 -o shards\n"
+    "%batch submit report HighPriority sleep --depends-on {shards.jobId[0]} -o report\n"
+    "%batch submit stuck-job Backfill sleep -o stuck\n"  # spot-ce is disabled: it stays RUNNABLE
+    "%batch local advance 200s",
+    "%batch jobs",
+    "%batch job {broken.jobId[0]}",
+    "%batch job {report.jobId[0]}",
+    "%batch monitor --interval 1",
 ]
+VIEWS = {1: "jobs-view.png", 2: "card.png", 3: "card-dependencies.png"}  # cell index -> screenshot
 
 
 def free_port() -> int:
@@ -76,7 +87,7 @@ def lab(tmp_path):
         server.wait(timeout=30)
 
 
-def test_monitor_renders_jobs_and_cancels_one_in_a_real_browser(lab):
+def test_views_card_and_monitor_in_a_real_browser(lab):
     from playwright.sync_api import expect, sync_playwright
 
     base, token = lab
@@ -90,12 +101,34 @@ def test_monitor_renders_jobs_and_cancels_one_in_a_real_browser(lab):
             page.locator(".jp-Notebook .jp-Cell").first.click()  # focus the notebook, or Run is greyed out
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name=re.compile(r"^Run All( Cells)?$")).click()
-            rows = page.locator(".widget-html table tr", has_text="stuck-job")
+            news = page.get_by_role("button", name="No", exact=True)
+            if news.count():  # JupyterLab asks about its news feed: not in the screenshots
+                news.first.click()
+            rows = page.locator(".batchkit-table tr", has_text="stuck-job")
             expect(rows.first).to_contain_text("RUNNABLE", timeout=90_000)
+            cells = page.locator(".jp-Notebook .jp-Cell")
+            for index, name in VIEWS.items():
+                output = cells.nth(index).locator(".jp-OutputArea-output")
+                expect(output.first).to_be_visible()
+                output.first.screenshot(path=str(ARTIFACTS / name))
+            jobs = cells.nth(1).locator(".jp-OutputArea-output").first
+            expect(jobs).to_contain_text("shards")
+            assert len(jobs.locator("thead th").all()) <= 12
+            for clutter in ("NaT", "<NA>", "0 days", "+00:00"):
+                expect(jobs).not_to_contain_text(clutter)
+            expect(cells.nth(2)).to_contain_text("CUDA out of memory")  # the card's log tail
+            monitor = cells.nth(4)
+            expect(monitor.locator(".batchkit-table")).to_contain_text("/50")  # the array in progress
+            monitor.scroll_into_view_if_needed()
+            monitor.screenshot(path=str(ARTIFACTS / "monitor-array.png"))
+            rows.first.click()  # a click on the row selects the job: its card follows
+            expect(monitor.locator(".batchkit-selected")).to_contain_text("stuck-job")
+            expect(monitor.locator(".batchkit-card")).to_contain_text("stuck-job")
             page.get_by_role("button", name="Cancel job").click()
             page.get_by_role("button", name="Yes, cancel it").click()
             expect(rows.first).to_contain_text("FAILED", timeout=30_000)
-            expect(page.locator(".widget-html", has_text="stuck-job FAILED").first).to_be_visible()  # the detail pane
+            expect(monitor.locator(".batchkit-card")).to_contain_text("FAILED")
+            expect(page.get_by_role("button", name="Cancel job")).to_be_disabled()  # a finished job
         finally:
             page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
             browser.close()

@@ -39,14 +39,6 @@ def test_strict_rejects_missing_roles_profiles_subnets_and_security_groups():
                                      computeResources={**MANAGED, "securityGroupIds": [group], "subnets": [subnet]})
 
 
-def test_only_one_local_backend_runs_per_process():
-    with batchkit.local(seed=None):
-        with pytest.raises(RuntimeError, match="already running"):
-            batchkit.local(seed=None)
-    with batchkit.local(seed=None) as again:  # stopping frees the slot
-        assert again.client.describe_job_queues()["jobQueues"] == []
-
-
 def test_bad_settings_fail_with_one_line_before_starting():
     for kwargs, words in (({"clock": "sundial"}, "manual, realtime"), ({"speed": 0}, "positive"),
                           ({"executor": "docker"}, "simulated, subprocess")):
@@ -205,18 +197,6 @@ def test_reset_switches_seeds_and_a_bad_seed_keeps_the_current_one(tmp_path):
         assert [e["computeEnvironmentName"] for e in lb.client.describe_compute_environments()["computeEnvironments"]] == ["only"]
         lb.reset("demo")
         assert len(lb.client.describe_compute_environments()["computeEnvironments"]) == 2
-
-
-def test_paused_backend_answers_its_own_clients_but_not_others():
-    import boto3
-
-    with batchkit.local(seed="demo") as lb:
-        lb.pause()
-        assert lb.client.describe_job_queues()["jobQueues"]  # its own client still reaches it
-        with pytest.raises(pytest.fail.Exception, match="outside this machine"):  # not intercepted: the guard stops it
-            boto3.client("batch", region_name="us-east-1").describe_job_queues()
-        lb.resume()
-        assert boto3.client("batch", region_name="us-east-1").describe_job_queues()["jobQueues"]
 
 
 def test_server_finds_the_backend_of_a_host_once(monkeypatch):

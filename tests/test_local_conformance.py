@@ -1,8 +1,8 @@
 """batchkit.local against the service's rules: one test per rule, in-process and over HTTP.
 
 Each test starts from `lb.reset()` (the demo seed, manual clock) and talks to
-the backend through a real boto3 client: moto's in-process mock, or HTTP to the
-loopback server.
+the backend through a real boto3 client: answered in-process, or over HTTP by
+the loopback server.
 """
 
 import json
@@ -54,9 +54,7 @@ def rejected(call, *words):
 
 
 def no_retry_client(lb):
-    return boto3.client("batch", region_name=lb.region, endpoint_url=lb.endpoint_url,
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"total_max_attempts": 1}))
+    return lb.boto3_client("batch", config=Config(retries={"total_max_attempts": 1}))
 
 
 # -- start and seed ----------------------------------------------------------------
@@ -71,9 +69,10 @@ def test_local_backend_exposes_batch_client_and_endpoint_url(lb):
     assert "not AWS" in lb.batch.queues().attrs["backend"]
 
 
-def test_any_boto3_client_created_while_active_reaches_it(lb):
-    client = boto3.client("batch", region_name="us-east-1", endpoint_url=lb.endpoint_url)
-    names = {q["jobQueueName"] for q in client.describe_job_queues()["jobQueues"]}
+def test_other_boto3_clients_reach_it_inside_intercept_or_through_its_endpoint(lb):
+    with lb.intercept():
+        client = boto3.client("batch", region_name="us-east-1", endpoint_url=lb.endpoint_url)
+        names = {q["jobQueueName"] for q in client.describe_job_queues()["jobQueues"]}
     assert names == {"HighPriority", "LowPriority", "Backfill"}
 
 

@@ -209,16 +209,18 @@ def test_help_lists_subcommands_and_documents_operations(ip, magics, capsys):
 
 def test_settings_are_traitlets_that_config_changes(ip, magics, capsys):
     ip.run_line_magic("config", "BatchMagics.display_rows = 1")
-    shown = batch(ip, "queues")
-    assert "showing 1 of 3 rows" in repr(shown) and "showing 1 of 3 rows" in shown._repr_html_()
-    assert "backend: local (in-memory, not AWS)" in repr(shown)
-    assert len(shown) == 3 and len(shown.head(2)) == 2  # the whole frame is kept
+    result = batch(ip, "queues")
+    shown, _ = ip.display_formatter.format(result)
+    assert "3 queues · showing the first 1" in shown["text/plain"] and "HighPriority" in shown["text/plain"]
+    assert "LowPriority" not in shown["text/plain"] and "LowPriority" not in shown["text/html"]
+    assert "backend: local (in-memory, not AWS)" in shown["text/html"]
+    assert len(result) == 3 and type(result) is pd.DataFrame  # the whole frame is kept
     batch(ip, "config")
     assert "BatchMagics.display_rows = 1" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("line, words", [
-    ("list-jobz", ["unknown Batch operation 'list-jobz'", "list-jobs"]),
+    ("list-jobz", ["unknown command 'list-jobz'", "list-jobs"]),
     ("submit-job --job-nmae x", ["no option --job-nmae", "--job-name"]),
     ("submit-job --job-name x", ["missing required", "--job-queue"]),
     ("list-jobs --job-queue HighPriority --job-status DONE", ["'DONE' is not one of", "SUBMITTED"]),
@@ -259,6 +261,7 @@ def test_completion_offers_subcommands_options_enums_and_live_names(ip, magics):
     job_id = batch(ip, "submit recent HighPriority sleep").loc[0, "jobId"]
     assert completions(ip, f"%batch job {job_id[:6]}") == [job_id]
     assert completions(ip, "%batch use l") == ["local"]
+    assert completions(ip, "%batch submt") == ["submt"]  # no fallback to Python names
     from batchkit.magics.completion import Completer
 
     assert Completer(magics).candidates("print(ba", "ba") is None  # other code is left to IPython

@@ -232,6 +232,129 @@ def test_the_sample_project_passes_with_two_xdist_workers(pytester):
                                        if t.startswith("def test_")]))
 
 
-@pytest.mark.parametrize("option", ["--batchkit-seed"])
+POLLING = """
+import asyncio
+import time
+
+import boto3
+
+def wait_for_job(job_id, delay=30):  # code under test: the polling loop workflow tools use
+    client = boto3.client("batch")
+    while True:
+        status = client.describe_jobs(jobs=[job_id])["jobs"][0]["status"]
+        if status in ("SUCCEEDED", "FAILED"):
+            return status
+        time.sleep(delay)
+
+async def wait_async(job_id, delay=30):
+    client = boto3.client("batch")
+    while client.describe_jobs(jobs=[job_id])["jobs"][0]["status"] != "SUCCEEDED":
+        await asyncio.sleep(delay)
+    return "SUCCEEDED"
+"""
+
+
+def test_polling_code_under_test_finishes_under_the_default_sleep_clock(pytester):
+    pytester.makepyfile(polling=POLLING)
+    pytester.makepyfile("""
+        import asyncio
+        import time
+
+        import pytest
+
+        from polling import wait_async, wait_for_job
+
+        def test_time_sleep_passes_simulated_time(batch):
+            started = time.monotonic()
+            assert wait_for_job(batch.submit("etl")) == "SUCCEEDED"
+            assert time.monotonic() - started < 10  # 30-second polls, no real waiting
+
+        def test_asyncio_sleep_too(batch):
+            assert asyncio.run(wait_async(batch.submit("etl"))) == "SUCCEEDED"
+
+        def test_batch_wait_still_works(batch):
+            assert batch.batch.wait([batch.submit("etl")], progress=False)["status"].tolist() == ["SUCCEEDED"]
+
+        @pytest.mark.batch_clock("manual")
+        def test_manual_clock_moves_only_when_told(batch):
+            job_id = batch.submit("etl")
+            before = batch.now
+            time.sleep(0.01)
+            assert batch.now == before
+            batch.run_until_idle()
+            assert batch.jobs(name="etl")["status"].tolist() == ["SUCCEEDED"]
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+
+
+def test_realtime_clock_by_option_and_a_bad_clock_fails_with_one_line(pytester):
+    pytester.makepyfile(polling=POLLING)
+    pytester.makepyfile("""
+        import pytest
+
+        from polling import wait_for_job
+
+        def test_realtime(batch):
+            assert batch.clock.kind == "realtime" and batch.clock.speed == 500
+            assert wait_for_job(batch.submit("etl"), delay=0.02) == "SUCCEEDED"
+
+        @pytest.mark.batch_clock("sundial")
+        def test_bad(batch):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--batchkit-clock", "realtime:500")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*clock must be one of sleep, manual, realtime*not sundial*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_client_made_when_the_code_under_test_is_imported_is_intercepted(pytester):
+    pytester.makepyfile(pipeline="""
+        import boto3
+
+        CLIENT = boto3.client("batch", region_name="us-east-1")  # made at import, during collection
+    """)
+    pytester.makepyfile("""
+        from pipeline import CLIENT
+
+        def test_module_level_client(batch):
+            assert {q["jobQueueName"] for q in CLIENT.describe_job_queues()["jobQueues"]} >= {"HighPriority"}
+    """)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_other_local_batches_run_beside_the_fixture(pytester):
+    pytester.makepyfile("""
+        import batchkit
+
+        def test_beside(batch):
+            with batchkit.local(seed="empty", clock="realtime", server=True) as other:
+                assert other.client.describe_job_queues()["jobQueues"] == []
+                assert batch.client.describe_job_queues()["jobQueues"]
+                assert other.account != batch.account
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_aiobotocore_clients_reach_the_fixture(pytester):
+    pytest.importorskip("aiobotocore")
+    pytester.makepyfile("""
+        import asyncio
+
+        from aiobotocore.session import get_session
+
+        async def deferred(job_id):  # what Airflow's deferrable operators do (through aiobotocore)
+            async with get_session().create_client("batch") as client:
+                while (await client.describe_jobs(jobs=[job_id]))["jobs"][0]["status"] != "SUCCEEDED":
+                    await asyncio.sleep(30)
+                return "SUCCEEDED"
+
+        def test_deferrable(batch):
+            assert asyncio.run(deferred(batch.submit("etl"))) == "SUCCEEDED"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("option", ["--batchkit-seed", "--batchkit-clock"])
 def test_the_option_is_documented_in_help(pytester, option):
     pytester.runpytest("--help").stdout.fnmatch_lines([f"*{option}*"])

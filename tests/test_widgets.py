@@ -85,7 +85,7 @@ def test_monitor_counts_and_rows_follow_the_clock(lb):
     lb.run_until_idle()
     monitor.refresh()
     assert monitor.tracker.jobs[job_id]["status"] == "SUCCEEDED"
-    assert "watched" in monitor.table.value and "<svg" in monitor.timeline.value
+    assert "watched" in monitor.table.html and "<svg" in monitor.timeline.value
     monitor.name.value = "watch*"
     assert list(monitor.rows()["jobName"]) == ["watched"]
     monitor.close()
@@ -110,7 +110,7 @@ def test_cancel_asks_for_confirmation_then_cancels(lb):
     job_id = lb.submit("queued", queue="Backfill")
     lb.advance(5)
     monitor = widgets.monitor(lb.batch, interval=None)
-    monitor.selected.value = job_id
+    monitor.select(job_id)
     monitor.cancel_button.click()
     assert monitor.confirm_button.layout.display == "" and not lb.calls.of("CancelJob")
     monitor.abort_button.click()
@@ -155,10 +155,10 @@ def test_detail_pane_and_watched_progress(lb):
     parent = lb.submit("shards", queue="HighPriority", arrayProperties={"size": 2})
     lb.run_until_idle()
     monitor = widgets.monitor(lb.batch, watch=[job_id, parent], interval=None)
-    monitor.selected.value = job_id
-    assert "hello from the job" in monitor.detail.value and "exit 0" in monitor.detail.value
-    monitor.selected.value = parent
-    assert "2/2 children done" in monitor.detail.value
+    monitor.select(job_id)
+    assert "hello from the job" in monitor.detail.value and ">exit code</th><td style='text-align:left'>0<" in monitor.detail.value
+    monitor.select(parent)
+    assert "2/2" in monitor.detail.value
     assert (monitor.progress.value, monitor.progress.max) == (2, 2)
     monitor.close()
 
@@ -180,3 +180,47 @@ def test_console_tabs_and_html_fallback(lb):
     bundle = console._repr_mimebundle_()
     assert "text/html" in bundle and "HighPriority" in bundle["text/html"]
     console.close()
+
+
+def test_clicking_a_row_selects_it_and_only_unfinished_jobs_can_be_stopped(lb):
+    lb.set_outcome("long", duration=3600)
+    running = lb.submit("long", queue="HighPriority")
+    finished = lb.submit("short", queue="HighPriority")
+    lb.advance(60)
+    monitor = widgets.monitor(lb.batch, interval=None)
+    assert f"data-job='{running}'" in monitor.table.html  # each row knows its job
+    assert monitor.cancel_button.disabled and monitor.terminate_button.disabled  # nothing selected
+    monitor.table.selected = finished  # what a click on the row sends
+    assert "short" in monitor.detail.value and monitor.terminate_button.disabled
+    monitor.table.selected = running
+    assert "long" in monitor.detail.value and not monitor.terminate_button.disabled
+    monitor.close()
+
+
+def test_the_queue_summary_counts_array_children_and_the_table_shows_progress(lb):
+    lb.submit("shards", queue="LowPriority", arrayProperties={"size": 50})
+    lb.run_until_idle()
+    monitor = widgets.monitor(lb.batch, interval=None)
+    assert monitor.tracker.counts().loc["LowPriority", "SUCCEEDED"] == 50 + 2  # 50 children, 2 seeded jobs
+    assert "50/50" in monitor.table.html and "duration" in monitor.table.html and "attempts" in monitor.table.html
+    assert "shards [50]" in monitor.timeline.value and monitor.timeline.value.count("text-anchor='middle'") >= 2
+    monitor.close()
+
+
+def test_the_first_listing_never_loses_a_job_that_moves_on_meanwhile(lb):
+    ids = [lb.submit(f"mover-{i}", queue="HighPriority") for i in range(20)]
+
+    def time_passes(**kwargs):  # between any two requests, the jobs move on
+        lb.advance(3)
+
+    lb.batch.client.meta.events.register("after-call.batch.ListJobs", time_passes)
+    lb.calls.clear()
+    try:
+        monitor = widgets.monitor(lb.batch, interval=None)
+    finally:
+        lb.batch.client.meta.events.unregister("after-call.batch.ListJobs", time_passes)
+    assert set(ids) <= set(monitor.tracker.jobs)
+    listings = lb.calls.of("ListJobs")  # one pass per queue over every status, not a listing per status
+    assert sorted(c.params["jobQueue"] for c in listings) == ["Backfill", "HighPriority", "LowPriority"]
+    assert all(c.params["filters"][0]["name"] == "AFTER_CREATED_AT" for c in listings)
+    monitor.close()

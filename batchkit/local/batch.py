@@ -2,70 +2,73 @@
 
 from __future__ import annotations
 
-import copy
+import contextlib
+import os
 import threading
 
 import boto3
 import botocore.session
+from moto.batch.exceptions import ClientException
 
+from .. import interception
 from ..client import Batch, client_config
+from . import dispatch, history, service
 from . import seed as seeds
-from . import service
-from .clock import Clock
+from .clock import Clock, sleeps_advance
 from .factories import Factories
 from .faults import Faults
 from .outcomes import EXECUTORS, Outcomes
+from .snapshot import Snapshot
 
 LABEL = "local (in-memory, not AWS)"
 REGION = "us-east-1"
 SEED_LEAD_SECONDS = 15 * 60  # seeded jobs ran this long before the clock's start
 TICK_SECONDS = 0.05  # how often the realtime clock's thread moves jobs along
 _FAKE = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # never real credentials
+_FAKE_ENV = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 _NO_PROFILE = {"profile": (None, None, None, None)}  # botocore's session_vars: no env var, no default
 
 
 class LocalBatch(Factories):
-    """An in-memory Batch with a job lifecycle.
+    """An in-memory Batch with a job lifecycle, in an AWS account of its own.
 
-    While it runs, boto3 clients created in this process reach it (moto's mock
-    is active; `pause()`/`resume()` switch that off and on); with ``server=True``
-    (or `serve()`) it also listens on a loopback port (``endpoint_url``) for other
-    processes, SDKs and the AWS CLI.  ``batch`` is a `Batch` on it whose results
-    are labelled as local; ``client`` a boto3 client.
+    It answers its own clients (``client``, `boto3_client`, and ``batch``, a
+    `Batch` whose results are labelled as local); other boto3 clients only
+    inside ``with lb.intercept():``; with ``server=True`` (or `serve()`) it also
+    listens on a loopback port (``endpoint_url``) for other processes, SDKs and
+    the AWS CLI.  Any number run side by side; `stop()` frees one.
 
     seed: 'demo', a YAML/JSON path, a dict of request lists, or None (empty).
     clock: 'manual' (`advance`, `run_until_idle`) or 'realtime' (x ``speed``).
     strict: reject IAM roles, instance profiles, subnets and security groups
     that do not exist, as AWS does (by default they are created or accepted).
     executor: 'simulated' (`set_outcome`) or 'subprocess' (runs the command here).
+    account: the 12-digit account of its ARNs; by default the first free one from
+    moto's 123456789012 on.
     """
 
     def __init__(self, seed="demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
                  strict: bool = False, executor: str = "simulated", region: str = REGION,
-                 host: str = "127.0.0.1", port: int = 0):
-        from moto import mock_aws
-
+                 host: str = "127.0.0.1", port: int = 0, account: str | None = None):
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
         seeds.load(seed)  # bad seeds fail before anything starts
         self.region, self.clock = region, Clock(clock, speed)
         self.faults, self.outcomes = Faults(), Outcomes()
-        self._runtime = service.Runtime(self.clock, self.faults, self.outcomes, strict, executor)
-        self._mock = mock_aws(config={"batch": {"use_docker": False}})
+        self._runtime = service.Runtime(service.free_account(account), self.clock, self.faults, self.outcomes,
+                                        strict, executor)
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
         self._session = boto3.Session(botocore_session=botocore.session.Session(session_vars=_NO_PROFILE))
         self._server = self._ticker = self.endpoint_url = None
-        self._paused = self._started = self._mocking = False
-        self._snapshots: dict[str, tuple] = {}  # seed key -> (backend state, log groups, seeded job ids)
+        self._snapshots: dict[str, Snapshot] = {}  # seed key -> its snapshot
         service.activate(self._runtime)
+        self._running = True
         try:
-            self._mock.start()
-            self._started = self._mocking = True
-            service.activate_backends(self._runtime)
             if server:
                 self.serve(host, port)
             self.client = self.boto3_client("batch")
-            self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url)
+            self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
+                               logs_client=self.boto3_client("logs"))
             if self.clock.manual:
                 self.batch.sleep = self.advance  # `wait` passes simulated time instead of sleeping
             self.reset(seed)
@@ -85,36 +88,57 @@ class LocalBatch(Factories):
             from .server import LoopbackServer
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-            self._server = LoopbackServer(ip_address=host, port=port, verbose=False)
+            self._server = LoopbackServer(self.account, self.reset, host, port)
             self._server.start()
             bound_host, bound_port = self._server.get_host_and_port()
             self.endpoint_url = f"http://{bound_host}:{bound_port}"
         return self.endpoint_url
 
-    def _seed(self, key: str, request_seed: dict) -> tuple:
+    def _seed(self, key: str, request_seed: dict) -> Snapshot:
         """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
         start = self.clock.start
         with self._runtime.lock:
-            backend.reset()  # moto's: a fresh backend (and a fresh lifecycle)
+            backend.fresh()  # moto's reset: a fresh backend (and a fresh lifecycle)
             backend.logs_backend.groups = {}
             backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
         with self.quietly(), self._runtime.frozen():
-            job_ids = seeds.apply(self.client, request_seed)
+            job_ids = seeds.apply(self.client, request_seed, self._submit_seeded)
         with self._runtime.lock:
             backend.lifecycle.run_until_idle()
             backend.lifecycle.advance_to(start)
-            self._snapshots[key] = self._copy(backend.__dict__), self._copy(backend.logs_backend.groups), job_ids
+            self._snapshots[key] = Snapshot(backend, job_ids)
         return self._snapshots[key]
 
-    def _copy(self, state):
-        """A deep copy that shares what lives outside the snapshot (backend, outcomes)."""
-        backend = self._backend
-        return copy.deepcopy(state, {id(backend): backend, id(self.outcomes): self.outcomes})
+    def _submit_seeded(self, entries) -> list[str]:
+        """A seed's jobs, in bulk: each validated as SubmitJob is (botocore's model, then the
+        service's rules), straight into the backend; those with a status as recorded (history.py)."""
+        from botocore.validate import ParamValidator
+
+        from ..catalog import operation
+
+        shape, validator, job_ids = operation("SubmitJob").model.input_shape, ParamValidator(), []
+        with self._runtime.lock:
+            for number, entry in enumerate(entries):
+                try:
+                    if not isinstance(entry, dict):
+                        raise ValueError(f"a SubmitJob request body (a mapping), not {entry!r}")
+                    request, state = history.split(entry)
+                    report = validator.validate(request, shape)
+                    if report.has_errors():
+                        raise ValueError(report.generate_report().replace("\n", "; "))
+                    job_ids.append(self._backend.submit(request, state).id)
+                except (ValueError, ClientException) as exc:
+                    raise ValueError(f"seed jobs[{number}] ({_name_of(entry)}): {_message(exc)}") from None
+        return job_ids
 
     @property
     def _backend(self):
-        return self._runtime.backend(service.ACCOUNT, self.region)
+        return self._runtime.backend(self.region)
+
+    @property
+    def account(self) -> str:
+        return self._runtime.account
 
     # -- the clock -----------------------------------------------------------------
 
@@ -173,12 +197,11 @@ class LocalBatch(Factories):
         snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed))
         self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
         with self._runtime.lock:
-            batch_state, log_groups, self.seed_job_ids = snapshot
+            self.seed_job_ids = snapshot.job_ids
             backend = self._backend
             for other in [b for b in self._runtime.backends.values() if b is not backend]:
-                other.reset()
-            backend.__dict__.update(self._copy(batch_state))
-            backend.logs_backend.groups = self._copy(log_groups)
+                other.fresh()
+            snapshot.restore(backend)
             self.outcomes.clear()
             self.faults.clear()
             self._runtime.calls.clear()
@@ -193,37 +216,37 @@ class LocalBatch(Factories):
         """A context in which this backend's answers are not recorded in `calls`."""
         return self._runtime.quietly()
 
-    # -- in-process interception ---------------------------------------------------
+    # -- answering other clients ------------------------------------------------------
 
-    def pause(self) -> None:
-        """Stop intercepting boto3 clients in this process (state kept; own clients and server go on)."""
-        from moto.core.models import botocore_stubber
+    @contextlib.contextmanager
+    def intercept(self, sleep: bool = False):
+        """Meanwhile boto3 and aiobotocore clients made in this process (not by `batchkit.connect()`)
+        reach this backend; fake credentials stand in where none are set.
 
-        if self._started and not self._paused:
-            if self._mocking:  # the first pause ends moto's mock; later ones only flip its switch
-                self._mock.stop(remove_data=False)
-                self._mocking = False
-            botocore_stubber.enabled = False
-            self._paused = True
-
-    def resume(self) -> None:
-        """Intercept boto3 clients in this process again (cheap: moto's switch, not a new mock)."""
-        from moto.core.models import botocore_stubber
-
-        if self._paused:
-            botocore_stubber.enabled = True
-            self._runtime.reinstall()  # another mock may have cleared moto's backends meanwhile
-            self._paused = False
+        sleep: `time.sleep`/`asyncio.sleep` from this thread let that much simulated
+        time pass at once (manual clock), so that polling code under test does not hang.
+        """
+        if sleep:
+            self._manual("intercept(sleep=True)")
+        self._runtime.reinstall()  # a moto mock started meanwhile may have dropped our backends
+        missing = {k: v for k, v in _FAKE_ENV.items() if k not in os.environ} if "AWS_PROFILE" not in os.environ else {}
+        os.environ.update(missing)
+        interception.push(self.account)
+        try:
+            with sleeps_advance(self.advance) if sleep else contextlib.nullcontext():
+                yield self
+        finally:
+            interception.pop(self.account)
+            for name in missing:
+                os.environ.pop(name, None)
 
     # -- clients and lifetime ----------------------------------------------------------
 
-    def boto3_client(self, service_name: str):
-        """A boto3 client with fake credentials that reaches this backend, even while paused."""
-        client = self._session.client(service_name, region_name=self.region, config=client_config(),
+    def boto3_client(self, service_name: str, config=None):
+        """A boto3 client with fake credentials that reaches this backend (and no other)."""
+        client = self._session.client(service_name, region_name=self.region, config=config or client_config(),
                                       endpoint_url=self.endpoint_url, **_FAKE)
-        if self.endpoint_url is None:
-            client.meta.events.register("before-send", _answer_locally)
-        return client
+        return dispatch.own_client(client, self.account)
 
     def stop(self) -> None:
         if self._ticker is not None:
@@ -232,13 +255,7 @@ class LocalBatch(Factories):
         if self._server is not None:
             self._server.stop()
             self._server = None
-        if self._mocking:
-            self._mock.stop()
-        elif self._started and not self._paused:
-            from moto.core.models import botocore_stubber
-
-            botocore_stubber.enabled = False
-        self._started = self._paused = self._mocking = False
+        self._running = False
         service.deactivate(self._runtime)
 
     def __enter__(self) -> "LocalBatch":
@@ -249,23 +266,8 @@ class LocalBatch(Factories):
 
     def __repr__(self) -> str:
         where = self.endpoint_url or "in-process"
-        state = "paused" if self._paused else "running" if self._started else "stopped"
-        return f"<LocalBatch {self.region} {where} {self.clock!r} {state}>"
-
-
-def _answer_locally(request, **kwargs):
-    """LocalBatch's own in-process clients: moto answers even while its mock is paused."""
-    from botocore.awsrequest import AWSResponse
-    from moto.core.botocore_stubber import MockRawResponse
-    from moto.core.models import botocore_stubber
-
-    if botocore_stubber.enabled:
-        return None  # moto's own handler answers
-    answer = botocore_stubber.process_request(request)
-    if answer is None:
-        return None
-    status, headers, body = answer
-    return AWSResponse(request.url, status, headers, MockRawResponse(body))
+        state = "running" if self._running else "stopped"
+        return f"<LocalBatch {self.account} {self.region} {where} {self.clock!r} {state}>"
 
 
 class _Ticker:
@@ -284,3 +286,11 @@ class _Ticker:
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join()
+
+
+def _name_of(entry) -> str:
+    return entry.get("jobName", "no jobName") if isinstance(entry, dict) else "not a mapping"
+
+
+def _message(exc: Exception) -> str:
+    return getattr(exc, "message", None) or str(exc)

@@ -1,7 +1,10 @@
-"""The simulated clock: manual (time moves only when told) or realtime (wall time x speed)."""
+"""The simulated clock: manual (time moves only when told) or realtime (wall time x speed),
+and sleeps that pass simulated time for code under test."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 
 CLOCKS = ("manual", "realtime")
@@ -31,3 +34,32 @@ class Clock:
 
     def __repr__(self) -> str:
         return "<Clock manual>" if self.manual else f"<Clock realtime x{self.speed:g}>"
+
+
+@contextlib.contextmanager
+def sleeps_advance(advance):
+    """Meanwhile `time.sleep` and `asyncio.sleep` called from this thread call `advance(seconds)`
+    and return at once, so that polling code under test finds its jobs moved along; other
+    threads (servers, pools, the code's own workers) keep sleeping for real."""
+    import asyncio
+
+    owner = threading.get_ident()
+    real_sleep, real_async_sleep = time.sleep, asyncio.sleep
+
+    def sleep(seconds):
+        if threading.get_ident() != owner:
+            return real_sleep(seconds)
+        advance(max(float(seconds), 0.0))
+        real_sleep(0)  # still a chance for other threads to run
+
+    async def async_sleep(delay, result=None):
+        if threading.get_ident() == owner:
+            advance(max(float(delay), 0.0))
+            delay = 0
+        return await real_async_sleep(delay, result)
+
+    time.sleep, asyncio.sleep = sleep, async_sleep
+    try:
+        yield
+    finally:
+        time.sleep, asyncio.sleep = real_sleep, real_async_sleep

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from . import rules
 from .rules import STATUSES
 
@@ -66,7 +68,7 @@ class Job:
         "id", "arn", "name", "queue", "definition", "request", "created_at", "status", "reason",
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
-        "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks",
+        "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
     )
 
     def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None):
@@ -94,6 +96,15 @@ class Job:
         self.version = 0  # bumped on every status change: stale events and queue entries are skipped
         self.env = None  # the compute environment the current attempt runs on
         self.plan = None  # how the current attempt ends: (exit code, container reason, status reason)
+        self.frozen = False  # finished when a snapshot was taken: shared by the snapshot's restores
+
+    def __deepcopy__(self, memo):
+        if self.frozen:
+            return self
+        copied = memo[id(self)] = Job.__new__(Job)
+        for name in Job.__slots__:
+            setattr(copied, name, copy.deepcopy(getattr(self, name), memo))
+        return copied
 
     @property
     def finished(self) -> bool:

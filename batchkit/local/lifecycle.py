@@ -45,14 +45,20 @@ class Lifecycle:
 
     # -- submitting -------------------------------------------------------------
 
-    def submit(self, request: dict, queue, definition) -> Job:
+    def submit(self, request: dict, queue, definition, history: dict | None = None) -> Job:
+        """A new job; with `history` (see history.py) one that already finished, as recorded."""
         size = rules.array_size(request.get("arrayProperties"))
-        depends = self._dependencies(request, size)
-        job_id = str(mock_random.uuid4())
+        depends = self._dependencies(request, size) if history is None else []
+        job_id = (history or {}).get("jobId") or str(mock_random.uuid4())
+        if job_id in self.jobs:
+            rules.fail(f"a job with the id {job_id} already exists")
         job = Job(job_id, make_arn_for_job(self.backend.account_id, job_id, self.backend.region_name),
                   request["jobName"], queue, definition, request, self.now)
         self._add(job)
         self.by_queue.setdefault(queue.arn, []).append(job)
+        if history is not None:  # finished long ago, as recorded: its dependencies are not resolved
+            self._record(job, history)
+            return job
         job.depends = depends
         for target, kind in depends:
             if kind != "N_TO_N":  # N_TO_N binds child to child when the children are spawned
@@ -344,19 +350,35 @@ class Lifecycle:
     def _running_children(job: Job) -> bool:
         return any(child.status in ("STARTING", "RUNNING") for child in job.children)
 
+    def _record(self, job: Job, history: dict) -> None:
+        job.status, job.reason = history["status"], history.get("statusReason")
+        job.created_at = history.get("createdAt", self.now)
+        job.started_at, job.stopped_at = history.get("startedAt"), history.get("stoppedAt", job.created_at)
+        job.attempts = [dict(attempt, container=dict(attempt.get("container") or {}))
+                        for attempt in history.get("attempts") or ()]
+        if job.size:
+            job.summary[job.status] = job.size
+        if job.attempts and history.get("logs"):
+            stream = job.attempts[-1]["container"].setdefault(
+                "logStreamName", f"{job.definition.name}/default/{mock_random.uuid4().hex}")
+            self._write_stream(job, stream, history["logs"], job.attempts[-1].get("startedAt") or job.created_at)
+
     # -- logs ------------------------------------------------------------------------
 
     def _write_logs(self, job: Job, lines) -> None:
         """Every attempt gets a stream in CloudWatch Logs (moto's), like the awslogs driver."""
+        self._write_stream(job, job.current["container"]["logStreamName"], lines, self.now)
+
+    def _write_stream(self, job: Job, stream_name: str, lines, at: int) -> None:
         options = (job.container.get("logConfiguration") or {}).get("options") or {}
         group_name = options.get("awslogs-group", LOG_GROUP)
         logs = self.backend.logs_backend
         group = logs.groups.get(group_name) or logs.create_log_group(group_name, {})
-        stream_name = job.current["container"]["logStreamName"]
         if stream_name not in group.streams:
             group.create_log_stream(stream_name)
         if lines:
-            events = [{"timestamp": self.now + i, "message": line} for i, line in enumerate(lines)]
+            events = [line if isinstance(line, dict) else {"timestamp": at + i, "message": line}
+                      for i, line in enumerate(lines)]
             group.streams[stream_name].put_log_events(events)
 
 

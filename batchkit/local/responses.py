@@ -62,7 +62,7 @@ def error(status: int, code: str, message: str):
 class LocalBatchResponse(BatchResponse):
     @property
     def batch_backend(self):
-        return service.active().backend(self.current_account, self.region)
+        return service.runtime_of(self.current_account).backend(self.region)
 
     @staticmethod
     def _enrich_response(headers, body):
@@ -77,7 +77,7 @@ class LocalBatchResponse(BatchResponse):
         return json.loads(self.body or "{}")
 
     def call_action(self):
-        runtime = service.active()
+        runtime = service.runtime_of(self.current_account)
         name = operation_names().get((self.method, self._get_action()), self._get_action())
         injected = runtime.faults.apply(name)
         if injected is not None:

@@ -2,18 +2,17 @@
 
 moto keeps the compute environments, queues, definitions, tags and ARNs; this
 subclass adds what the API reference says and moto does not do, and hands
-jobs to the `Lifecycle`.  One `Runtime` (clock, faults, lock, strictness) is
-active per process, because moto's backends are process-wide.
+jobs to the `Lifecycle`.  Each LocalBatch has a `Runtime` (clock, faults, lock,
+strictness) and an AWS account of its own: moto keeps its backends per account,
+so any number of LocalBatches live side by side in one process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
-import types
-from functools import cache
 
-from moto.batch import urls as moto_urls
 from moto.batch.models import BatchBackend, ComputeEnvironment, batch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -26,8 +25,8 @@ from .store import Store
 class Runtime:
     """What a running LocalBatch shares with every request: clock, faults, lock, settings."""
 
-    def __init__(self, clock, faults, outcomes, strict: bool = False, executor: str = "simulated"):
-        self.clock, self.faults, self.outcomes = clock, faults, outcomes
+    def __init__(self, account: str, clock, faults, outcomes, strict: bool = False, executor: str = "simulated"):
+        self.account, self.clock, self.faults, self.outcomes = account, clock, faults, outcomes
         self.strict, self.executor = strict, executor
         self.lock = threading.RLock()  # one request or tick at a time: nobody sees torn state
         self.backends: dict[tuple[str, str], LocalBatchBackend] = {}
@@ -56,13 +55,13 @@ class Runtime:
         for (account, region), backend in self.backends.items():
             batch_backends[account][region] = backend
 
-    def backend(self, account: str, region: str) -> "LocalBatchBackend":
-        key = (account, region)
+    def backend(self, region: str) -> "LocalBatchBackend":
+        key = (self.account, region)
         if key not in self.backends:
-            backend = LocalBatchBackend(region, account)
+            backend = LocalBatchBackend(region, self.account)
             if self.backends:  # a region or account first used later starts at the same time
                 backend.lifecycle.now = max(b.lifecycle.now for b in self.backends.values())
-            batch_backends[account][region] = backend
+            batch_backends[self.account][region] = backend  # where moto's CloudFormation creates Batch resources
             self.backends[key] = backend
         return self.backends[key]
 
@@ -89,58 +88,87 @@ class Runtime:
         self.backends.clear()
 
 
-ACCOUNT = DEFAULT_ACCOUNT_ID
-_active: Runtime | None = None
+FIRST_ACCOUNT = int(DEFAULT_ACCOUNT_ID)  # moto's default: ARNs look like those of moto's own tests
+_runtimes: dict[str, Runtime] = {}  # account -> the running LocalBatch's runtime
+_registry = threading.Lock()
+
+
+def free_account(requested: str | None = None) -> str:
+    """`requested` if no LocalBatch uses it, else the first free account from moto's default on."""
+    with _registry:
+        if requested is not None:
+            if not re.fullmatch(r"\d{12}", requested):
+                raise ValueError(f"account must be 12 digits, not {requested!r}")
+            if requested in _runtimes:
+                raise ValueError(f"account {requested} is taken by another running LocalBatch")
+            return requested
+        number = FIRST_ACCOUNT
+        while f"{number:012d}" in _runtimes:
+            number += 1
+        return f"{number:012d}"
 
 
 def activate(runtime: Runtime) -> None:
-    global _active
-    if _active is not None:
-        raise RuntimeError("a LocalBatch is already running in this process; stop() it first")
-    _active = runtime
-
-
-def activate_backends(runtime: Runtime) -> None:
-    """Install the backend moto takes the URL handlers from (after moto's mock has reset)."""
-    runtime.backend(ACCOUNT, "us-east-1")
+    with _registry:
+        if runtime.account in _runtimes:
+            raise ValueError(f"account {runtime.account} is taken by another running LocalBatch")
+        _runtimes[runtime.account] = runtime
 
 
 def deactivate(runtime: Runtime) -> None:
-    global _active
-    if _active is runtime:
-        runtime.uninstall()
-        _active = None
+    with _registry:
+        if _runtimes.get(runtime.account) is runtime:
+            runtime.uninstall()
+            for service, region, backend in services(runtime.account):
+                forget(service, region, backend)  # the next LocalBatch in this account starts clean
+            del _runtimes[runtime.account]
 
 
-def active() -> Runtime:
-    if _active is None:
-        raise RuntimeError("no LocalBatch is running")
-    return _active
+def services(account: str) -> list[tuple]:
+    """(moto's BackendDict, region, backend) of every service `account` has used."""
+    from moto.core.base_backend import BackendDict
+
+    return [(service, region, backend) for service in BackendDict._instances
+            for region, backend in list(dict.items(dict.get(service, account) or {}))]
 
 
-@cache
-def _url_module():
-    from .responses import LocalBatchResponse
+def forget(service, region: str, backend) -> None:
+    """A moto backend gone from its account, as if never used (S3 also frees its bucket names)."""
+    backend.reset()
+    del service[backend.account_id][region]
 
-    # moto's paths, plus every other /v1/<action> botocore knows (unknown ones answer 501)
-    paths = {path: LocalBatchResponse.dispatch for path in [*moto_urls.url_paths, "{0}/v1/(?P<action>[a-z]+)$"]}
-    return types.SimpleNamespace(url_bases=moto_urls.url_bases, url_paths=paths)
+
+def runtime_of(account: str) -> Runtime:
+    """The runtime of the LocalBatch that owns `account` (requests carry it in a header)."""
+    try:
+        return _runtimes[account]
+    except KeyError:
+        raise RuntimeError(f"no LocalBatch is running for account {account}") from None
 
 
 class LocalBatchBackend(BatchBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
-        runtime = active()
+        runtime = runtime_of(account_id)
         self.lifecycle = Lifecycle(self, runtime.clock.now(), runtime.outcomes, runtime.executor)
         self.store = Store(self)  # the kinds moto lacks (service environments, service jobs, ...)
 
     @property
     def _url_module(self):
-        return _url_module()
+        from .dispatch import batch_url_module
+
+        return batch_url_module()
 
     @property
     def strict(self) -> bool:
-        return _active is not None and _active.strict
+        return runtime_of(self.account_id).strict
+
+    def reset(self) -> None:
+        """Only `fresh()` starts over: a moto mock started elsewhere in the process resets every
+        backend of every account, and must not wipe a running LocalBatch."""
+
+    def fresh(self) -> None:
+        super().reset()
 
     # -- compute environments --------------------------------------------------
 
@@ -258,9 +286,21 @@ class LocalBatchBackend(BatchBackend):
             definitions = list(self._job_definitions.values())
         return [d for d in definitions if status is None or d.status == status]
 
+    # -- tags: a resource's tags may be shared with a snapshot (snapshot.py), so they are
+    # copied before they change ------------------------------------------------------
+
+    def untag_resource(self, resource_arn, tag_keys):
+        self._own_tags(resource_arn)
+        return super().untag_resource(resource_arn, tag_keys)
+
+    def _own_tags(self, arn) -> None:
+        tags = self.tagger.tags
+        if arn in tags:
+            tags[arn] = dict(tags[arn])
+
     # -- jobs ----------------------------------------------------------------------
 
-    def submit(self, request: dict):
+    def submit(self, request: dict, history: dict | None = None):
         rules.name("jobName", request.get("jobName"))
         rules.retry_strategy(request.get("retryStrategy"))
         rules.timeout(request.get("timeout"))
@@ -269,9 +309,11 @@ class LocalBatchBackend(BatchBackend):
         if queue.state != "ENABLED":
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
         definition = self.get_job_definition(request.get("jobDefinition") or "")
-        if definition is None or definition.status != "ACTIVE":
+        if definition is None and history is not None:  # a revision of another account's history
+            definition = self.get_job_definition(request["jobDefinition"].rsplit(":", 1)[0])
+        if definition is None or (definition.status != "ACTIVE" and history is None):
             rules.fail(f"Job definition {request.get('jobDefinition')} does not exist")
-        job = self.lifecycle.submit(request, queue, definition)
+        job = self.lifecycle.submit(request, queue, definition, history)
         if request.get("tags"):
             self.tag_resource(job.arn, request["tags"])
         return job
@@ -293,4 +335,5 @@ class LocalBatchBackend(BatchBackend):
     def tag_resource(self, resource_arn: str, tags: dict) -> None:
         """Every kind's tags pass here (TagResource too), but for moto's job definitions."""
         rules.tags(tags, self.list_tags_for_resource(resource_arn))
+        self._own_tags(resource_arn)
         super().tag_resource(resource_arn, tags)

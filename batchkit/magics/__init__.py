@@ -2,6 +2,8 @@
 
 
 def load_ipython_extension(ipython) -> None:
+    from ..display import install
     from .magics import BatchMagics
 
+    install(ipython)
     ipython.register_magics(BatchMagics)

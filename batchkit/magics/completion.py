@@ -1,13 +1,18 @@
 """Tab completion for %batch through IPython's matcher API (v2).
 
-Subcommands, option names, enum values and live names: queues, job
-definitions, compute environments (fetched at most every LIVE_SECONDS, and
-only once %batch is connected) and the job ids of recent results.
+Subcommands, option names, enum values (from the model) and live names:
+queues, job definitions, compute environments (fetched at most every
+LIVE_SECONDS, and only once %batch is connected) and the job ids of recent
+results.  Inside a %batch line nothing else completes: where batchkit has
+nothing to offer (a free-text value) the word stays as typed, so IPython adds
+no Python names, magics or file paths.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
+from functools import cache
 
 from IPython.core.completer import SimpleCompletion, completion_matcher
 
@@ -23,8 +28,21 @@ LIVE = {  # member -> (Batch method, name column)
 JOB_IDS = ("jobId", "jobs", "arrayJobId")
 ALIAS_POSITIONS = {"job": ["jobId"], "logs": ["jobId"], "wait": ["jobId"] * 100, "cancel": ["jobId"] * 100,
                    "terminate": ["jobId"] * 100, "submit": [None, "jobQueue", "jobDefinition"],
-                   "use": ["target"]}
+                   "use": [("aws", "local")]}  # the others' positional arguments come from their parsers
+ALIAS_OPTIONS = {"queue": "jobQueue", "status": "jobStatus", "definition": "jobDefinition",
+                 "depends_on": "jobId"}  # a short command's option (argparse dest) -> the model member it names
+MAGIC_OPTIONS = ["--help", "--yes", "-o"]
 NOTHING = {"completions": [], "suppress": False}
+
+
+@cache
+def enum(member: str) -> tuple[str, ...]:
+    """The values the model allows for a member of this name (any operation's), or ()."""
+    for op in catalog.operations().values():
+        for m in op.members:
+            if m.name == member and m.enum:
+                return m.enum
+    return ()
 
 
 class Completer:
@@ -38,7 +56,8 @@ class Completer:
             candidates = self.candidates(context.text_until_cursor, context.token)
             if candidates is None:
                 return NOTHING
-            return {"completions": [SimpleCompletion(c, type="batch") for c in candidates],
+            # the word as typed when there is nothing to offer: it still suppresses every other matcher
+            return {"completions": [SimpleCompletion(c, type="batch") for c in candidates or [context.token]],
                     "suppress": True}
 
         return batch_completions
@@ -52,7 +71,9 @@ class Completer:
             words = words[:-1]  # the word being typed is the token
         words = words[1:]
         if not words:
-            return _starting(token, [*self.magics.aliases(), *(op.cli_name for op in catalog.operations().values())])
+            from .magics import commands
+
+            return _starting(token, commands())
         command, previous = words[0], words[-1]
         if command in self.magics.aliases():
             return _starting(token, self._alias_values(command, words[1:], token))
@@ -61,7 +82,7 @@ class Completer:
         except LookupError:
             return []
         if token.startswith("-") or (previous == command and not token):
-            return _starting(token, arguments.options(op))
+            return _starting(token, arguments.options(op) + MAGIC_OPTIONS[1:])
         if previous.startswith("--"):
             try:
                 member = op.member(previous)
@@ -71,20 +92,42 @@ class Completer:
         return []
 
     def _alias_values(self, command: str, words: list[str], token: str) -> list[str]:
-        if token.startswith("-"):
-            return ["--help", "--yes", "-o"]
-        positionals = [w for w in words if not w.startswith("-")]
-        slots = ALIAS_POSITIONS.get(command, [])
-        if len(positionals) >= len(slots):
-            return []
-        slot = slots[len(positionals)]
-        if slot == "target":
-            return ["aws", "local"]
-        return self._values(slot, ()) if slot else []
+        from .magics import PARSERS
 
-    def _values(self, member: str, enum) -> list[str]:
-        if enum:
-            return list(enum)
+        return self._parser_values(PARSERS[command], words, token, ALIAS_POSITIONS.get(command))
+
+    def _parser_values(self, parser, words: list[str], token: str, slots: list | None) -> list[str]:
+        """What may come next on a short command's line, read from its argparse parser."""
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction) and words and words[0] in action.choices:
+                return self._parser_values(action.choices[words[0]], words[1:], token, None)  # `local faults ...`
+        options = {o: action for action in parser._actions for o in action.option_strings}
+        takes_value = {o for o, action in options.items() if action.nargs != 0}
+        if token.startswith("-"):
+            return [*options, *MAGIC_OPTIONS]
+        if words and words[-1] in takes_value:  # an option's value
+            return self._slot(options[words[-1]])
+        positionals = [w for i, w in enumerate(words) if not w.startswith("-") and not (i and words[i - 1] in takes_value)]
+        if slots is None:  # the parser's own positional arguments
+            slots = [a for a in parser._actions if not a.option_strings]
+        if len(positionals) >= len(slots):
+            return [*options, *MAGIC_OPTIONS] if not token else []
+        slot = slots[len(positionals)]
+        if isinstance(slot, argparse.Action):
+            return self._slot(slot)
+        return list(slot) if isinstance(slot, (list, tuple)) else self._values(slot, ())
+
+    def _slot(self, action: argparse.Action) -> list[str]:
+        if action.choices:
+            return list(action.choices)
+        if action.dest == "operation":
+            return list(catalog.operations())
+        member = ALIAS_OPTIONS.get(action.dest)
+        return self._values(member, enum(member)) if member else []
+
+    def _values(self, member: str, enum_values) -> list[str]:
+        if enum_values:
+            return list(enum_values)
         if member in JOB_IDS:
             return list(reversed(self.magics.recent_job_ids))
         if member in LIVE:
@@ -93,6 +136,8 @@ class Completer:
 
     def _live_names(self, member: str) -> list[str]:
         batch = self.magics.connected
+        if batch is None and self.magics.backend == "local":
+            batch = self.magics.b  # the embedded backend: nothing leaves this process
         if batch is None:
             return []  # completion never connects to AWS by itself
         fetched_at, names = self._live.get(member, (0.0, []))

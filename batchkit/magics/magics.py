@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import shlex
 from collections import deque
+from typing import NamedTuple
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -29,6 +30,10 @@ FOLLOW_SECONDS = 2.0  # how often logs --follow looks for new lines
 
 class _AliasParser(argparse.ArgumentParser):
     def error(self, message: str):
+        unknown = message.removeprefix("unrecognized arguments: ").split()
+        if message.startswith("unrecognized arguments: ") and unknown[0].startswith("-"):
+            known = [o for action in self._actions for o in action.option_strings] + ["--yes", "-o"]
+            message = f"no option {unknown[0]}{catalog.suggest(unknown[0], known)}"
         raise ArgumentError(f"{self.prog}: {message}")
 
 
@@ -37,6 +42,12 @@ def _alias_parser(name: str, *arguments_: tuple) -> _AliasParser:
     for flags, options in arguments_:
         parser.add_argument(*flags, **options)
     return parser
+
+
+class Printed(NamedTuple):
+    """A result printed as it came (logs --follow): kept with -o, not shown again."""
+
+    frame: object
 
 
 @magics_class
@@ -48,6 +59,12 @@ class BatchMagics(Magics):
                               help="'aws' (or endpoint_url) or 'local', the embedded backend").tag(config=True)
     seed = Unicode("demo", help="seed of the local backend: 'demo' or a YAML/JSON path").tag(config=True)
     speed = Float(1.0, help="the local backend's clock: simulated seconds per wall second").tag(config=True)
+    clock = CaselessStrEnum(["realtime", "manual"], default_value="realtime",
+                            help="the local backend's clock: 'realtime' (x speed) or 'manual' (%batch local advance)"
+                            ).tag(config=True)
+    executor = CaselessStrEnum(["simulated", "subprocess"], default_value="simulated",
+                               help="how the local backend runs jobs: 'simulated' (%batch local outcome) or "
+                                    "'subprocess' (their command runs here)").tag(config=True)
     display_rows = Int(50, help="rows shown of a result (the whole frame is kept)").tag(config=True)
     mask_secrets = Bool(True, help="mask secret-looking environment values and parameters").tag(config=True)
     show_tracebacks = Bool(False, help="show full tracebacks instead of one-line errors").tag(config=True)
@@ -61,6 +78,12 @@ class BatchMagics(Magics):
 
             shell.Completer.custom_matchers.append(Completer(self).matcher())
 
+    @observe("display_rows")
+    def _show_rows(self, change):
+        from ..display import install
+
+        install(self.shell, rows=change["new"])
+
     @property
     def connected(self):
         """The Batch in use, or None before the first command (completion does not connect)."""
@@ -70,13 +93,13 @@ class BatchMagics(Magics):
     def aliases() -> list[str]:
         return list(ALIASES)
 
-    @observe("profile", "region", "endpoint_url", "backend", "seed", "speed", "mask_secrets")
+    @observe("profile", "region", "endpoint_url", "backend", "seed", "speed", "clock", "executor", "mask_secrets")
     def _reconnect(self, change):
         self._batch = None
         if self._panel_shown is not None:
             self._panel_shown.close()
             self._panel_shown = None
-        if change["name"] in ("backend", "seed", "speed") and self._local is not None:
+        if change["name"] in ("backend", "seed", "speed", "clock", "executor") and self._local is not None:
             self._local.stop()
             self._local = None
 
@@ -87,7 +110,8 @@ class BatchMagics(Magics):
             import batchkit
 
             if self.backend == "local":
-                self._local = batchkit.local(seed=self.seed, clock="realtime", speed=self.speed)
+                self._local = batchkit.local(seed=self.seed, clock=self.clock, speed=self.speed,
+                                             executor=self.executor)
                 self._batch = self._local.batch
             else:
                 self._batch = batchkit.connect(profile=self.profile, region=self.region,
@@ -118,13 +142,14 @@ class BatchMagics(Magics):
             return None
         command, args = argv[0], argv[1:]
         handler = ALIASES.get(command)
+        op = None if handler else _operation_named(command)
         if "--help" in args or "-h" in args:
-            print(handler.__doc__ if handler else arguments.help_text(catalog.operation(command)))
+            print(handler.__doc__ if handler else arguments.help_text(op))
             return None
         if handler is not None:
             result = handler(self, args, cell, yes)
         else:
-            result = self._operation(catalog.operation(command), args, cell, yes)
+            result = self._operation(op, args, cell, yes)
         return self._deliver(result, out)
 
     def _operation(self, op: catalog.Operation, args: list[str], cell: str | None, yes: bool):
@@ -141,6 +166,8 @@ class BatchMagics(Magics):
         return result
 
     def _deliver(self, result, out: str | None):
+        if isinstance(result, Printed):  # shown already: only kept
+            result = result.frame if out else None
         if result is None:
             return None
         if not hasattr(result, "columns"):  # a widget panel
@@ -150,9 +177,7 @@ class BatchMagics(Magics):
         if out:
             self.shell.user_ns[out] = result
             return None
-        from .display import shown  # pandas is loaded by now: the result is a frame
-
-        return shown(result, self.display_rows)
+        return result  # the whole frame; IPython shows it through batchkit.views (batchkit.display)
 
     def _confirm(self, what: str, yes: bool) -> None:
         if yes:
@@ -213,7 +238,7 @@ class BatchMagics(Magics):
                            since=parsed.since, detail=parsed.detail, children=parsed.children)
 
     def job(self, args, cell, yes):
-        """job ID: one job's full description"""
+        """job ID: one job as a card (facts, attempts, dependencies, array, log tail); the value is its full row"""
         return self.b.job(ONE_ID.parse_args(args).id)
 
     def logs(self, args, cell, yes):
@@ -222,20 +247,21 @@ class BatchMagics(Magics):
         if parsed.follow:
             with self._interruptible([parsed.id]):
                 return self._follow(parsed.id, parsed.attempt)
-        df = self.b.logs(parsed.id, attempt=parsed.attempt)
-        return df.tail(parsed.tail).reset_index(drop=True) if parsed.tail else df
+        return self.b.logs(parsed.id, attempt=parsed.attempt, tail=parsed.tail)
 
     def _follow(self, job_id: str, attempt: int):
-        """Print new log lines as they arrive, until the job has finished; then all of them."""
+        """Print new log lines (timestamped) as they arrive, until the job has finished."""
+        from ..views import LogText
+
         printed = 0
         while True:
-            finished = self.b.job(job_id).loc[0, "status"] in ("SUCCEEDED", "FAILED")
+            finished = self.b.describe_jobs(jobs=[job_id]).loc[0, "status"] in ("SUCCEEDED", "FAILED")
             df = self.b.logs(job_id, attempt=attempt)
-            for message in df["message"].iloc[printed:]:
-                print(message)
+            for line in LogText(df.iloc[printed:]).lines():
+                print(line, flush=True)
             printed = len(df)
             if finished:
-                return df
+                return Printed(df)
             self.b.sleep(FOLLOW_SECONDS)
 
     def wait(self, args, cell, yes):
@@ -313,7 +339,7 @@ class BatchMagics(Magics):
         return panel
 
     def use(self, args, cell, yes):
-        """use aws|local|URL [--profile P] [--region R] [--seed S] [--speed X]: where %batch sends requests"""
+        """use aws|local|URL [--profile P] [--region R] [--seed S] [--speed X] [--clock realtime|manual] [--executor simulated|subprocess]: where %batch sends requests"""
         parsed = USE.parse_args(args)
         with self.hold_trait_notifications():
             if parsed.profile is not None:
@@ -322,8 +348,9 @@ class BatchMagics(Magics):
                 self.region = parsed.region
             if parsed.seed is not None:
                 self.seed = parsed.seed
-            if parsed.speed is not None:
-                self.speed = parsed.speed
+            for name in ("speed", "clock", "executor"):
+                if getattr(parsed, name) is not None:
+                    setattr(self, name, getattr(parsed, name))
             if parsed.target == "local":
                 self.backend = "local"
             elif parsed.target == "aws":
@@ -342,11 +369,53 @@ class BatchMagics(Magics):
         print(f"# requests go to {self._where()}")
         return None
 
+    def local(self, args, cell, yes):
+        """local outcome PATTERN [--exit-code N ...] [--reason R] [--duration S] [--logs TEXT ...] | advance 10m | idle | faults [throttle|latency|error|clear] ... | reset: script the local backend"""
+        parsed = LOCAL.parse_args(args)
+        if self._local is None and self.backend == "local":
+            self.b  # connects
+        if self._local is None:
+            raise ArgumentError("%batch local needs the local backend: %batch use local")
+        lb = self._local
+        try:
+            if parsed.action == "outcome":
+                lb.set_outcome(parsed.pattern, exit_code=parsed.exit_code if len(parsed.exit_code) > 1
+                               else parsed.exit_code[0], duration=_seconds(parsed.duration), logs=parsed.logs,
+                               reason=parsed.reason, queue=parsed.queue, definition=parsed.definition)
+                print(f"jobs named {parsed.pattern} now end with exit code "
+                      f"{' then '.join(map(str, parsed.exit_code))}")
+            elif parsed.action == "advance":
+                lb.advance(_seconds(parsed.time))
+            elif parsed.action == "idle":
+                print(f"idle after {_duration(lb.run_until_idle())} of simulated time")
+            elif parsed.action == "reset":
+                lb.reset()
+            elif parsed.fault == "clear":
+                lb.faults.clear()
+            elif parsed.fault is not None:
+                self._fault(lb.faults, parsed)
+            if parsed.action == "faults":
+                print("faults:", ", ".join(map(repr, lb.faults.rules)) or "none")
+        except RuntimeError as exc:  # a manual-clock action on the realtime clock
+            raise ArgumentError(f"{exc}: %batch use local --clock manual") from None
+        return None
+
+    @staticmethod
+    def _fault(faults, parsed) -> None:
+        if parsed.fault == "latency":
+            faults.latency(parsed.operation, _seconds(parsed.seconds or "0.1"))
+        elif parsed.fault == "throttle":
+            faults.throttle(parsed.operation, rate=parsed.rate, times=parsed.times)
+        else:
+            faults.error(parsed.operation, status=parsed.status, code=parsed.code, message=parsed.message,
+                         rate=parsed.rate, times=parsed.times)
+
     def _where(self) -> str:
         if self.backend == "local":
             import batchkit
 
-            return f"{batchkit.local.LABEL}, seed {self.seed!r}"
+            return (f"{batchkit.local.LABEL}, seed {self.seed!r}, {self.clock} clock"
+                    + (f" x{self.speed:g}" if self.clock == "realtime" else "") + f", {self.executor} jobs")
         where = self.endpoint_url or "AWS"
         return where + "".join(f", {k} {v}" for k, v in (("profile", self.profile), ("region", self.region)) if v)
 
@@ -366,7 +435,7 @@ class BatchMagics(Magics):
 
 ALIASES = {name: getattr(BatchMagics, name) for name in
            ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
-            "console", "use", "config")}
+            "console", "use", "config", "local")}
 
 SUBMIT = _alias_parser(
     "submit", (("name",), {}), (("queue",), {}), (("definition",), {}),
@@ -384,10 +453,41 @@ IDS = _alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type"
 ACT = _alias_parser("cancel", (("ids",), {"nargs": "+"}), (("--reason",), {}))
 DEFS = _alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("ACTIVE", "INACTIVE", "ALL")}))
 USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region",), {}), (("--seed",), {}),
-                    (("--speed",), {"type": float}))
+                    (("--speed",), {"type": float}), (("--clock",), {"choices": ("realtime", "manual")}),
+                    (("--executor",), {"choices": ("simulated", "subprocess")}))
 NOTHING = _alias_parser("command")
 MONITOR = _alias_parser("monitor", (("--queue",), {"action": "append"}), (("--interval",), {"type": float, "default": 5.0}))
 CONSOLE = _alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
+
+
+def _local_parser() -> _AliasParser:
+    parser = _alias_parser("local")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="outcome|advance|idle|faults|reset")
+    sub = {name: actions.add_parser(name, prog=f"%batch local {name}", add_help=False, allow_abbrev=False)
+           for name in ("outcome", "advance", "idle", "faults", "reset")}
+    outcome = sub["outcome"]
+    outcome.add_argument("pattern")
+    outcome.add_argument("--exit-code", type=int, nargs="+", default=[0])
+    for option in ("--reason", "--duration", "--queue", "--definition"):
+        outcome.add_argument(option)
+    outcome.add_argument("--logs", nargs="+")
+    sub["advance"].add_argument("time")
+    faults = sub["faults"]
+    faults.add_argument("fault", nargs="?", choices=("throttle", "latency", "error", "clear"))
+    faults.add_argument("operation", nargs="?", default="*")
+    faults.add_argument("seconds", nargs="?")
+    faults.add_argument("--rate", type=float)
+    faults.add_argument("--times", type=int)
+    faults.add_argument("--status", type=int, default=500)
+    faults.add_argument("--code")
+    faults.add_argument("--message")
+    return parser
+
+
+LOCAL = _local_parser()
+PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
+           "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
+           "config": NOTHING, "local": LOCAL}  # each short command's parser (completion reads their options)
 
 
 def reference() -> str:
@@ -397,6 +497,18 @@ def reference() -> str:
         usage, _, description = handler.__doc__.splitlines()[0].partition(": ")
         lines.append(f"- `%batch {usage}` — {description}")
     return "\n".join(lines)
+
+
+def commands() -> list[str]:
+    """What may follow %batch: the short commands and every operation in the AWS CLI's spelling."""
+    return [*ALIASES, *(op.cli_name for op in catalog.operations().values())]
+
+
+def _operation_named(command: str) -> catalog.Operation:
+    try:
+        return catalog.operation(command)
+    except LookupError:
+        raise ArgumentError(f"unknown command {command!r}{catalog.suggest(command, commands())}") from None
 
 
 def _options_end(argv: list[str]) -> int:
@@ -418,6 +530,28 @@ def _pop_flag(argv: list[str], flag: str) -> tuple[bool, list[str]]:
     if flag not in argv[:end]:
         return False, argv
     return True, [w for w in argv[:end] if w != flag] + argv[end:]
+
+
+def _seconds(text: str | None) -> float | None:
+    """'90', '90s', '10m', '1h30m' as seconds."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    import pandas as pd
+
+    try:
+        return pd.Timedelta(text).total_seconds()
+    except ValueError:
+        raise ArgumentError(f"cannot read {text!r} as a duration: give seconds or e.g. 90s, 10m, 1h30m") from None
+
+
+def _duration(seconds: float) -> str:
+    from ..views import duration
+
+    return duration(seconds)
 
 
 def _pair(text: str, option: str) -> tuple[str, str]:

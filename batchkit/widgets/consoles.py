@@ -6,7 +6,7 @@ import html
 
 import ipywidgets as w
 
-from .. import catalog
+from .. import catalog, views
 from ..errors import BatchError
 from .forms import Form
 from .monitoring import Monitor
@@ -84,10 +84,10 @@ class SubmitForm:
 
 
 class ResourceView:
-    """A refreshable table of queues, environments or job definitions."""
+    """A refreshable table of queues, environments or job definitions (their notebook view)."""
 
-    def __init__(self, b, method: str, columns: list[str]):
-        self.b, self.method, self.columns = b, method, columns
+    def __init__(self, b, method: str):
+        self.b, self.method = b, method
         self.table = w.HTML()
         self.button = w.Button(description="Refresh", icon="refresh")
         self.button.on_click(lambda _: self.refresh())
@@ -100,7 +100,7 @@ class ResourceView:
         except BatchError as exc:
             self.table.value = _error(exc)
             return
-        self.table.value = df[[c for c in self.columns if c in df]].to_html(index=False, na_rep="", border=0)
+        self.table.value = views.View(df).html()
 
 
 class ActionPicker:
@@ -121,16 +121,14 @@ class ActionPicker:
 
 
 class Console:
-    TABS = ("Jobs", "Submit", "Queues", "Compute environments", "Job definitions", "All actions")
+    TABS = ("Jobs", "Submit", "Queues", "Environments", "Definitions", "All actions")  # short: tabs are 144px
 
     def __init__(self, b, interval: float | None = 5.0):
         self.monitor = Monitor(b, interval=interval)
         self.submit = SubmitForm(b)
-        self.queues = ResourceView(b, "queues", ["jobQueueName", "state", "status", "priority", "computeEnvironments"])
-        self.envs = ResourceView(b, "envs", ["computeEnvironmentName", "type", "state", "status",
-                                             "computeResources.maxvCpus"])
-        self.definitions = ResourceView(b, "definitions", ["definition", "type", "vcpus", "memory",
-                                                           "containerProperties.image"])
+        self.queues = ResourceView(b, "queues")
+        self.envs = ResourceView(b, "envs")
+        self.definitions = ResourceView(b, "definitions")
         self.actions = ActionPicker(b)
         parts = [self.monitor, self.submit, self.queues, self.envs, self.definitions, self.actions]
         self.widget = w.Tab(children=[p.widget for p in parts], titles=self.TABS)
@@ -141,7 +139,7 @@ class Console:
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/html"] = self.monitor.counts.value + self.monitor.table.value
+        bundle["text/html"] = self.monitor.counts.value + self.monitor.table.html  # front ends without widgets
         return bundle
 
 

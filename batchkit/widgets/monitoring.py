@@ -1,7 +1,9 @@
-"""The live job monitor: counts per queue, a filterable table, a detail pane, a timeline, actions.
+"""The live job monitor: counts per queue, a job table whose rows are clicked to select,
+the selected job's card, a timeline, and cancel/terminate.
 
 It refreshes on a background thread (never a sleeping loop in the cell), under
-a lock, backs off on API errors and shows them, and stops when closed.
+a lock, backs off on API errors and shows them, and stops when closed.  The
+table and the card are batchkit's views (`batchkit.views`), as in a notebook.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import threading
 
 import ipywidgets as w
 
+from .. import views
 from ..errors import BatchError
+from .selectable import SelectableTable
 from .tracking import FINISHED, JobTracker
 
 ROWS = 50  # rows of the job table
 TIMELINE_JOBS = 30
 MAX_BACKOFF = 60.0
-COLORS = {"SUBMITTED": "#bbb", "PENDING": "#999", "RUNNABLE": "#e9b400", "STARTING": "#4aa3df",
-          "RUNNING": "#1f77b4", "SUCCEEDED": "#2ca02c", "FAILED": "#d62728"}
+STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
+COLORS = views.COLORS
 
 
 class Monitor:
@@ -38,21 +42,21 @@ class Monitor:
         self.status = w.HTML()
         self.counts = w.HTML()
         self.queue = w.Dropdown(options=["(all)"], description="queue")
-        self.state = w.Dropdown(options=["(all)", *COLORS], description="status")
+        self.state = w.Dropdown(options=["(all)", *STATUSES], description="status")
         self.name = w.Text(description="name", placeholder="glob, e.g. train-*")
-        self.table = w.HTML()
-        self.selected = w.Dropdown(options=[], description="job", layout=w.Layout(width="60%"))
+        self.table = SelectableTable()
+        self.shown_rows = w.HTML()
         self.detail = w.HTML()
         self.progress = w.IntProgress(description="watched", layout=w.Layout(display="none" if not self.watch else ""))
         self.timeline = w.HTML()
-        self.cancel_button = w.Button(description="Cancel job", button_style="warning")
-        self.terminate_button = w.Button(description="Terminate job", button_style="danger")
+        self.cancel_button = w.Button(description="Cancel job", button_style="warning", disabled=True)
+        self.terminate_button = w.Button(description="Terminate job", button_style="danger", disabled=True)
         self.confirm_button = w.Button(description="Yes, do it", button_style="danger", layout=w.Layout(display="none"))
         self.abort_button = w.Button(description="No", layout=w.Layout(display="none"))
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         for control in (self.queue, self.state, self.name):
             control.observe(lambda _: self.render(), names="value")
-        self.selected.observe(lambda _: self.show_detail(), names="value")
+        self.table.observe(lambda _: self.show_detail(), names="selected")
         self.cancel_button.on_click(lambda _: self.ask("cancel"))
         self.terminate_button.on_click(lambda _: self.ask("terminate"))
         self.confirm_button.on_click(lambda _: self.confirm())
@@ -60,13 +64,22 @@ class Monitor:
         self.refresh_button.on_click(lambda _: self.refresh())
         self.widget = w.VBox([
             w.HBox([self.refresh_button, self.status]), self.counts, self.progress,
-            w.HBox([self.queue, self.state, self.name]), self.table,
-            w.HBox([self.selected, self.cancel_button, self.terminate_button, self.confirm_button, self.abort_button]),
+            w.HBox([self.queue, self.state, self.name]), self.table, self.shown_rows,
+            w.HBox([self.cancel_button, self.terminate_button, self.confirm_button, self.abort_button]),
             self.detail, self.timeline,
         ])
         self.refresh()
         if interval:
             self.start()
+
+    @property
+    def selected(self) -> str | None:
+        """The id of the job whose row was clicked last."""
+        return self.table.selected or None
+
+    def select(self, job_id: str | None) -> None:
+        """What clicking a row does: its card below, the actions that apply to it."""
+        self.table.selected = job_id or ""
 
     # -- refreshing ------------------------------------------------------------------
 
@@ -122,46 +135,48 @@ class Monitor:
             self.queue.options = queues
         self.counts.value = _count_bars(counts)
         rows = self.rows()
-        shown = rows.head(ROWS)
-        self.table.value = shown[["jobName", "queue", "status", "statusReason", "createdAt", "startedAt",
-                                  "stoppedAt", "exitCode", "jobId"]].to_html(index=False, na_rep="", border=0)
-        if len(rows) > ROWS:
-            self.table.value += f"<p><i>showing {ROWS} of {len(rows)} jobs</i></p>"
-        options = [(f"{r.jobName} ({r.status}) {r.jobId[:8]}", r.jobId) for r in shown.itertuples()]
-        if list(self.selected.options) != options:
-            current = self.selected.value
-            self.selected.options = options
-            if current in dict(options).values():
-                self.selected.value = current
+        unknown = [i for i in rows["jobId"].head(ROWS) if i not in self.tracker.described]
+        if unknown:  # attempts and durations of the rows shown: finished jobs are described once
+            self.tracker.describe(unknown)
+            rows = self.rows()
+        self.table.html = views.View(rows, ROWS, views.KINDS["JobDetail"]).table_html()
+        more = f"showing the newest {ROWS} of {len(rows)} jobs · " if len(rows) > ROWS else ""
+        self.shown_rows.value = (f"<div style='{views.CAPTION_STYLE}'>{more}times in {views.zone_name()} · "
+                                 "click a row for its card</div>")
         if self.watch:
             frame = self.tracker.frame().set_index("jobId")
             done = sum(frame.loc[i, "status"] in FINISHED for i in self.watch if i in frame.index)
             self.progress.max, self.progress.value = len(self.watch), done
             self.progress.description = f"{done}/{len(self.watch)} done"
         self.timeline.value = _timeline(rows)
+        self._enable_actions()
         label = self.b.label or "AWS"
         self.status.value = f"{len(self.tracker.jobs)} jobs · {html.escape(label)}"
 
+    def _enable_actions(self) -> None:
+        """Cancel and Terminate only for a selected job that has not finished."""
+        job = self.tracker.jobs.get(self.selected or "")
+        finished = job is None or job.get("status") in FINISHED
+        self.cancel_button.disabled = self.terminate_button.disabled = finished
+
     def show_detail(self) -> None:
-        job_id = self.selected.value
+        job_id = self.selected
+        self._enable_actions()
         if not job_id:
             self.detail.value = ""
             return
         try:
-            job = self.tracker.describe(job_id)
-            logs = self.b.logs(job_id).tail(10)["message"].tolist() if job.get("attempts") else []
+            self.detail.value = views.Card(self.b.job(job_id, log_lines=10)).html()
         except BatchError as exc:
             self.detail.value = f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"
-            return
-        self.detail.value = _detail(job, logs)
 
     # -- actions -------------------------------------------------------------------------
 
     def ask(self, verb: str) -> None:
         """Cancel/Terminate ask first: the confirmation buttons appear."""
-        if not self.selected.value:
+        if not self.selected:
             return
-        self._pending_action = (verb, self.selected.value)
+        self._pending_action = (verb, self.selected)
         self.confirm_button.description = f"Yes, {verb} it"
         self.confirm_button.layout.display = self.abort_button.layout.display = ""
 
@@ -186,7 +201,7 @@ class Monitor:
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/html"] = self.counts.value + self.table.value  # front ends without widgets
+        bundle["text/html"] = self.counts.value + self.table.html  # front ends without widgets
         return bundle
 
 
@@ -197,6 +212,7 @@ def _glob(pattern: str) -> str:
 
 
 def _count_bars(counts) -> str:
+    """Jobs per queue and status (array jobs as their children) as stacked bars."""
     total = max(int(counts.values.sum()), 1)
     rows = []
     for queue, row in counts.iterrows():
@@ -204,47 +220,48 @@ def _count_bars(counts) -> str:
             f"<span title='{s}: {n}' style='display:inline-block;height:12px;width:{max(2, 300 * n // total) if n else 0}px;"
             f"background:{COLORS[s]}'></span>" for s, n in row.items())
         text = " ".join(f"{s.lower()} {n}" for s, n in row.items() if n)
-        rows.append(f"<tr><td><b>{html.escape(str(queue))}</b></td><td>{bars}</td><td>{text or 'no jobs'}</td></tr>")
-    return "<table>" + "".join(rows) + "</table>"
+        rows.append(f"<tr><td style='text-align:left'><b>{html.escape(str(queue))}</b></td>"
+                    f"<td style='text-align:left'>{bars}</td><td style='text-align:left'>{text or 'no jobs'}</td></tr>")
+    return f"<table style='{views.TABLE_STYLE}'>" + "".join(rows) + "</table>"
+
+
+TICKS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+LABEL_WIDTH, PLOT_WIDTH, ROW_HEIGHT, AXIS_HEIGHT = 170, 520, 14, 18
 
 
 def _timeline(rows) -> str:
-    """A Gantt-style SVG of when jobs ran (the newest TIMELINE_JOBS that started)."""
-    started = rows.dropna(subset=["startedAt"]).head(TIMELINE_JOBS)
-    if started.empty:
-        return ""
+    """A Gantt-style SVG of when jobs ran (the newest TIMELINE_JOBS), with a time axis;
+    array jobs run from their creation to their last child's end."""
     import pandas as pd
 
-    now = pd.Timestamp.now(tz="UTC")
-    ends = started["stoppedAt"].fillna(max(now, started["startedAt"].max()))
-    first, last = started["startedAt"].min(), ends.max()
+    parent = rows["arrayProperties.size"].notna() & rows["arrayProperties.index"].isna()
+    starts = rows["startedAt"].where(rows["startedAt"].notna() | ~parent, rows["createdAt"])
+    ran = rows[starts.notna()].head(TIMELINE_JOBS)
+    if ran.empty:
+        return ""
+    starts = starts[ran.index]
+    ends = ran["stoppedAt"].fillna(max(pd.Timestamp.now(tz="UTC"), starts.max()))  # still running
+    first, last = starts.min(), ends.max()
     span = max((last - first).total_seconds(), 1.0)
+    x = lambda t: LABEL_WIDTH + PLOT_WIDTH * (t - first).total_seconds() / span  # noqa: E731
+    step = next((t for t in TICKS if span / t <= 6), TICKS[-1])
+    tick = first.ceil(f"{step}s")
+    axis = []
+    while tick <= last:
+        axis.append(f"<line x1='{x(tick):.1f}' x2='{x(tick):.1f}' y1='{AXIS_HEIGHT - 4}' y2='{AXIS_HEIGHT + ROW_HEIGHT * len(ran)}' "
+                    f"stroke='#ddd'/><text x='{x(tick):.1f}' y='{AXIS_HEIGHT - 6}' font-size='10' text-anchor='middle' "
+                    f"fill='#666'>{views.when(tick)}</text>")
+        tick += pd.Timedelta(seconds=step)
     bars = []
-    for i, (row, end) in enumerate(zip(started.itertuples(), ends)):
-        x = 160 + 500 * (row.startedAt - first).total_seconds() / span
-        width = max(2.0, 500 * (end - row.startedAt).total_seconds() / span)
-        bars.append(f"<text x='0' y='{14 * i + 11}' font-size='10'>{html.escape(str(row.jobName))[:24]}</text>"
-                    f"<rect x='{x:.1f}' y='{14 * i + 2}' width='{width:.1f}' height='10' fill='{COLORS.get(row.status, '#888')}'>"
-                    f"<title>{html.escape(str(row.jobName))}: {row.status}</title></rect>")
-    return f"<svg width='680' height='{14 * len(started) + 4}'>{''.join(bars)}</svg>"
+    for i, (index, row) in enumerate(ran.iterrows()):
+        start, end, y = starts[index], ends[index], AXIS_HEIGHT + ROW_HEIGHT * i
+        name = views.plain(row["jobName"]) + (f" [{int(row['arrayProperties.size'])}]" if parent[index] else "")
+        took = views.duration(end - start)
+        bars.append(f"<text x='0' y='{y + 11}' font-size='10'>{html.escape(views.short(name, 28))}</text>"
+                    f"<rect x='{x(start):.1f}' y='{y + 2}' width='{max(2.0, x(end) - x(start)):.1f}' height='10' "
+                    f"fill='{COLORS.get(row['status'], '#888')}'><title>{html.escape(name)}: {row['status']}, "
+                    f"{took}</title></rect>")
+    height = AXIS_HEIGHT + ROW_HEIGHT * len(ran) + 4
+    return (f"<svg width='{LABEL_WIDTH + PLOT_WIDTH + 30}' height='{height}' style='font-family:sans-serif'>"
+            f"{''.join(axis)}{''.join(bars)}</svg><div style='{views.CAPTION_STYLE}'>timeline, times in {views.zone_name()}</div>")
 
-
-def _detail(job: dict, logs: list[str]) -> str:
-    container = job.get("container") or {}
-    attempts = "".join(
-        f"<li>exit {a.get('container', {}).get('exitCode', '–')}: {html.escape(a.get('statusReason') or '')}</li>"
-        for a in job.get("attempts") or ())
-    summary = (job.get("arrayProperties") or {}).get("statusSummary")
-    array = ""
-    if summary:
-        done = summary.get("SUCCEEDED", 0) + summary.get("FAILED", 0)
-        size = job["arrayProperties"].get("size") or 1
-        array = f"<p>array: {done}/{size} children done <progress value='{done}' max='{size}'></progress></p>"
-    return (
-        f"<p><b>{html.escape(job.get('jobName', ''))}</b> {job.get('status')} "
-        f"{html.escape(job.get('statusReason') or '')}</p>{array}"
-        f"<p>image {html.escape(str(container.get('image', '–')))} · exit code {container.get('exitCode', '–')}"
-        f" · reason {html.escape(str(container.get('reason', '–')))}</p>"
-        f"<p>attempts:</p><ul>{attempts or '<li>none yet</li>'}</ul>"
-        f"<pre>{html.escape(chr(10).join(logs)) or '(no log lines)'}</pre>"
-    )

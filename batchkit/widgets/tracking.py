@@ -1,9 +1,11 @@
 """What a job monitor knows, refreshed with as few API calls as possible.
 
-The first refresh lists every job of the queues.  Later ones ask each queue
-only for jobs created since the newest one seen (ListJobs' AFTER_CREATED_AT
-filter, which covers every status) and describe only the jobs that have not
-finished: a finished job never changes.
+The first refresh lists every job of each queue in one pass (ListJobs with an
+AFTER_CREATED_AT filter sees every status at once: a listing per status would
+miss a job that moves to an already-listed status in between).  Later ones ask
+each queue only for jobs created since the newest one seen and describe only
+the jobs that have not finished (a finished job never changes) and array
+parents not yet described (their children are counted by status).
 """
 
 from __future__ import annotations
@@ -13,29 +15,23 @@ import threading
 from .. import catalog
 
 FINISHED = ("SUCCEEDED", "FAILED")
-COLUMNS = ("jobId", "jobName", "queue", "status", "statusReason", "createdAt", "startedAt", "stoppedAt",
-           "exitCode", "arraySize", "arrayIndex")
 
 
-def _record(job: dict, queue: str | None = None) -> dict:
-    """A listing summary or a full description, as one monitor row."""
+def _array_parent(job: dict) -> bool:
     array = job.get("arrayProperties") or {}
-    return {
-        "jobId": job["jobId"], "jobName": job.get("jobName"),
-        "queue": queue or (job.get("jobQueue") or "").rsplit("/", 1)[-1] or None,
-        "status": job.get("status"), "statusReason": job.get("statusReason"),
-        "createdAt": job.get("createdAt"), "startedAt": job.get("startedAt"), "stoppedAt": job.get("stoppedAt"),
-        "exitCode": (job.get("container") or {}).get("exitCode"),
-        "arraySize": array.get("size"), "arrayIndex": array.get("index"),
-        "statusSummary": array.get("statusSummary"),
-    }
+    return "size" in array and "index" not in array
+
+
+def _since(created_at: int) -> list[dict]:
+    return [{"name": "AFTER_CREATED_AT", "values": [str(created_at)]}]
 
 
 class JobTracker:
     def __init__(self, b, queues=None):
         self.b = b
         self.queues = [queues] if isinstance(queues, str) else (list(queues) if queues else None)
-        self.jobs: dict[str, dict] = {}
+        self.jobs: dict[str, dict] = {}  # job id -> the latest summary or description
+        self.described: set[str] = set()  # ids whose full description has been merged
         self.newest: dict[str, int] = {}  # queue -> newest createdAt seen
         self.lock = threading.Lock()
         self._list = catalog.operation("ListJobs")
@@ -49,62 +45,58 @@ class JobTracker:
     def refresh(self) -> None:
         queues = self.queue_names()
         first = not self.newest
-        if first:
-            requests = [{"jobQueue": q, "jobStatus": s} for q in queues for s in self._list.member("jobStatus").enum]
-        else:
-            requests = [{"jobQueue": q, "filters": [{"name": "AFTER_CREATED_AT", "values": [str(self.newest[q] - 1)]}]}
-                        for q in queues]
+        requests = [{"jobQueue": q, "filters": _since(0 if first else self.newest[q] - 1)} for q in queues]
         listed = self.b.map(lambda r: (r["jobQueue"], self.b.pages(self._list, dict(r))), requests)
         with self.lock:
             for queue, pages in listed:
                 for page in pages:
                     for job in page.get("jobSummaryList", ()):
-                        self._merge(_record(job, queue))
+                        self._merge({**job, "jobQueue": job.get("jobQueue") or queue}, described=False)
                         self.newest[queue] = max(self.newest.get(queue, 0), job.get("createdAt") or 0)
                 self.newest.setdefault(queue, 0)
-            pending = [i for i, job in self.jobs.items() if job["status"] not in FINISHED]
-        if pending and not first:
-            described = self.b.pages(self._describe, {"jobs": pending})
-            with self.lock:
-                for page in described:
-                    for job in page.get("jobs", ()):
-                        self._merge(_record(job))
+            pending = [i for i, job in self.jobs.items() if (job.get("status") not in FINISHED and not first)
+                       or (_array_parent(job) and i not in self.described)]
+        self.describe(pending)
 
-    def _merge(self, record: dict) -> None:
-        known = self.jobs.get(record["jobId"])
-        if known is None:
-            self.jobs[record["jobId"]] = record
-        else:
-            known.update({k: v for k, v in record.items() if v is not None})
+    def describe(self, ids: list[str]) -> list[dict]:
+        """Full descriptions of `ids` (100 a call), merged into what is known."""
+        if not ids:
+            return []
+        jobs = [job for page in self.b.pages(self._describe, {"jobs": list(ids)}) for job in page.get("jobs", ())]
+        with self.lock:
+            for job in jobs:
+                self._merge(job, described=True)
+        return jobs
 
-    def describe(self, job_id: str) -> dict:
-        """One job's full description (for the detail pane), merged into what is known."""
-        pages = self.b.pages(self._describe, {"jobs": [job_id]})
-        jobs = [job for page in pages for job in page.get("jobs", ())]
-        if jobs:
-            with self.lock:
-                self._merge(_record(jobs[0]))
-        return jobs[0] if jobs else {}
+    def _merge(self, job: dict, described: bool) -> None:
+        known = self.jobs.setdefault(job["jobId"], {})
+        if described:  # a description is the whole job; a summary updates part of it
+            known.clear()
+            self.described.add(job["jobId"])
+        known.update(job)
 
     def frame(self):
-        import pandas as pd
-
+        """The known jobs as DescribeJobs' frame (every column of the model), newest first."""
         with self.lock:
-            rows = [{k: job.get(k) for k in COLUMNS} for job in self.jobs.values()]
-        df = pd.DataFrame(rows, columns=list(COLUMNS))
-        for column in ("createdAt", "startedAt", "stoppedAt"):
-            df[column] = pd.to_datetime(pd.to_numeric(df[column], errors="coerce"), unit="ms", utc=True)
-        for column in ("exitCode", "arraySize", "arrayIndex"):
-            df[column] = pd.to_numeric(df[column], errors="coerce").astype("Int64")
-        return df.sort_values("createdAt", ascending=False, ignore_index=True)
+            records = list(self.jobs.values())
+        df = self.b.frame(records, self._describe.row_shape)
+        df = df.sort_values("createdAt", ascending=False, ignore_index=True, kind="stable")
+        return self.b._label(df, self._describe.name)
 
     def counts(self):
-        """Jobs per queue and status (every status a column)."""
-        df = self.frame()
-        statuses = list(catalog.operation("ListJobs").member("jobStatus").enum)
-        table = df.groupby(["queue", "status"]).size().unstack(fill_value=0) if len(df) else None
+        """Jobs per queue and status (every status a column); an array job counts as its children."""
         import pandas as pd
 
-        if table is None:
-            return pd.DataFrame(0, index=pd.Index(self.queue_names(), name="queue"), columns=statuses)
-        return table.reindex(index=self.queue_names(), columns=statuses, fill_value=0)
+        statuses = list(self._list.member("jobStatus").enum)
+        table = pd.DataFrame(0, index=pd.Index(self.queue_names(), name="queue"), columns=statuses)
+        with self.lock:
+            jobs = list(self.jobs.values())
+        for job in jobs:
+            queue = str(job.get("jobQueue") or "").rsplit("/", 1)[-1]
+            if queue not in table.index:
+                continue
+            children = (job.get("arrayProperties") or {}).get("statusSummary") or {}
+            for status, n in (children.items() if any(children.values()) else [(job.get("status"), 1)]):
+                if status in table.columns:
+                    table.loc[queue, status] += n
+        return table

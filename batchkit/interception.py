@@ -1,0 +1,47 @@
+"""Which LocalBatch, if any, answers boto3 requests meant for AWS: the one inside `lb.intercept()`.
+
+One before-send hook in botocore's built-in handlers, so every client created
+afterwards has it (botocore and aiobotocore alike); it answers nothing unless a
+LocalBatch intercepts (the innermost wins).  Clients made for AWS drop it
+(`for_aws`).  No moto here: the pytest plugin installs the hook at start-up,
+before test modules import code that makes clients, at the cost of botocore alone.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_intercepting: list[str] = []  # accounts of the LocalBatches inside intercept(), innermost last
+_lock = threading.Lock()
+
+
+def hook(request, **kwargs):
+    if not _intercepting:
+        return None
+    from .local.dispatch import respond
+
+    return respond(_intercepting[-1], request)
+
+
+def install() -> None:
+    import botocore.handlers
+
+    if ("before-send", hook) not in botocore.handlers.BUILTIN_HANDLERS:
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-send", hook))
+
+
+def for_aws(client):
+    """A client that no LocalBatch answers, even inside `intercept()`."""
+    client.meta.events.unregister("before-send", hook)
+    return client
+
+
+def push(account: str) -> None:
+    with _lock:
+        _intercepting.append(account)
+
+
+def pop(account: str) -> None:
+    with _lock:
+        index = len(_intercepting) - 1 - _intercepting[::-1].index(account)
+        del _intercepting[index]

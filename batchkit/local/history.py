@@ -1,0 +1,142 @@
+"""Seeded history: jobs that carry their final state, and job tables read into them.
+
+A seed's job entry is a SubmitJob request; with a ``status`` (SUCCEEDED or
+FAILED) it is a job that already ran, recorded as it was instead of simulated:
+``jobId``, ``statusReason``, ``createdAt``/``startedAt``/``stoppedAt`` (epoch
+milliseconds, ISO 8601 or datetimes), ``attempts`` as DescribeJobs shows them
+(or just ``exitCode``), and ``logs`` (lines, or ``{timestamp, message}`` events)
+for the last attempt's stream.
+
+``jobs:`` may also name a table with one row per job and the columns of
+``Batch.jobs(detail=True)`` (CSV, Parquet or JSON lines), such as yesterday's
+export of an account: ``b.jobs(detail=True).batch.to_table("jobs.parquet")``
+round-trips (``to_csv`` and ``to_json(orient="records", lines=True)`` do too).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from .. import frames
+
+FINISHED = ("SUCCEEDED", "FAILED")
+TIMES = ("createdAt", "startedAt", "stoppedAt")
+STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")
+TABLES = frames.TABLES
+
+
+def split(entry: dict) -> tuple[dict, dict | None]:
+    """(the SubmitJob request, the recorded state or None for a job to simulate)."""
+    request = {k: v for k, v in entry.items() if k not in STATE}
+    if "status" not in entry:
+        extra = sorted(set(entry) & set(STATE))
+        if extra:
+            raise ValueError(f"{', '.join(extra)} need a status (SUCCEEDED or FAILED): without one the job is simulated")
+        return request, None
+    if entry["status"] not in FINISHED:
+        raise ValueError(f"status {entry['status']!r}: a seeded job's status is SUCCEEDED or FAILED "
+                         "(leave it out to simulate the job)")
+    state = {k: entry[k] for k in STATE if entry.get(k) is not None}
+    for key in TIMES:
+        if key in state:
+            state[key] = epoch_ms(state[key], key)
+    if "attempts" not in state and ("exitCode" in state or "startedAt" in state):
+        container = {"exitCode": int(state["exitCode"])} if "exitCode" in state else {}
+        state["attempts"] = [{"container": container, "startedAt": state.get("startedAt", state.get("createdAt")),
+                              "stoppedAt": state.get("stoppedAt"), "statusReason": state.get("statusReason")}]
+    return request, state
+
+
+def epoch_ms(value, name: str = "time") -> int:
+    import pandas as pd
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} {value!r} is not a time (epoch milliseconds or ISO 8601)") from None
+    return (stamp if stamp.tzinfo else stamp.tz_localize("UTC")).value // 1_000_000
+
+
+def read_table(path: Path) -> list[dict]:
+    """The job entries of a table of jobs (one row per job, Batch.jobs(detail=True)'s columns)."""
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix not in TABLES:
+        raise ValueError(f"jobs table {path}: use a .csv, .parquet or .jsonl file")
+    if not path.is_file():
+        raise ValueError(f"jobs table {path} does not exist")
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:  # JSON lines as written, times included (pandas would guess at dates)
+            frame = pd.DataFrame.from_records([json.loads(line) for line in path.read_text().splitlines() if line.strip()])
+    except (ImportError, ValueError) as exc:
+        raise ValueError(f"jobs table {path}: {exc}".splitlines()[0]) from None
+    return [_entry(row) for row in frame.to_dict("records")]
+
+
+def _entry(row: dict) -> dict:
+    """A table row (dotted columns for nested members, NaN for missing) as a seed job entry."""
+    nested: dict = {}
+    for column, value in row.items():
+        value = _cell(value)
+        if value is None:
+            continue
+        *parents, leaf = column.split(".")
+        target = nested
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    details = nested.pop("attemptDetails", None)  # a job frame's `attempts` counts them (frames.py)
+    if isinstance(details, list) or not isinstance(nested.get("attempts"), list):
+        nested["attempts"] = details
+    if "schedulingPriority" in nested:  # DescribeJobs' name for what SubmitJob calls an override
+        nested["schedulingPriorityOverride"] = nested.pop("schedulingPriority")
+    entry = {**_request_members(nested), **{k: nested[k] for k in STATE if nested.get(k) is not None}}
+    for key in ("jobQueue", "jobDefinition"):  # another account's ARNs: the resources of this seed by name
+        if isinstance(entry.get(key), str) and entry[key].startswith("arn:"):
+            entry[key] = entry[key].split("/", 1)[1]
+    if "exitCode" not in entry and isinstance(nested.get("container"), dict) and "exitCode" in nested["container"]:
+        entry["exitCode"] = nested["container"]["exitCode"]
+    return entry
+
+
+def _request_members(value, shape=None):
+    """What of a DescribeJobs row SubmitJob takes, by botocore's model (the rest is derived)."""
+    if shape is None:
+        from ..catalog import operation
+
+        shape = operation("SubmitJob").model.input_shape
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {k: _request_members(v, shape.members[k]) for k, v in value.items() if k in shape.members}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_request_members(v, shape.member) for v in value]
+    return value
+
+
+def _cell(value):
+    """A cell as Python: None for missing, lists and dicts parsed back from CSV's text."""
+    import pandas as pd
+
+    if hasattr(value, "tolist"):  # numpy arrays and scalars (Parquet's lists)
+        value = value.tolist()
+    if isinstance(value, (list, dict)):
+        return value
+    if pd.isna(value):
+        return None
+    if isinstance(value, str) and value[:1] in "[{":  # JSON (frames.write_table), or Python's repr (to_csv)
+        for parse in (json.loads, ast.literal_eval):
+            try:
+                return parse(value)
+            except (ValueError, SyntaxError):
+                pass
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

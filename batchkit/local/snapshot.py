@@ -1,0 +1,91 @@
+"""A seeded backend's state, restored in time that follows what a test changed, not the seed's size.
+
+Finished jobs never change again (the lifecycle moves only unfinished ones), and
+neither do the log streams of their attempts until someone writes to them.  So a
+restore shares them with the snapshot: the containers that hold them (jobs by id,
+jobs by queue, a log group's streams) are copied at C speed, a log stream is
+copied the first time it is touched (`_Streams`), tags per resource when they
+change (`LocalBatchBackend.tag_resource`); everything else, which is small
+whatever the seed (environments, queues, definitions, unfinished jobs, the
+event heap), is deep-copied as before.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from .service import forget, services
+
+
+class Snapshot:
+    def __init__(self, backend, job_ids: list[str]):
+        self.job_ids = job_ids
+        self._services = {(id(service), region) for service, region, _ in services(backend.account_id)}
+        lifecycle = backend.lifecycle
+        for job in lifecycle.jobs.values():
+            job.frozen = job.finished  # from now on shared by every restore
+        unfinished = list({id(job): job for job in lifecycle.jobs.values() if not job.frozen}.values())
+        memo = _memo(backend)
+        self._state, self._unfinished = copy.deepcopy((backend.__dict__, unfinished), memo)
+        self._jobs = {key: memo.get(id(job), job) for key, job in lifecycle.jobs.items()}
+        self._by_queue = {arn: [memo.get(id(job), job) for job in jobs] for arn, jobs in lifecycle.by_queue.items()}
+        self._places = [(arn, index, job) for arn, jobs in self._by_queue.items()
+                        for index, job in enumerate(jobs) if not job.frozen]
+        self._tags = {arn: dict(tags) for arn, tags in backend.tagger.tags.items()}
+        # each log group: its settings (copied per restore) and its streams (shared until touched)
+        self._groups = {name: (_settings(group), dict.copy(group.streams))
+                        for name, group in backend.logs_backend.groups.items()}
+
+    def restore(self, backend) -> None:
+        # moto's other services (S3, SQS, ...) that code under test used since: as if never used
+        for service, region, other in services(backend.account_id):
+            if (id(service), region) not in self._services and other is not backend:
+                forget(service, region, other)
+        memo = _memo(backend)
+        state, unfinished = copy.deepcopy((self._state, self._unfinished), memo)
+        lifecycle = state["lifecycle"]
+        lifecycle.jobs = dict(self._jobs)
+        for job in unfinished:
+            lifecycle.jobs[job.id] = lifecycle.jobs[job.arn] = job
+        lifecycle.by_queue = {arn: list(jobs) for arn, jobs in self._by_queue.items()}
+        for arn, index, job in self._places:
+            lifecycle.by_queue[arn][index] = memo[id(job)]
+        state["tagger"].tags = dict(self._tags)  # a resource's tags are copied when they change
+        backend.__dict__.update(state)
+        backend.logs_backend.groups = {name: _group(settings, streams) for name, (settings, streams) in self._groups.items()}
+
+
+def _memo(backend) -> dict:
+    """deepcopy's memo: what lives outside the snapshot stays itself; the shared containers are
+    left empty in the copy (`restore` fills them)."""
+    lifecycle = backend.lifecycle
+    return {id(backend): backend, id(lifecycle.outcomes): lifecycle.outcomes,
+            id(lifecycle.jobs): {}, id(lifecycle.by_queue): {}, id(backend.tagger.tags): {}}
+
+
+class _Streams(dict):
+    """A log group's streams; those shared with the snapshot are copied when first looked up by name
+    (moto reads and writes a stream through ``streams[name]``)."""
+
+    def __init__(self, group, shared: dict):
+        super().__init__(shared)
+        self._group, self._shared = group, shared
+
+    def __getitem__(self, name):
+        stream = super().__getitem__(name)
+        if self._shared.get(name) is stream:
+            stream = copy.deepcopy(stream, {id(stream.log_group): self._group})
+            self[name] = stream
+        return stream
+
+
+def _settings(group):
+    """A copy of a log group without its streams."""
+    return copy.deepcopy(group, {id(group.streams): {}})
+
+
+def _group(settings, streams: dict):
+    """A log group whose settings are copied and whose streams are shared until touched."""
+    live = copy.deepcopy(settings)
+    live.streams = _Streams(live, streams)
+    return live

@@ -1,0 +1,611 @@
+"""How batchkit results show: the data stays whole, the display is curated.
+
+Every result stays a plain DataFrame with every column of the model; this
+module decides only what a person sees of it, through one pandas accessor:
+
+    df.batch.view()   # the compact view (what notebooks show for Batch results)
+    df.batch.full()   # every column
+    df.batch.card()   # one job: key facts, attempts, dependencies, array, logs
+    df.batch.text()   # the compact view as plain text (terminals, the demo)
+
+The kind of a frame comes from the operation that made it (``attrs["operation"]``,
+set by `Batch`): jobs, queues, compute environments, job definitions and log
+events have curated columns; anything else shows its first columns, humanized.
+IPython shows frames through here once batchkit is imported (`batchkit.display`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import shlex
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from . import catalog
+
+ROWS = 50  # rows a view shows; the frame keeps every row
+GENERIC_COLUMNS = 12  # columns shown of a frame without a curated view
+REASON_CHARS = 40
+LOG_TAIL = 20
+FINISHED = ("SUCCEEDED", "FAILED")
+COLORS = {"SUBMITTED": "#9e9e9e", "PENDING": "#7f7f7f", "RUNNABLE": "#c99a00", "STARTING": "#4aa3df",
+          "RUNNING": "#1f77b4", "SUCCEEDED": "#2ca02c", "FAILED": "#d62728",
+          "ENABLED": "#2ca02c", "DISABLED": "#9e9e9e", "VALID": "#2ca02c", "INVALID": "#d62728",
+          "ACTIVE": "#2ca02c", "INACTIVE": "#9e9e9e", "CREATING": "#4aa3df", "UPDATING": "#4aa3df",
+          "DELETING": "#c99a00", "DELETED": "#9e9e9e"}
+TABLE_STYLE = "border-collapse:collapse;font-size:12px"
+CAPTION_STYLE = "color:#666;font-size:11px;margin:2px 0 8px"
+
+
+# --- humane values -------------------------------------------------------------------
+
+
+def blank(value) -> bool:
+    """NaT, <NA>, nan and None read as nothing."""
+    if value is None or isinstance(value, (list, dict, tuple)):
+        return value is None
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def duration(value) -> str:
+    """5s, 17m10s, 2h03m, 3d04h: a Timedelta or seconds, to the unit a person needs."""
+    if blank(value):
+        return ""
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    s = max(int(round(seconds)), 0)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def local_zone() -> datetime.tzinfo:
+    return datetime.datetime.now().astimezone().tzinfo
+
+
+def zone_name() -> str:
+    return datetime.datetime.now().astimezone().tzname() or "local time"
+
+
+def when(value, today: datetime.date | None = None) -> str:
+    """13:31:50 today, 'Nov 30 13:31' this year, '2025-11-30' before; in the local time zone."""
+    if blank(value):
+        return ""
+    stamp = pd.Timestamp(value)
+    stamp = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(local_zone())
+    today = today or datetime.datetime.now(local_zone()).date()
+    if stamp.date() == today:
+        return stamp.strftime("%H:%M:%S")
+    if stamp.year == today.year:
+        return stamp.strftime("%b %d %H:%M")
+    return stamp.strftime("%Y-%m-%d")
+
+
+def plain(value) -> str:
+    """Any cell as short text: times and durations humane, lists joined, blanks empty."""
+    if blank(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return when(value)
+    if isinstance(value, pd.Timedelta):
+        return duration(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def short(text: str, limit: int = REASON_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def name_of(arn) -> str:
+    """`arn:...:job-queue/HighPriority` -> HighPriority; names stay names."""
+    return "" if blank(arn) else str(arn).rsplit("/", 1)[-1]
+
+
+def array_counts(summary) -> dict[str, int]:
+    return {s: int(n) for s, n in (summary or {}).items() if n} if isinstance(summary, dict) else {}
+
+
+def progress(summary, size) -> tuple[int, int]:
+    """(finished children, children) of an array job."""
+    counts = array_counts(summary)
+    return sum(counts.get(s, 0) for s in FINISHED), int(size)
+
+
+# --- cells: text and HTML of one value ------------------------------------------------
+
+
+@dataclass
+class Cell:
+    text: str
+    html: str | None = None  # None: the escaped text
+
+    @property
+    def markup(self) -> str:
+        return html.escape(self.text) if self.html is None else self.html
+
+
+def status_cell(status) -> Cell:
+    text = plain(status)
+    if not text:
+        return Cell("")
+    color = COLORS.get(text, "#555")
+    return Cell(text, f"<span style='color:#fff;background:{color};border-radius:3px;padding:0 5px;"
+                      f"font-size:11px;white-space:nowrap'>{html.escape(text)}</span>")
+
+
+def bar(counts: dict[str, int], total: int, width: int = 60) -> str:
+    """A small bar of children by status."""
+    parts = "".join(f"<span style='display:inline-block;height:8px;width:{width * n / total:.1f}px;"
+                    f"background:{COLORS.get(s, '#555')}'></span>" for s, n in counts.items() if total)
+    return (f"<span style='display:inline-block;width:{width}px;height:8px;background:#e6e6e6;"
+            f"vertical-align:middle;line-height:0;white-space:nowrap'>{parts}</span>")
+
+
+def progress_cell(summary, size) -> Cell:
+    if blank(size):
+        return Cell("")
+    done, total = progress(summary, size)
+    counts = array_counts(summary)
+    title = ", ".join(f"{s.lower()} {n}" for s, n in counts.items()) or "no children yet"
+    text = f"{done}/{total}"
+    return Cell(text, f"<span title='{html.escape(title)}' style='white-space:nowrap'>"
+                      f"{bar(counts, total)} {text}</span>")
+
+
+def hover_cell(value, limit: int = REASON_CHARS) -> Cell:
+    """Truncated text with the full text on hover."""
+    text = plain(value)
+    shown = short(text, limit)
+    if shown == text:
+        return Cell(text)
+    return Cell(shown, f"<span title='{html.escape(text)}'>{html.escape(shown)}</span>")
+
+
+def short_id(job_id: str) -> str:
+    """The first 8 characters; an array child keeps its index (`6f1c2a9e:3`)."""
+    parent, colon, index = job_id.partition(":")
+    return parent[:8] + colon + index
+
+
+def id_cell(value) -> Cell:
+    text = plain(value)
+    return Cell(short_id(text), f"<code title='{html.escape(text)}' style='font-size:11px'>{html.escape(short_id(text))}</code>")
+
+
+def time_cell(value) -> Cell:
+    return Cell(when(value))
+
+
+# --- columns per kind ----------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    header: str
+    cell: Callable[[dict], Cell]  # from the row (column name -> value)
+    needs: tuple[str, ...] = ()  # shown only when the frame has these columns
+
+
+def _job_name(row) -> Cell:
+    index = row.get("arrayProperties.index")
+    name = plain(row.get("jobName"))
+    return Cell(name if blank(index) else f"{name}[{int(index)}]")
+
+
+def _exit(row) -> Cell:
+    return Cell(plain(row.get("exitCode")))
+
+
+def _reason(row) -> Cell:
+    reasons = [plain(row.get(k)) for k in ("statusReason", "container.reason")]
+    return hover_cell(" · ".join(dict.fromkeys(r for r in reasons if r)))
+
+
+JOB_COLUMNS = (
+    Column("name", _job_name),
+    Column("status", lambda r: status_cell(r.get("status"))),
+    Column("array", lambda r: progress_cell(r.get("arrayProperties.statusSummary"), r.get("arrayProperties.size"))),
+    Column("queue", lambda r: Cell(name_of(r.get("queue")))),
+    Column("definition", lambda r: Cell(name_of(r.get("definition")))),
+    Column("started", lambda r: time_cell(r.get("startedAt"))),
+    Column("duration", lambda r: Cell(duration(r.get("duration")))),
+    Column("attempts", lambda r: Cell(plain(r.get("attempts"))), needs=("attempts",)),
+    Column("exit", _exit),
+    Column("reason", _reason),
+    Column("id", lambda r: id_cell(r.get("jobId"))),
+)
+
+
+def _vcpus(row, prefix="computeResources.") -> Cell:
+    parts = [plain(row.get(prefix + k)) for k in ("minvCpus", "desiredvCpus", "maxvCpus")]
+    return Cell("/".join(p or "–" for p in parts) if any(parts) else "")
+
+
+def _spot(row) -> Cell:
+    kind = plain(row.get("computeResources.type"))
+    if not kind:
+        return Cell("")
+    return Cell("yes" if "SPOT" in kind else "no")
+
+
+QUEUE_COLUMNS = (
+    Column("name", lambda r: Cell(plain(r.get("jobQueueName")))),
+    Column("state", lambda r: status_cell(r.get("state"))),
+    Column("status", lambda r: status_cell(r.get("status"))),
+    Column("priority", lambda r: Cell(plain(r.get("priority")))),
+    Column("compute environments", lambda r: Cell(plain(r.get("computeEnvironments")))),
+    Column("type", lambda r: Cell(plain(r.get("jobQueueType")))),
+    Column("reason", lambda r: hover_cell(r.get("statusReason"))),
+)
+
+ENV_COLUMNS = (
+    Column("name", lambda r: Cell(plain(r.get("computeEnvironmentName")))),
+    Column("type", lambda r: Cell(plain(r.get("type")))),
+    Column("state", lambda r: status_cell(r.get("state"))),
+    Column("status", lambda r: status_cell(r.get("status"))),
+    Column("resources", lambda r: Cell(plain(r.get("computeResources.type")))),
+    Column("vCPUs min/desired/max", _vcpus),
+    Column("instance types", lambda r: hover_cell(r.get("computeResources.instanceTypes"), 30)),
+    Column("spot", _spot),
+    Column("reason", lambda r: hover_cell(r.get("statusReason"))),
+)
+
+
+def _gpus(row) -> Cell:
+    for requirement in row.get("containerProperties.resourceRequirements") or ():
+        if isinstance(requirement, dict) and requirement.get("type") == "GPU":
+            return Cell(str(requirement.get("value", "")))
+    return Cell("")
+
+
+def command_line(command) -> str:
+    """A command list as a shell would read it."""
+    return shlex.join(map(str, command)) if isinstance(command, list) else plain(command)
+
+
+def _command(row) -> Cell:
+    return hover_cell(command_line(row.get("containerProperties.command")), 30)
+
+
+DEFINITION_COLUMNS = (
+    Column("definition", lambda r: Cell(plain(r.get("definition")))),
+    Column("status", lambda r: status_cell(r.get("status"))),
+    Column("type", lambda r: Cell(plain(r.get("type")))),
+    Column("image", lambda r: hover_cell(r.get("containerProperties.image"), 30)),
+    Column("vCPUs", lambda r: Cell(plain(r.get("vcpus")))),
+    Column("memory MiB", lambda r: Cell(plain(r.get("memory")))),
+    Column("GPUs", _gpus),
+    Column("command", _command),
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    noun: str  # what one row is, for captions
+    columns: tuple[Column, ...]
+    newest_first: bool = False
+
+
+KINDS = {  # the model's row shape -> its view
+    "JobDetail": Kind("job", JOB_COLUMNS, newest_first=True),
+    "JobSummary": Kind("job", JOB_COLUMNS, newest_first=True),
+    "JobQueueDetail": Kind("queue", QUEUE_COLUMNS),
+    "ComputeEnvironmentDetail": Kind("compute environment", ENV_COLUMNS),
+    "JobDefinition": Kind("job definition", DEFINITION_COLUMNS),
+}
+LOGS = "GetLogEvents"
+
+
+def kind_of(df: pd.DataFrame) -> Kind | None:
+    """The curated view for a frame made by `Batch`, from its operation (None: generic)."""
+    operation = df.attrs.get("operation")
+    if not operation or operation == LOGS:
+        return None
+    try:
+        shape = catalog.operation(operation).row_shape
+    except LookupError:
+        return None
+    return KINDS.get(getattr(shape, "name", None))
+
+
+# --- the views --------------------------------------------------------------------------------
+
+
+def _rows(df: pd.DataFrame, kind: Kind | None, rows: int) -> pd.DataFrame:
+    """The rows shown: newest first for jobs (ordering the times only, not the whole frame)."""
+    if kind is not None and kind.newest_first and "createdAt" in df and not df["createdAt"].is_monotonic_decreasing:
+        newest = df["createdAt"].sort_values(ascending=False, kind="stable", na_position="last")
+        return df.loc[newest.index[:rows]]
+    return df.head(rows)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.to_dict("records")
+
+
+def table(header: list[str], body: list[list[Cell]], keys: list[str] | None = None) -> str:
+    """An HTML table without an index; rows carry data-job when keys are given (the monitor selects by it)."""
+    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in header)
+    rows = []
+    for i, cells in enumerate(body):
+        key = f" data-job='{html.escape(keys[i])}'" if keys else ""
+        rows.append(f"<tr{key}>" + "".join(f"<td style='text-align:left'>{c.markup}</td>" for c in cells) + "</tr>")
+    return (f"<table class='batchkit' style='{TABLE_STYLE}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def text_table(header: list[str], body: list[list[Cell]]) -> str:
+    widths = [max([len(h)] + [len(row[i].text) for row in body]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(c.text.ljust(w) for c, w in zip(row, widths)).rstrip() for row in body]
+    return "\n".join(lines)
+
+
+class View:
+    """The compact view of a frame: curated columns, humane values, a caption."""
+
+    def __init__(self, df: pd.DataFrame, rows: int = ROWS, kind: Kind | None = None):
+        self.df, self.rows = df, max(int(rows), 1)
+        self.kind = kind if kind is not None else kind_of(df)
+
+    def parts(self) -> tuple[list[str], list[list[Cell]], list[str]]:
+        """Headers, cells of the shown rows, and their job ids (for jobs)."""
+        shown = _rows(self.df, self.kind, self.rows)
+        records = _records(shown)
+        if self.kind is None:
+            names = list(shown.columns[:GENERIC_COLUMNS])
+            return names, [[hover_cell(r.get(n)) for n in names] for r in records], []
+        columns = [c for c in self.kind.columns if all(n in self.df for n in c.needs)]
+        body = [[c.cell(r) for c in columns] for r in records]
+        keys = [plain(r.get("jobId")) for r in records] if self.kind.noun == "job" else []
+        return [c.header for c in columns], body, keys
+
+    def caption(self) -> str:
+        n, noun = len(self.df), (self.kind.noun if self.kind else "row")
+        notes = [f"{n} {noun}{'' if n == 1 else 's'}"]
+        if n > self.rows:
+            notes.append(f"showing the {'newest ' if self.kind and self.kind.newest_first else 'first '}{self.rows}")
+        if self.df.attrs.get("backend"):
+            notes.append(f"backend: {self.df.attrs['backend']}")
+        if self.kind is not None and self.kind.noun == "job":
+            notes.append(f"times in {zone_name()}")
+        notes.append(f"all {len(self.df.columns)} columns: .batch.full()")
+        return " · ".join(notes)
+
+    def table_html(self) -> str:
+        return table(*self.parts())
+
+    def html(self) -> str:
+        return (f"<div class='batchkit-view'>{self.table_html()}"
+                f"<div style='{CAPTION_STYLE}'>{html.escape(self.caption())}</div></div>")
+
+    def text(self) -> str:
+        header, body, _ = self.parts()
+        return f"{text_table(header, body)}\n({self.caption()})"
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+class Full:
+    """Every column of a frame (the first `rows` rows), as pandas shows it, without the index."""
+
+    def __init__(self, df: pd.DataFrame, rows: int = ROWS):
+        self.df, self.rows = df, rows
+
+    def _options(self):
+        return pd.option_context("display.max_columns", None, "display.width", 250, "display.max_colwidth", 80)
+
+    def _repr_html_(self) -> str:
+        with self._options():
+            return self.df.head(self.rows).to_html(index=False, na_rep="", border=0, notebook=True)
+
+    def __repr__(self) -> str:
+        with self._options():
+            return self.df.head(self.rows).to_string(index=False, na_rep="")
+
+
+class LogText:
+    """Log events as timestamped lines in a monospace block."""
+
+    def __init__(self, df: pd.DataFrame, rows: int | None = None):
+        self.df = df if rows is None else df.tail(rows)
+
+    def lines(self) -> list[str]:
+        stamps = self.df["timestamp"] if "timestamp" in self.df else [None] * len(self.df)
+        return [f"{when(t)}  {plain(m)}".strip() for t, m in zip(stamps, self.df["message"])]
+
+    def caption(self) -> str:
+        stream = self.df.attrs.get("logStreamName") or "no log stream yet"
+        return f"{len(self.df)} log lines · {stream} · times in {zone_name()}"
+
+    def html(self) -> str:
+        body = html.escape("\n".join(self.lines())) or "(no log lines)"
+        return (f"<pre style='font-size:12px;background:#f7f7f7;padding:6px;margin:0;max-height:30em;"
+                f"overflow:auto'>{body}</pre><div style='{CAPTION_STYLE}'>{html.escape(self.caption())}</div>")
+
+    def text(self) -> str:
+        return "\n".join(self.lines() or ["(no log lines)"]) + f"\n({self.caption()})"
+
+    _repr_html_ = html
+    __repr__ = text
+
+
+# --- one job as a card ----------------------------------------------------------------------
+
+
+def _attempt_rows(attempts) -> tuple[list[str], list[list[Cell]]]:
+    header = ["#", "started", "stopped", "duration", "exit", "reason", "log stream"]
+    body = []
+    for i, attempt in enumerate(attempts if isinstance(attempts, list) else (), 1):
+        container = attempt.get("container") or {}
+        started, stopped = (pd.to_datetime(attempt.get(k), unit="ms", utc=True) if attempt.get(k) else None
+                            for k in ("startedAt", "stoppedAt"))
+        took = stopped - started if started is not None and stopped is not None else None
+        reason = " · ".join(dict.fromkeys(r for r in (attempt.get("statusReason"), container.get("reason")) if r))
+        body.append([Cell(str(i)), Cell(when(started)), Cell(when(stopped)), Cell(duration(took)),
+                     Cell(plain(container.get("exitCode"))), hover_cell(reason),
+                     hover_cell(container.get("logStreamName"), 30)])
+    return header, body
+
+
+class Card:
+    """One job at a glance: facts at the top, attempts, dependencies, array, log tail, why."""
+
+    def __init__(self, df: pd.DataFrame):
+        if len(df) != 1 or "jobId" not in df:
+            raise ValueError(f"a card shows one job; this frame has {len(df)} rows")
+        self.df, self.row = df, df.iloc[0].to_dict()
+        from .jobs import Related  # frames import this module, and jobs imports frames
+
+        self.related = df.attrs.get("related") or Related()
+
+    def facts(self) -> list[tuple[str, Cell]]:
+        r = self.row
+        facts = [
+            ("status", status_cell(r.get("status"))),
+            ("reason", Cell(_reason(r).text)),
+            ("id", Cell(plain(r.get("jobId")))),
+            ("queue", Cell(name_of(r.get("queue")))),
+            ("definition", Cell(name_of(r.get("definition")))),
+            ("created", time_cell(r.get("createdAt"))),
+            ("started", time_cell(r.get("startedAt"))),
+            ("stopped", time_cell(r.get("stoppedAt"))),
+            ("duration", Cell(duration(r.get("duration")))),
+            ("exit code", Cell(plain(r.get("exitCode")))),
+            ("attempts", Cell(plain(r.get("attempts")))),
+            ("image", Cell(plain(r.get("container.image")))),
+            ("command", Cell(command_line(r.get("container.command")))),
+            ("vCPUs / memory", Cell(" / ".join(p for p in (plain(r.get("vcpus")), plain(r.get("memory"))) if p))),
+        ]
+        if not blank(r.get("arrayProperties.size")):
+            facts.append(("array", progress_cell(r.get("arrayProperties.statusSummary"), r.get("arrayProperties.size"))))
+        if not blank(r.get("arrayProperties.index")):
+            facts.append(("array index", Cell(plain(r.get("arrayProperties.index")))))
+        if self.related.why:
+            facts.insert(2, ("why", Cell(self.related.why)))
+        return [(k, v) for k, v in facts if v.text]
+
+    def _dependencies(self) -> tuple[list[str], list[list[Cell]]]:
+        deps = self.related.dependencies
+        listed = self.row.get("dependsOn") if isinstance(self.row.get("dependsOn"), list) else []
+        found = {} if deps is None else {r["jobId"]: r for r in _records(deps)}
+        body = []
+        for dep in listed:
+            job = found.get(dep.get("jobId"), {})
+            body.append([id_cell(dep.get("jobId")), Cell(plain(job.get("jobName"))), status_cell(job.get("status")),
+                         Cell(plain(dep.get("type")))])
+        return ["id", "name", "status", "type"], body
+
+    def _title(self) -> str:
+        return f"{plain(self.row.get('jobName'))}  ({plain(self.row.get('status'))})"
+
+    def html(self) -> str:
+        facts = "".join(f"<tr><th style='text-align:left;color:#555;padding-right:12px'>{html.escape(k)}</th>"
+                        f"<td style='text-align:left'>{v.markup}</td></tr>" for k, v in self.facts())
+        parts = [f"<div class='batchkit-card'><b style='font-size:14px'>{html.escape(plain(self.row.get('jobName')))}</b>",
+                 f"<table style='{TABLE_STYLE}'>{facts}</table>"]
+        header, body = _attempt_rows(self.row.get("attemptDetails"))
+        if body:
+            parts.append(f"<b>attempts</b>{table(header, body)}")
+        header, body = self._dependencies()
+        if body:
+            parts.append(f"<b>depends on</b>{table(header, body)}")
+        if self.related.logs is not None:
+            parts.append(f"<b>log tail</b>{LogText(self.related.logs).html()}")
+        parts += [f"<div style='{CAPTION_STYLE}'>{html.escape(n)}</div>" for n in self._notes()]
+        return "".join(parts) + "</div>"
+
+    def _notes(self) -> list[str]:
+        notes = list(self.related.notes)
+        if self.df.attrs.get("backend"):
+            notes.append(f"backend: {self.df.attrs['backend']}")
+        notes.append(f"times in {zone_name()} · all {len(self.df.columns)} columns: .batch.full()")
+        return [" · ".join(notes)]
+
+    def text(self) -> str:
+        facts = self.facts()
+        width = max(len(k) for k, _ in facts)
+        lines = [self._title(), *(f"  {k.ljust(width)}  {v.text}" for k, v in facts)]
+        for title, (header, body) in (("attempts", _attempt_rows(self.row.get("attemptDetails"))),
+                                      ("depends on", self._dependencies())):
+            if body:
+                lines += ["", f"{title}:", text_table(header, body)]
+        if self.related.logs is not None:
+            lines += ["", "log tail:", LogText(self.related.logs).text()]
+        return "\n".join(lines + [f"({n})" for n in self._notes()])
+
+    _repr_html_ = html
+    __repr__ = text
+
+
+# --- the accessor and what a frame shows by default ----------------------------------------
+
+
+def shown(df: pd.DataFrame, rows: int = ROWS):
+    """What a Batch result shows: log text, a card for `b.job(id)`, or the compact view."""
+    if df.attrs.get("operation") == LOGS and "message" in df:
+        return LogText(df)
+    kind = kind_of(df)
+    if "related" in df.attrs and len(df) == 1 and {"jobId", "attemptDetails"} <= set(df.columns):
+        return Card(df)  # b.job(id)
+    return View(df, rows, kind)
+
+
+def is_batch_result(df) -> bool:
+    """Frames `Batch` made (it names their operation); other frames show as pandas shows them."""
+    return isinstance(df, pd.DataFrame) and bool(df.attrs.get("operation"))
+
+
+@pd.api.extensions.register_dataframe_accessor("batch")
+class BatchAccessor:
+    """``df.batch``: views of a batchkit frame (the data itself is never changed)."""
+
+    def __init__(self, df: pd.DataFrame):
+        self._df = df
+
+    def view(self, rows: int = ROWS) -> View:
+        """The compact view: curated columns, humane times and durations, no index, blanks for missing."""
+        return View(self._df, rows)
+
+    def full(self, rows: int = ROWS) -> Full:
+        """Every column."""
+        return Full(self._df, rows)
+
+    def card(self) -> Card:
+        """One job (a one-row DescribeJobs frame, e.g. ``b.job(id)``) as a card."""
+        return Card(self._df)
+
+    def logs(self, rows: int | None = None) -> LogText:
+        """Log events (``b.logs(id)``) as timestamped text."""
+        return LogText(self._df, rows)
+
+    def shown(self, rows: int = ROWS):
+        """What a notebook shows for this frame."""
+        return shown(self._df, rows)
+
+    def text(self, rows: int = ROWS) -> str:
+        """What a terminal shows for this frame."""
+        return repr(shown(self._df, rows))
+
+    def to_table(self, path) -> None:
+        """Write it as CSV, Parquet or JSON lines, lists and maps kept whole (a job table is a seed)."""
+        from .frames import write_table
+
+        write_table(self._df, path)

@@ -1,0 +1,231 @@
+"""What people see: results through a real IPython shell with HTML formatting, on the manual clock.
+
+The frames stay whole (every column, a plain DataFrame); what IPython shows of
+them is the compact view, the card or the log text of `batchkit.views`.
+"""
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from batchkit import views
+
+WALL = ("NaT", "<NA>", "0 days", "nan", "+00:00")
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "batchkit")
+    shell.run_line_magic("batch", "use local --clock manual")
+    yield shell
+    shell.run_line_magic("batch", "use aws")  # stops the local backend
+    InteractiveShell.clear_instance()
+
+
+@pytest.fixture
+def lb(ip):
+    magics = ip.magics_manager.registry["BatchMagics"]
+    magics.b  # connects: the local backend starts on first use
+    magics._local.reset()
+    return magics._local
+
+
+def batch(ip, line):
+    return ip.run_line_magic("batch", line)
+
+
+def shown(ip, value) -> tuple[str, str]:
+    """(HTML, text) as IPython's display formatter renders the value."""
+    bundle, _ = ip.display_formatter.format(value)
+    return bundle["text/html"], bundle["text/plain"]
+
+
+def headers(html: str) -> list[str]:
+    return re.findall(r"<th[^>]*>([^<]*)</th>", html.split("</thead>")[0])
+
+
+def test_the_jobs_view_is_compact_readable_and_counts_array_children(ip, lb):
+    parent = batch(ip, "submit shards HighPriority sleep --array 50").loc[0, "jobId"]
+    lb.set_outcome("broken", exit_code=2, reason="Out of memory while loading the training shard 7 of 9")
+    batch(ip, "submit broken LowPriority sleep")
+    lb.run_until_idle()
+    for line in ("jobs", "jobs --detail", f"wait {parent}"):
+        df = batch(ip, line)
+        html, text = shown(ip, df)
+        assert type(df) is pd.DataFrame and len(df.columns) >= 27  # the data stays whole
+        assert 8 <= len(headers(html)) <= 12, headers(html)
+        assert "<th>" not in html.split("<tbody>")[1]  # no index
+        for clutter in WALL:
+            assert clutter not in html and clutter not in text, (line, clutter)
+        assert "50/50" in html and "50/50" in text
+    html, text = shown(ip, batch(ip, "jobs"))
+    assert "succeeded 50" in html  # children counted by status, on hover
+    assert "title='Out of memory while loading the training shard 7 of 9'" in html  # truncated, whole on hover
+    assert text.index("broken") < text.index("nightly-etl")  # newest first
+    job_id = batch(ip, "jobs --name broken").loc[0, "jobId"]
+    assert f"title='{job_id}'" in html and f">{job_id[:8]}</code>" in html and job_id not in text
+    assert re.search(r"\b5s\b", text) and "times in " in text and "all 27 columns: .batch.full()" in text
+    assert "backend: local (in-memory, not AWS)" in text
+
+
+@pytest.mark.parametrize("line, headings", [
+    ("queues", ["name", "state", "status", "priority", "compute environments"]),
+    ("envs", ["name", "type", "state", "status", "vCPUs min/desired/max", "instance types", "spot"]),
+    ("defs", ["definition", "image", "vCPUs", "memory MiB", "GPUs", "command"]),
+])
+def test_resources_have_curated_views(ip, lb, line, headings):
+    df = batch(ip, line)
+    html, text = shown(ip, df)
+    assert set(headings) <= set(headers(html)) and len(headers(html)) <= 12
+    assert not [c for c in WALL if c in text]
+    assert f"all {len(df.columns)} columns" in text
+
+
+def test_every_column_is_one_call_away(ip, lb):
+    df = batch(ip, "defs")
+    html, text = shown(ip, df.batch.full())
+    assert len(headers(html)) == len(df.columns)
+    assert "containerProperties.image" in text
+
+
+def test_a_job_is_a_card_with_attempts_dependencies_array_and_log_tail(ip, lb):
+    lb.set_outcome("flaky", exit_code=[1, 0], logs=["loading data", "epoch 1 done"], duration=30)
+    first = batch(ip, "submit flaky HighPriority sleep --retries 2").loc[0, "jobId"]
+    shards = batch(ip, f"submit shards HighPriority sleep --array 3 --depends-on {first}").loc[0, "jobId"]
+    lb.run_until_idle()
+    df = batch(ip, f"job {first}")
+    assert len(df) == 1 and len(df.columns) > 90  # the value is the whole row
+    html, text = shown(ip, df)
+    assert "<b>attempts</b>" in html and html.count("<tr><td") >= 2  # two attempts, one row each
+    assert re.search(r"1\s+\S+\s+\S+\s+30s\s+1 ", text) and re.search(r"2\s+\S+\s+\S+\s+30s\s+0 ", text)
+    assert "epoch 1 done" in html and "<pre" in html  # the tail of the logs
+    html, text = shown(ip, batch(ip, f"job {shards}"))
+    assert "depends on" in text and first[:8] in text and "SUCCEEDED" in text  # and their status
+    assert "3/3" in text and "3/3" in html  # the array
+    for clutter in WALL:
+        assert clutter not in html and clutter not in text
+
+
+def test_a_card_has_no_why_line_until_the_client_can_explain(ip, lb):
+    job_id = batch(ip, "submit plain HighPriority sleep").loc[0, "jobId"]
+    b = ip.magics_manager.registry["BatchMagics"].b
+    assert hasattr(b, "why") or " why " not in shown(ip, b.job(job_id))[1]
+
+
+def test_logs_are_timestamped_text_and_the_frame_stays_the_value(ip, lb):
+    lb.set_outcome("talky", logs=["one", "two", "three"], duration=5)
+    job_id = batch(ip, "submit talky HighPriority sleep").loc[0, "jobId"]
+    lb.run_until_idle()
+    df = batch(ip, f"logs {job_id}")
+    assert list(df["message"]) == ["one", "two", "three"] and "timestamp" in df
+    html, text = shown(ip, df)
+    assert html.startswith("<pre") and re.search(r"\d\d:\d\d:\d\d  one\n\S+  two", html)
+    assert "<table" not in html and text.splitlines()[2].endswith("three")
+    assert list(batch(ip, f"logs {job_id} --tail 2")["message"]) == ["two", "three"]
+
+
+def test_logs_follow_streams_lines_until_the_job_ends(ip, lb, capsys):
+    lb.set_outcome("streamer", logs=["first", "last"], duration=30)
+    job_id = batch(ip, "submit streamer HighPriority sleep").loc[0, "jobId"]
+    assert batch(ip, f"logs {job_id} --follow") is None  # printed as they came, not shown twice
+    out = capsys.readouterr().out
+    assert re.search(r"\d\d:\d\d:\d\d  first\n\S+  last", out)
+    assert list(batch(ip, f"logs {job_id} --follow -o streamed") or ip.user_ns["streamed"]["message"]) == ["first", "last"]
+
+
+def test_frames_batch_did_not_make_show_as_pandas_shows_them(ip):
+    df = pd.DataFrame({"a": [1, None]})
+    html, text = shown(ip, df)
+    assert html == df._repr_html_() and text == repr(df)
+
+
+def test_secrets_stay_masked_in_every_view(ip, lb):
+    job_id = batch(ip, "submit secretive HighPriority sleep --env API_TOKEN=s3cr3t --env STAGE=dev").loc[0, "jobId"]
+    df = batch(ip, f"job {job_id}")
+    for value in (df, df.batch.full(), df.batch.view()):
+        html, text = shown(ip, value)
+        assert "s3cr3t" not in html and "s3cr3t" not in text
+
+
+@pytest.mark.parametrize("seconds, text", [(0, "0s"), (5, "5s"), (59.6, "1m00s"), (1030, "17m10s"),
+                                           (7380, "2h03m"), (90000, "1d01h"), (None, "")])
+def test_durations_read_as_people_say_them(seconds, text):
+    assert views.duration(seconds) == text
+    assert views.duration(pd.Timedelta(seconds=seconds) if seconds is not None else pd.NaT) == text
+
+
+def test_a_job_can_be_made_to_fail_from_the_magic(ip, lb):
+    batch(ip, "local outcome 'train-*' --exit-code 3 --reason 'out of memory' --duration 20m --logs oom")
+    job_id = batch(ip, "submit train-big HighPriority sleep").loc[0, "jobId"]
+    batch(ip, "local advance 10m")
+    assert batch(ip, f"job {job_id}").loc[0, "status"] == "RUNNING"
+    batch(ip, "local advance 15m")
+    job = batch(ip, f"job {job_id}").iloc[0]
+    assert (job["status"], job["exitCode"], job["statusReason"]) == ("FAILED", 3, "out of memory")
+    batch(ip, "local faults error SubmitJob --status 400 --message 'no more today'")
+    with pytest.raises(UsageError, match="no more today"):
+        batch(ip, "submit refused HighPriority sleep")
+    batch(ip, "local faults clear")
+    assert len(batch(ip, "submit accepted HighPriority sleep")) == 1
+
+
+@pytest.mark.parametrize("line, words", [
+    ("submt x", ["unknown command 'submt'", "'submit'"]),
+    ("submit x HighPriority sleep --vcpu 2", ["no option --vcpu", "'--vcpus'"]),
+    ("jobs --stat RUNNING", ["no option --stat", "'--status'"]),
+    ("local advance soon", ["cannot read 'soon' as a duration"]),
+    ("local outcome x --exit-code one", ["invalid int value"]),
+])
+def test_typos_suggest_what_exists(ip, lb, line, words):
+    with pytest.raises(UsageError) as caught:
+        batch(ip, line)
+    assert "\n" not in str(caught.value) and all(w in str(caught.value) for w in words), str(caught.value)
+
+
+def test_importing_batchkit_in_ipython_shows_batch_results_compactly():
+    code = ("from IPython.core.interactiveshell import InteractiveShell\n"
+            "ip = InteractiveShell.instance()\n"
+            "import batchkit\n"
+            "with batchkit.local() as lb:\n"
+            "    print(ip.display_formatter.format(lb.batch.queues())[0]['text/plain'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("name ") and "3 queues" in out.stdout
+
+
+def completions(ip, text):
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return [c.text for c in ip.Completer.completions(text, len(text))]
+
+
+STATUSES = ["FAILED", "PENDING", "RUNNABLE", "RUNNING", "STARTING", "SUBMITTED", "SUCCEEDED"]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("%batch jobs --status ", STATUSES),
+    ("%batch list-jobs --job-queue HighPriority --job-status ", STATUSES),
+    ("%batch jobs --status RUN", ["RUNNABLE", "RUNNING"]),
+    ("%batch update-job-queue --state ", ["DISABLED", "ENABLED"]),
+    ("%batch defs --status ", ["ACTIVE", "ALL", "INACTIVE"]),
+    ("%batch jobs --queue ", ["Backfill", "HighPriority", "LowPriority"]),
+    ("%batch local outcome 'train-*' --queue High", ["HighPriority"]),
+    ("%batch local faults ", ["clear", "error", "latency", "throttle"]),
+    ("%batch use local --executor ", ["simulated", "subprocess"]),
+    ("%batch jobs --sta", ["--status"]),
+])
+def test_completion_offers_only_what_the_slot_takes(ip, lb, line, expected):
+    assert completions(ip, line) == expected
+
+
+@pytest.mark.parametrize("line", ["%batch jobs --name ", "%batch submit nightly", "%batch job /tm", "%batch fo"])
+def test_nothing_else_completes_inside_a_batch_line(ip, lb, line):
+    typed = line.rsplit(" ", 1)[1]
+    assert completions(ip, line) == [typed]  # no Python keywords, magics or paths; the word stays as typed
