@@ -743,11 +743,14 @@ EKS_DEFINITION = {"podProperties": {"containers": [
 
 
 def raw_body(c, call):
-    """The HTTP body the service sent for `call`, as bytes."""
+    """The HTTP status and body the service sent for `call`."""
     bodies = []
-    c.meta.events.register("before-parse.batch.*", lambda response_dict, **kw: bodies.append(response_dict["body"]))
-    response = call()
-    return response["ResponseMetadata"]["HTTPStatusCode"], bodies[-1]
+    c.meta.events.register("before-parse.batch.*", lambda response_dict, **kw: bodies.append(response_dict["body"]),
+                           unique_id="raw-body")
+    try:
+        return call()["ResponseMetadata"]["HTTPStatusCode"], bodies[-1]
+    finally:
+        c.meta.events.unregister("before-parse.batch.*", unique_id="raw-body")
 
 
 def test_cancel_and_terminate_of_an_unknown_job_answer_200_and_an_empty_object(c):
@@ -843,8 +846,10 @@ def test_eks_properties_override_is_applied_to_the_job(c):
     assert (main["image"], main["command"], main["resources"]) == ("python:3.11", ["python", "run.py"], {"requests": {"cpu": "4"}})
     assert {e["name"]: e["value"] for e in main["env"]} == {"A": "override", "B": "definition", "C": "override"}
     assert sidecar == registered["podProperties"]["containers"][1]
-    unnamed = submit(c, definition="eks", eksPropertiesOverride={"podProperties": {"containers": [{"command": ["x"]}]}})
-    assert detail(c, unnamed)["eksProperties"]["podProperties"]["containers"][0]["command"] == ["x"]
+    unnamed = submit(c, definition="eks", eksPropertiesOverride={"podProperties": {
+        "containers": [{"command": ["x"]}], "metadata": {"labels": {"team": "data"}}}})
+    pod = detail(c, unnamed)["eksProperties"]["podProperties"]
+    assert (pod["containers"][0]["command"], pod["metadata"]["labels"]) == (["x"], {"team": "data"})
     assert detail(c, submit(c, definition="eks"))["eksProperties"] == registered
     rejected(lambda: submit(c, definition="eks", eksPropertiesOverride={"podProperties": {"containers": [{"name": "nope"}]}}),
              "nope")

@@ -238,7 +238,7 @@ class LocalBatchBackend(BatchBackend):
         if any(env in queue.environments for queue in self._job_queues.values()):
             rules.fail(f"Cannot delete compute environment {env.name}: found existing JobQueue relationship")
         del self._compute_environments[env.arn]
-        if env.ecs_name in self.ecs_backend.clusters:  # a moto reset may have taken it
+        if env.ecs_name in self.ecs_backend.clusters:  # a moto mock started elsewhere clears ECS, not us
             self.ecs_backend.delete_cluster(env.ecs_name)
 
     # -- job queues --------------------------------------------------------------
