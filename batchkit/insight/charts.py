@@ -74,7 +74,7 @@ def _layout(fig, title: str, subtitle: str, height: int) -> None:
 # --- the timeline ------------------------------------------------------------------------------
 
 
-def timeline(spans: Spans, title: str = "Timeline"):
+def timeline(spans: Spans, title: str = "Timeline", height: int | None = None):
     """A Gantt chart: a row per job (arrays with a band of their children by status), a thin
     light bar while it waited in the queue, a solid bar per run, coloured by status."""
     go = _go()
@@ -105,7 +105,7 @@ def timeline(spans: Spans, title: str = "Timeline"):
     if folded:
         notes.append(f"{folded} array children {'shown' if (rows['kind'] == 'child').any() else 'folded in'}")
     notes.append("light: waiting in the queue · solid: running · band: array children by status")
-    _layout(fig, title, " · ".join(notes), int(np.clip(140 + ROW_PX * n, MIN_HEIGHT, MAX_HEIGHT)))
+    _layout(fig, title, " · ".join(notes), height or int(np.clip(140 + ROW_PX * n, MIN_HEIGHT, MAX_HEIGHT)))
     return fig
 
 

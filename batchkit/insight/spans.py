@@ -135,7 +135,7 @@ def spans(df: pd.DataFrame, expand=False, now=None) -> Spans:
         if parents[i]:
             kids = sorted(by_parent.get(r["jobId"], ()), key=lambda k: records[k]["arrayProperties.index"] or 0)
             runs = [run for k in kids for run in times.at[k, "runs"]]
-            extent = [(min(s for s, _ in runs), max(e for _, e in runs))] if runs else None
+            extent = [(min(s for s, _ in runs), max(e for _, e in runs))] if runs else _own_extent(times.loc[i], r)
             row = add_row(i, "array", f"{r['jobName']} [{int(r['arrayProperties.size'])}]", extent)
             counts = _counts([records[k]["status"] for k in kids], r["arrayProperties.statusSummary"])
             rows[row]["children"] = counts
@@ -153,6 +153,17 @@ def spans(df: pd.DataFrame, expand=False, now=None) -> Spans:
     rows_frame = pd.DataFrame(rows, columns=["row", "label", "jobId", "kind", "status", "reason", "exit", "queue",
                                              "definition", "children", "created", "start", "end", "wait", "run"])
     return Spans(rows_frame, pd.DataFrame(segments, columns=["row", "phase", "start", "end", "status", "share"]))
+
+
+def _own_extent(times: pd.Series, record: dict) -> list | None:
+    """An array parent without its children listed (the monitor's case): it ran from its first
+    start (or creation) to its end (or now) once it left the queue."""
+    if record["status"] not in ("STARTING", "RUNNING", *FINISHED):
+        return None
+    if times["runs"]:
+        return [(times["runs"][0][0], times["runs"][-1][1])]
+    end = times["created"] + times["wait"] * 1000  # when it stopped, or now
+    return [(times["created"], end)] if end > times["created"] else None
 
 
 def _counts(statuses: list[str], summary) -> dict[str, int]:
