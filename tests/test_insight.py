@@ -61,9 +61,9 @@ def test_the_timeline_has_a_bar_per_job_arrays_folded_and_a_time_axis(local, run
     assert list(band.y) == [labels.index("shards [5]")] and list(band.x) == [120_000]
     assert fig.layout.xaxis.type == "date" and fig.layout.xaxis.title.text.startswith("time (")
     assert fig.layout.yaxis.autorange == "reversed"
-    hover = [row for row in runs["FAILED"].customdata]
-    assert all(OOM in row[8] and "exit 1" in row[8] for row in hover)
-    assert {row[7] for row in hover} == {"5m00s"}  # durations as people say them
+    hover = list(runs["FAILED"].hovertext)
+    assert all(f"{OOM} · exit 1" in text and "ran 5m00s" in text for text in hover)  # durations as people say them
+    assert all("running 5m00s" in text for text in hover) and "<b>broken-0</b> FAILED" in hover[0]
     assert "5 array children folded in" in fig.layout.title.subtitle.text
 
 

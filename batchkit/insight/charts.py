@@ -53,8 +53,10 @@ def clock(ms) -> np.ndarray:
     return np.where(times.isna(), "", times.strftime("%b %d %H:%M:%S").astype(object))
 
 
-def durations(seconds) -> list[str]:
-    return [views.duration(s) if s == s else "" for s in seconds]
+def durations(seconds) -> np.ndarray:
+    """views.duration of each value, formatted once per distinct whole second."""
+    whole = pd.Series(np.asarray(seconds, dtype="float64")).round()
+    return whole.map({s: views.duration(s) for s in whole.dropna().unique()}).fillna("").to_numpy(object)
 
 
 def duration_axis(largest: float, ticks: int = 6) -> dict:
@@ -90,7 +92,7 @@ def timeline(spans: Spans, title: str = "Timeline", height: int | None = None):
             x=(part["end"] - part["start"]).to_numpy(), width=width, offset=offset,
             marker={"color": tint(color, WAIT_SHADE) if phase == "wait" else color, "line": {"width": 0}},
             name=status, legendgroup=status, showlegend=status not in shown_legend,
-            customdata=hover[part.index], hovertemplate=HOVER, meta=phase)
+            hovertext=hover[part.index], hovertemplate="%{hovertext}<extra></extra>", meta=phase)
         shown_legend.add(status)
     jobs = int((rows["kind"] != "child").sum())
     folded = sum(sum(c.values()) for c in rows["children"].dropna()) if len(rows) else 0
@@ -109,31 +111,23 @@ def timeline(spans: Spans, title: str = "Timeline", height: int | None = None):
     return fig
 
 
-HOVER = ("<b>%{customdata[0]}</b> %{customdata[1]}<br>%{customdata[2]}<br>"
-         "created %{customdata[3]}<br>started %{customdata[4]}<br>stopped %{customdata[5]}<br>"
-         "waited %{customdata[6]} · ran %{customdata[7]}<br>%{customdata[8]}<br>%{customdata[9]}<extra></extra>")
-
-
 def _hover(rows: pd.DataFrame, segments: pd.DataFrame) -> np.ndarray:
-    """customdata per segment: the job's name, status, what the bar is, times, reason, id."""
-    per_row = pd.DataFrame({
-        "label": rows["label"].str.strip(), "status": rows["status"].fillna(""),
-        "created": clock(rows["created"]), "started": clock(rows["start"]),
-        "stopped": np.where(rows["status"].isin(("SUCCEEDED", "FAILED")), clock(rows["end"]), "(not yet)"),
-        "waited": durations(rows["wait"]), "ran": durations(rows["run"]),
-        "reason": [" · ".join(p for p in (r, "" if e is None or e != e else f"exit {int(e)}") if p)
-                   for r, e in zip(rows["reason"], rows["exit"])],
-        "id": rows["jobId"].fillna(""),
-    }, index=rows["row"])
-    data = per_row.loc[segments["row"]].reset_index(drop=True)
-    what = np.where(segments["phase"] == "wait", "waiting in the queue " +
-                    pd.Series(durations((segments["end"] - segments["start"]) / 1000)).to_numpy(object),
-                    np.where(segments["phase"] == "run", "running " +
-                             pd.Series(durations((segments["end"] - segments["start"]) / 1000)).to_numpy(object),
-                             "children " + segments["status"].str.lower().to_numpy(object) + ": " +
-                             (segments["share"] * 100).round().astype(int).astype(str).to_numpy(object) + "%"))
-    data.insert(2, "what", what)
-    return data.to_numpy(dtype=object)
+    """Hover text per segment: the job's name and status, what the bar is, its times, reason and id."""
+    text = lambda values: pd.Series(values, dtype=object).fillna("").astype(str)  # noqa: E731
+    exits = rows["exit"].map(lambda e: "" if e is None or e != e else f" · exit {int(e)}")
+    per_row = ("<b>" + text(rows["label"].str.strip()) + "</b> " + text(rows["status"]) +
+               "<br>created " + text(clock(rows["created"])) + "<br>started " + text(clock(rows["start"])) +
+               "<br>stopped " + text(np.where(rows["status"].isin(("SUCCEEDED", "FAILED")), clock(rows["end"]),
+                                              "(not yet)")) +
+               "<br>waited " + text(durations(rows["wait"])) + " · ran " + text(durations(rows["run"])) +
+               "<br>" + text(rows["reason"]) + text(exits) + "<br>" + text(rows["jobId"]))
+    per_row.index = rows["row"]
+    took = text(durations((segments["end"] - segments["start"]) / 1000)).to_numpy(object)
+    share = text((segments["share"] * 100).round().astype(int).astype(str))
+    what = np.where(segments["phase"] == "wait", "waiting in the queue " + took,
+                    np.where(segments["phase"] == "run", "running " + took,
+                             "children " + text(segments["status"].str.lower()) + ": " + share + "%"))
+    return (per_row.loc[segments["row"]].to_numpy(object) + "<br><i>" + what + "</i>").astype(object)
 
 
 # --- capacity --------------------------------------------------------------------------------------

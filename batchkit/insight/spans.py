@@ -112,14 +112,16 @@ def spans(df: pd.DataFrame, expand=False, now=None) -> Spans:
         by_parent.setdefault(p, []).append(i)
     listed = set(df.loc[parents, "jobId"])
     order = times["created"].fillna(np.inf).sort_values(kind="stable").index
+    all_runs, created_at, waits = times["runs"].tolist(), times["created"].tolist(), times["wait"].tolist()
+    parents, family = parents.tolist(), family.tolist()  # plain lists: this loop sees every job
     rows, segments = [], []
 
     def add_row(i: int, kind: str, label: str, extent=None) -> int:
         r = records[i]
         row = len(rows)
-        created = times.at[i, "created"]
-        runs = times.at[i, "runs"] if extent is None else extent
-        waited = runs[0][0] if runs else created + times.at[i, "wait"] * 1000
+        created = created_at[i]
+        runs = all_runs[i] if extent is None else extent
+        waited = runs[0][0] if runs else created + waits[i] * 1000
         rows.append({"row": row, "label": label, "jobId": r["jobId"], "kind": kind, "status": r["status"],
                      "reason": r["statusReason"] or "", "exit": r["exitCode"], "queue": r["queue"],
                      "definition": r["definition"], "children": None, "created": created,
@@ -134,17 +136,17 @@ def spans(df: pd.DataFrame, expand=False, now=None) -> Spans:
         r = records[i]
         if parents[i]:
             kids = sorted(by_parent.get(r["jobId"], ()), key=lambda k: records[k]["arrayProperties.index"] or 0)
-            runs = [run for k in kids for run in times.at[k, "runs"]]
+            runs = [run for k in kids for run in all_runs[k]]
             extent = [(min(s for s, _ in runs), max(e for _, e in runs))] if runs else _own_extent(times.loc[i], r)
             row = add_row(i, "array", f"{r['jobName']} [{int(r['arrayProperties.size'])}]", extent)
             counts = _counts([records[k]["status"] for k in kids], r["arrayProperties.statusSummary"])
             rows[row]["children"] = counts
-            _progress(segments, row, counts, extent or times.at[i, "runs"], times.at[i, "created"])
+            _progress(segments, row, counts, extent or all_runs[i], created_at[i])
             if expand is True or (isinstance(expand, (list, tuple, set)) and
                                   ({r["jobId"], r["jobName"]} & set(expand))):
                 for k in kids:
                     add_row(k, "child", f"  {r['jobName']}[{int(records[k]['arrayProperties.index'])}]")
-        elif r["arrayProperties.index"] is not None and family.get(i) in listed:
+        elif r["arrayProperties.index"] is not None and family[i] in listed:
             continue  # drawn with (or folded into) its parent
         else:
             index = r["arrayProperties.index"]
