@@ -70,8 +70,7 @@ def test_the_timeline_has_a_bar_per_job_arrays_folded_and_a_time_axis(local, run
 def test_bars_start_and_stop_when_the_jobs_did(local, run):
     job = local.batch.describe_jobs(jobs=[run["broken-0"]]).iloc[0]
     fig = local.batch.timeline([run["broken-0"]])
-    (wait,), (ran,) = fig.data[0:1], fig.data[1:2]
-    assert (wait.meta, ran.meta) == ("wait", "run")
+    (ran,), (wait,) = traces(fig, "run").values(), traces(fig, "wait").values()
     started = job["startedAt"].tz_convert(batchkit.views.local_zone()).tz_localize(None)
     created = job["createdAt"].tz_convert(batchkit.views.local_zone()).tz_localize(None)
     assert pd.Timestamp(ran.base[0]) == started and ran.x[0] == (job["stoppedAt"] - job["startedAt"]).total_seconds() * 1000

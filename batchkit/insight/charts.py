@@ -69,8 +69,8 @@ def duration_axis(largest: float, ticks: int = 6) -> dict:
 def _layout(fig, title: str, subtitle: str, height: int) -> None:
     fig.update_layout(title={"text": title, "subtitle": {"text": subtitle}, "x": 0.01, "xanchor": "left"},
                       height=height, font=FONT, template="plotly_white", hoverlabel={"align": "left"},
-                      margin={"l": 10, "r": 20, "t": 90, "b": 50},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"})
+                      margin={"l": 10, "r": 20, "t": 110, "b": 50},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"})
 
 
 # --- the timeline ------------------------------------------------------------------------------
@@ -84,7 +84,9 @@ def timeline(spans: Spans, title: str = "Timeline", height: int | None = None):
     fig = go.Figure()
     hover = _hover(rows, segments)
     shown_legend = set()
-    for (phase, status), part in segments.groupby(["phase", "status"], sort=False):
+    groups = segments.groupby(["phase", "status"], sort=False)
+    first = {"run": 0, "progress": 1, "wait": 2}  # a status's legend entry shows its solid colour
+    for (phase, status), part in sorted(groups, key=lambda group: first[group[0][0]]):
         width, offset = BARS[phase]
         color = views.COLORS.get(status, "#888888")
         fig.add_bar(
