@@ -33,6 +33,16 @@ def serve(args) -> int:
     return 0
 
 
+def report(args) -> int:
+    """Write a run report: one self-contained HTML file (AWS, or any endpoint with --endpoint-url)."""
+    from .client import connect
+
+    b = connect(profile=args.profile, region=args.region, endpoint_url=args.endpoint_url)
+    written = b.report(args.out, since=args.since, queues=args.queue)
+    print(f"{written.path}: {written.summary()}")
+    return 0
+
+
 def operations(args) -> int:
     """Every Batch operation batchkit knows, from botocore's model."""
     from . import catalog
@@ -57,6 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     run_serve.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
     run_serve.add_argument("--strict", action="store_true", help="reject missing IAM roles, subnets, ...")
     run_serve.set_defaults(run=serve)
+    run_report = commands.add_parser("report", help=report.__doc__.splitlines()[0])
+    where = run_report.add_mutually_exclusive_group()
+    where.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    where.add_argument("--endpoint-url", help="a Batch-compatible endpoint, e.g. batchkit serve's")
+    run_report.add_argument("--region", help="AWS region")
+    run_report.add_argument("--since", default="24h", help="jobs created since: 24h, 30m, 7d or an ISO date (default 24h)")
+    run_report.add_argument("--queue", action="append", help="only this queue (repeatable; default: every queue)")
+    run_report.add_argument("-o", "--out", default="run.html", help="the HTML file to write (default run.html)")
+    run_report.set_defaults(run=report)
     commands.add_parser("operations", help=operations.__doc__).set_defaults(run=operations)
     args = parser.parse_args(argv)
     from .errors import BatchError

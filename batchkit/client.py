@@ -233,6 +233,30 @@ class Batch:
 
         return jobs.logs(self, job_id, attempt, tail)
 
+    # --- pictures of a run (batchkit.insight, drawn with plotly) --------------------------------
+
+    def timeline(self, jobs=None, since=None, queue=None, expand=False):
+        """A Gantt chart of jobs (every job by default; or a job frame, or ids): a row per job, its wait in
+        the queue and each run, coloured by status; array children folded into their parent with a band
+        of their statuses (``expand=True``, or parent ids/names, shows them).  A plotly Figure:
+        inline in notebooks, ``.write_html(path)`` saves it."""
+        from .insight import runs
+
+        return runs.timeline(self, jobs, since, queue, expand)
+
+    def capacity(self, jobs=None, since=None, queue=None):
+        """vCPUs, memory and GPUs in use per compute environment over time, against maxvCpus (a plotly Figure)."""
+        from .insight import runs
+
+        return runs.capacity(self, jobs, since, queue)
+
+    def report(self, path, since=None, queues=None):
+        """Write a run report to `path`: one self-contained HTML file (counts, waits and run times, retries,
+        failures grouped by reason and exit code, vCPU- and memory-hours, the timeline and capacity)."""
+        from .insight import report, runs
+
+        return report.write(runs.gather(self, since, queues), path)
+
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
         from . import jobs
 

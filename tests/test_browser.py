@@ -45,6 +45,8 @@ NOTEBOOK_CELLS = [
     "%batch job {broken.jobId[0]}",
     "%batch job {report.jobId[0]}",
     "%batch monitor --interval 1",
+    "%batch timeline",
+    "%batch report -o run.html --since 24h",
 ]
 VIEWS = {1: "jobs-view.png", 2: "card.png", 3: "card-dependencies.png"}  # cell index -> screenshot
 
@@ -87,7 +89,7 @@ def lab(tmp_path):
         server.wait(timeout=30)
 
 
-def test_views_card_and_monitor_in_a_real_browser(lab):
+def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     base, token = lab
@@ -129,6 +131,21 @@ def test_views_card_and_monitor_in_a_real_browser(lab):
             expect(rows.first).to_contain_text("FAILED", timeout=30_000)
             expect(monitor.locator(".batchkit-card")).to_contain_text("FAILED")
             expect(page.get_by_role("button", name="Cancel job")).to_be_disabled()  # a finished job
+            cells.nth(5).scroll_into_view_if_needed()  # JupyterLab renders the cells in view only
+            timeline = cells.nth(5).locator(".jp-OutputArea-output.js-plotly-plot")  # plotly's JupyterLab renderer
+            expect(timeline).to_be_visible(timeout=30_000)
+            expect(timeline.locator("g.trace.bars").first).to_be_attached()  # it drew the bars
+            expect(timeline).to_contain_text("shards [50]")
+            timeline.screenshot(path=str(ARTIFACTS / "timeline.png"))
+            cells.nth(6).scroll_into_view_if_needed()
+            expect(cells.nth(6)).to_contain_text("run.html:", timeout=30_000)
+            report = browser.new_page(viewport={"width": 1300, "height": 900})
+            report.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:")
+                         else route.continue_())  # it must open with no network
+            report.goto((tmp_path / "run.html").as_uri())
+            expect(report.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)
+            expect(report.locator("body")).to_contain_text("shards [50]")  # the timeline, drawn offline
+            report.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         finally:
             page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
             browser.close()

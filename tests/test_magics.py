@@ -365,3 +365,20 @@ def test_the_readme_magics_reference_matches_the_code():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     block = readme.split("<!-- magics-reference -->\n", 1)[1].split("\n<!-- /magics-reference -->", 1)[0]
     assert block == reference(), "README's magics reference is stale; paste batchkit.magics.magics.reference()"
+
+
+def test_timeline_capacity_and_report_through_the_magic(ip, magics, tmp_path, capsys):
+    fig = batch(ip, "timeline")
+    assert {"nightly-etl", "warmup", "train-baseline"} <= set(fig.layout.yaxis.ticktext)
+    assert batch(ip, "timeline --queue HighPriority -o fig") is None
+    assert list(ip.user_ns["fig"].layout.yaxis.ticktext) == ["nightly-etl"]
+    ip.user_ns["seeded"] = magics.b.jobs(queue="LowPriority")
+    assert set(batch(ip, "timeline seeded").layout.yaxis.ticktext) == {"warmup", "train-baseline"}
+    assert {t.name for t in batch(ip, "capacity --since 24h").data if t.meta == "vcpus"} == {"ondemand-ce", "spot-ce"}
+    out = tmp_path / "run.html"
+    capsys.readouterr()
+    assert batch(ip, f"report -o {out} --since 24h") is None  # -o names the file here
+    assert capsys.readouterr().out.startswith(f"{out}: 3 jobs (3 succeeded, 0 failed)")
+    assert "<h2>Failures by reason and exit code</h2>" in out.read_text()
+    usage_error(ip, "report --since 24h", "-o")
+    usage_error(ip, "timeline --since someday", "cannot read since")

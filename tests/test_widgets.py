@@ -85,7 +85,10 @@ def test_monitor_counts_and_rows_follow_the_clock(lb):
     lb.run_until_idle()
     monitor.refresh()
     assert monitor.tracker.jobs[job_id]["status"] == "SUCCEEDED"
-    assert "watched" in monitor.table.html and "<svg" in monitor.timeline.value
+    assert "watched" in monitor.table.html
+    timeline = monitor.timeline  # b.timeline's figure, updated in place
+    assert "watched" in timeline.layout.yaxis.ticktext and timeline.layout.xaxis.type == "date"
+    assert [t.name for t in timeline.data if t.meta == "run"] == ["SUCCEEDED"]
     monitor.name.value = "watch*"
     assert list(monitor.rows()["jobName"]) == ["watched"]
     monitor.close()
@@ -203,7 +206,10 @@ def test_the_queue_summary_counts_array_children_and_the_table_shows_progress(lb
     monitor = widgets.monitor(lb.batch, interval=None)
     assert monitor.tracker.counts().loc["LowPriority", "SUCCEEDED"] == 50 + 2  # 50 children, 2 seeded jobs
     assert "50/50" in monitor.table.html and "duration" in monitor.table.html and "attempts" in monitor.table.html
-    assert "shards [50]" in monitor.timeline.value and monitor.timeline.value.count("text-anchor='middle'") >= 2
+    timeline = monitor.timeline
+    assert "shards [50]" in timeline.layout.yaxis.ticktext
+    band = [t for t in timeline.data if t.meta == "progress"]  # the children by status, under the array's bar
+    assert [t.name for t in band] == ["SUCCEEDED"] and "children succeeded: 100%" in band[0].hovertext[0]
     monitor.close()
 
 

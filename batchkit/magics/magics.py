@@ -24,6 +24,7 @@ from . import arguments
 from .arguments import ArgumentError
 
 OUT_FLAGS = ("-o", "--out")
+FILE_OUT = ("report",)  # short commands whose -o names a file, not a variable
 RECENT_IDS = 50  # job ids of recent results, for completion
 FOLLOW_SECONDS = 2.0  # how often logs --follow looks for new lines
 
@@ -135,7 +136,7 @@ class BatchMagics(Magics):
             argv = shlex.split(line)
         except ValueError as exc:
             raise ArgumentError(f"cannot read the command line: {exc}") from None
-        out, argv = _pop_option(argv, OUT_FLAGS)
+        out, argv = (None, argv) if argv[:1] and argv[0] in FILE_OUT else _pop_option(argv, OUT_FLAGS)
         yes, argv = _pop_flag(argv, "--yes")
         if not argv or argv[0] in ("--help", "-h", "help"):
             print(self._overview())
@@ -170,9 +171,7 @@ class BatchMagics(Magics):
             result = result.frame if out else None
         if result is None:
             return None
-        if not hasattr(result, "columns"):  # a widget panel
-            return result
-        if "jobId" in result.columns:
+        if hasattr(result, "columns") and "jobId" in result.columns:
             self.recent_job_ids.extend(str(i) for i in result["jobId"].dropna().head(RECENT_IDS))
         if out:
             self.shell.user_ns[out] = result
@@ -332,6 +331,24 @@ class BatchMagics(Magics):
 
         return self._panel(widgets.console(self.b, interval=parsed.interval))
 
+    def timeline(self, args, cell, yes):
+        """timeline [IDS|VARIABLE ...] [--queue Q ...] [--since 2h] [--expand]: a Gantt chart of jobs: waits, runs, statuses, arrays with their children"""
+        parsed = TIMELINE.parse_args(args)
+        jobs = self._ids(parsed.ids) if parsed.ids else None
+        return self.b.timeline(jobs, since=parsed.since, queue=parsed.queue, expand=parsed.expand)
+
+    def capacity(self, args, cell, yes):
+        """capacity [--queue Q ...] [--since 2h]: vCPUs, memory and GPUs in use per compute environment against maxvCpus"""
+        parsed = CAPACITY.parse_args(args)
+        return self.b.capacity(since=parsed.since, queue=parsed.queue)
+
+    def report(self, args, cell, yes):
+        """report -o FILE [--since 24h] [--queue Q ...]: a run report as one self-contained HTML file"""
+        parsed = REPORT.parse_args(args)
+        written = self.b.report(parsed.out, since=parsed.since, queues=parsed.queue)
+        print(f"{written.path}: {written.summary()}")
+        return None
+
     def _panel(self, panel):
         if self._panel_shown is not None:
             self._panel_shown.close()  # one refreshing panel at a time
@@ -435,7 +452,7 @@ class BatchMagics(Magics):
 
 ALIASES = {name: getattr(BatchMagics, name) for name in
            ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
-            "console", "use", "config", "local")}
+            "console", "use", "config", "timeline", "capacity", "report", "local")}
 
 SUBMIT = _alias_parser(
     "submit", (("name",), {}), (("queue",), {}), (("definition",), {}),
@@ -458,6 +475,11 @@ USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region"
 NOTHING = _alias_parser("command")
 MONITOR = _alias_parser("monitor", (("--queue",), {"action": "append"}), (("--interval",), {"type": float, "default": 5.0}))
 CONSOLE = _alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
+TIMELINE = _alias_parser("timeline", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}),
+                         (("--expand",), {"action": "store_true"}))
+CAPACITY = _alias_parser("capacity", (("--queue",), {"action": "append"}), (("--since",), {}))
+REPORT = _alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
+                       (("--queue",), {"action": "append"}))
 
 
 def _local_parser() -> _AliasParser:
@@ -487,7 +509,8 @@ def _local_parser() -> _AliasParser:
 LOCAL = _local_parser()
 PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
-           "config": NOTHING, "local": LOCAL}  # each short command's parser (completion reads their options)
+           "config": NOTHING, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
+           "local": LOCAL}  # each short command's parser (completion reads their options)
 
 
 def reference() -> str:

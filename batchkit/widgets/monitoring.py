@@ -20,6 +20,7 @@ from .tracking import FINISHED, JobTracker
 
 ROWS = 50  # rows of the job table
 TIMELINE_JOBS = 30
+TIMELINE_ROW_PX = 16
 MAX_BACKOFF = 60.0
 STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
 COLORS = views.COLORS
@@ -48,7 +49,7 @@ class Monitor:
         self.shown_rows = w.HTML()
         self.detail = w.HTML()
         self.progress = w.IntProgress(description="watched", layout=w.Layout(display="none" if not self.watch else ""))
-        self.timeline = w.HTML()
+        self.timeline = _figure_widget()
         self.cancel_button = w.Button(description="Cancel job", button_style="warning", disabled=True)
         self.terminate_button = w.Button(description="Terminate job", button_style="danger", disabled=True)
         self.confirm_button = w.Button(description="Yes, do it", button_style="danger", layout=w.Layout(display="none"))
@@ -148,10 +149,21 @@ class Monitor:
             done = sum(frame.loc[i, "status"] in FINISHED for i in self.watch if i in frame.index)
             self.progress.max, self.progress.value = len(self.watch), done
             self.progress.description = f"{done}/{len(self.watch)} done"
-        self.timeline.value = _timeline(rows)
+        self._draw_timeline(rows.head(TIMELINE_JOBS))
         self._enable_actions()
         label = self.b.label or "AWS"
         self.status.value = f"{len(self.tracker.jobs)} jobs · {html.escape(label)}"
+
+    def _draw_timeline(self, rows) -> None:
+        """The newest jobs shown, drawn as `b.timeline` draws them (batchkit.insight), in place."""
+        from ..insight import charts, spans
+
+        fig = charts.timeline(spans.spans(rows), title=f"Timeline of the newest {len(rows)} jobs",
+                              height=150 + TIMELINE_ROW_PX * len(rows))
+        with self.timeline.batch_update():
+            self.timeline.data = ()
+            self.timeline.add_traces(list(fig.data))
+            self.timeline.layout = fig.layout
 
     def _enable_actions(self) -> None:
         """Cancel and Terminate only for a selected job that has not finished."""
@@ -225,43 +237,7 @@ def _count_bars(counts) -> str:
     return f"<table style='{views.TABLE_STYLE}'>" + "".join(rows) + "</table>"
 
 
-TICKS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
-LABEL_WIDTH, PLOT_WIDTH, ROW_HEIGHT, AXIS_HEIGHT = 170, 520, 14, 18
+def _figure_widget():
+    import plotly.graph_objects as go
 
-
-def _timeline(rows) -> str:
-    """A Gantt-style SVG of when jobs ran (the newest TIMELINE_JOBS), with a time axis;
-    array jobs run from their creation to their last child's end."""
-    import pandas as pd
-
-    parent = rows["arrayProperties.size"].notna() & rows["arrayProperties.index"].isna()
-    starts = rows["startedAt"].where(rows["startedAt"].notna() | ~parent, rows["createdAt"])
-    ran = rows[starts.notna()].head(TIMELINE_JOBS)
-    if ran.empty:
-        return ""
-    starts = starts[ran.index]
-    ends = ran["stoppedAt"].fillna(max(pd.Timestamp.now(tz="UTC"), starts.max()))  # still running
-    first, last = starts.min(), ends.max()
-    span = max((last - first).total_seconds(), 1.0)
-    x = lambda t: LABEL_WIDTH + PLOT_WIDTH * (t - first).total_seconds() / span  # noqa: E731
-    step = next((t for t in TICKS if span / t <= 6), TICKS[-1])
-    tick = first.ceil(f"{step}s")
-    axis = []
-    while tick <= last:
-        axis.append(f"<line x1='{x(tick):.1f}' x2='{x(tick):.1f}' y1='{AXIS_HEIGHT - 4}' y2='{AXIS_HEIGHT + ROW_HEIGHT * len(ran)}' "
-                    f"stroke='#ddd'/><text x='{x(tick):.1f}' y='{AXIS_HEIGHT - 6}' font-size='10' text-anchor='middle' "
-                    f"fill='#666'>{views.when(tick)}</text>")
-        tick += pd.Timedelta(seconds=step)
-    bars = []
-    for i, (index, row) in enumerate(ran.iterrows()):
-        start, end, y = starts[index], ends[index], AXIS_HEIGHT + ROW_HEIGHT * i
-        name = views.plain(row["jobName"]) + (f" [{int(row['arrayProperties.size'])}]" if parent[index] else "")
-        took = views.duration(end - start)
-        bars.append(f"<text x='0' y='{y + 11}' font-size='10'>{html.escape(views.short(name, 28))}</text>"
-                    f"<rect x='{x(start):.1f}' y='{y + 2}' width='{max(2.0, x(end) - x(start)):.1f}' height='10' "
-                    f"fill='{COLORS.get(row['status'], '#888')}'><title>{html.escape(name)}: {row['status']}, "
-                    f"{took}</title></rect>")
-    height = AXIS_HEIGHT + ROW_HEIGHT * len(ran) + 4
-    return (f"<svg width='{LABEL_WIDTH + PLOT_WIDTH + 30}' height='{height}' style='font-family:sans-serif'>"
-            f"{''.join(axis)}{''.join(bars)}</svg><div style='{views.CAPTION_STYLE}'>timeline, times in {views.zone_name()}</div>")
-
+    return go.FigureWidget()
