@@ -19,7 +19,7 @@ OOM = "OutOfMemoryError: Container killed"
 
 @pytest.fixture(scope="module")
 def local():
-    with batchkit.local(seed="demo", clock="manual") as lb:
+    with batchkit.local(seed="demo", clock="manual", launch_seconds=0, pull_seconds=0) as lb:  # not about scaling
         yield lb
 
 
