@@ -205,8 +205,10 @@ class LocalBatch(Factories):
         with ``Host EC2 (instance i-...) terminated.`` and retry as their retryStrategy says.
         The instance id."""
         with self._runtime.lock:
-            backend = self._backend
-            return backend.lifecycle.interrupt(backend.find_job(job_id))
+            job = self._backend.lifecycle.jobs.get(job_id)
+            if job is None:
+                raise ValueError(f"job {job_id!r} does not exist")
+            return self._backend.lifecycle.interrupt(job)
 
     def reset(self, seed=None) -> None:
         """Back to a seeded state: restore its snapshot; outcomes, faults and calls cleared.

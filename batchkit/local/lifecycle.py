@@ -402,6 +402,7 @@ class Lifecycle:
         """SUBMITTED, PENDING and RUNNABLE jobs fail; later states are left alone."""
         if job.status in ("SUBMITTED", "PENDING", "RUNNABLE") and not self._running_children(job):
             self._finish(job, "FAILED", reason)
+            self.wake()  # the next job in line may run now
         for child in job.children:
             self.cancel(child, reason)
 
@@ -411,6 +412,7 @@ class Lifecycle:
             self._stop_attempt(job, None, None, reason)
         if not job.finished:
             self._finish(job, "FAILED", reason)
+            self.wake()
         for child in job.children:
             self.terminate(child, reason)
 
