@@ -187,3 +187,33 @@ def test_an_async_client_outside_intercept_is_not_answered_locally():
 
     with batchkit.local(seed="demo"):
         not_answered_locally(lambda: asyncio.run(main()))
+
+
+def test_cloudformation_creates_batch_resources_in_the_local_backend_in_any_region():
+    """moto's CloudFormation creates Batch resources through moto's registry: for a LocalBatch's
+    account that registry builds batchkit's backend, also in a region no Batch request has used."""
+    import json
+
+    template = {"Resources": {
+        "CE": {"Type": "AWS::Batch::ComputeEnvironment", "Properties": {
+            "Type": "MANAGED", "ServiceRole": "arn:aws:iam::123456789012:role/AWSBatchServiceRole",
+            "ComputeResources": {"Type": "EC2", "MinvCpus": 0, "MaxvCpus": 8, "InstanceTypes": ["optimal"],
+                                 "Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"],
+                                 "InstanceRole": "ecsInstanceRole"}}},
+        "Q": {"Type": "AWS::Batch::JobQueue", "Properties": {
+            "Priority": 1, "ComputeEnvironmentOrder": [{"Order": 1, "ComputeEnvironment": {"Ref": "CE"}}]}}}}
+    with batchkit.local(seed="empty", server=True) as lb:
+        clients = {name: boto3.client(name, region_name="eu-central-1", endpoint_url=lb.endpoint_url,
+                                      aws_access_key_id="a", aws_secret_access_key="b") for name in ("cloudformation", "batch")}
+        clients["cloudformation"].create_stack(StackName="stack", TemplateBody=json.dumps(template))
+        batch = clients["batch"]
+        [made] = batch.describe_job_queues()["jobQueues"]
+        batch.register_job_definition(jobDefinitionName="d", type="container",
+                                      containerProperties={"image": "x", "vcpus": 1, "memory": 64})
+        job_id = batch.submit_job(jobName="j", jobQueue=made["jobQueueName"], jobDefinition="d")["jobId"]
+        lb.run_until_idle()
+        assert batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "SUCCEEDED"
+    from moto import mock_aws
+
+    with mock_aws():  # and moto's own backends are moto's again afterwards
+        assert boto3.client("batch", region_name="eu-central-1").describe_job_queues()["jobQueues"] == []

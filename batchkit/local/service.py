@@ -60,10 +60,15 @@ class Runtime:
     def backend(self, region: str) -> "LocalBatchBackend":
         key = (self.account, region)
         if key not in self.backends:
-            backend = LocalBatchBackend(region, self.account)
+            # moto builds ours for this account too (its CloudFormation may create Batch resources in a
+            # region no Batch request has used yet): take that one if it exists
+            regions = batch_backends[self.account]
+            regions.backend = LocalBatchBackend
+            backend = dict.get(regions, region)
+            if not isinstance(backend, LocalBatchBackend):
+                backend = regions[region] = LocalBatchBackend(region, self.account)
             if self.backends:  # a region or account first used later starts at the same time
                 backend.lifecycle.now = max(b.lifecycle.now for b in self.backends.values())
-            batch_backends[self.account][region] = backend  # where moto's CloudFormation creates Batch resources
             self.backends[key] = backend
         return self.backends[key]
 
@@ -84,9 +89,10 @@ class Runtime:
                 backend.lifecycle.advance_to(now)
 
     def uninstall(self) -> None:
-        for (account, region), backend in self.backends.items():
-            if batch_backends[account].get(region) is backend:
-                del batch_backends[account][region]
+        regions = batch_backends[self.account]
+        regions.backend = BatchBackend  # moto's own again, for whoever uses this account next
+        for region in [r for r, b in dict.items(regions) if isinstance(b, LocalBatchBackend)]:
+            del regions[region]
         self.backends.clear()
 
 
