@@ -45,14 +45,19 @@ class LocalBatch(Factories):
     executor: 'simulated' (`set_outcome`) or 'subprocess' (runs the command here).
     account: the 12-digit account of its ARNs; by default the first free one from
     moto's 123456789012 on.
+    allow_remote, moto_api, require_key: what the server exposes (see `serve`).
     """
 
     def __init__(self, seed="demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
                  strict: bool = False, executor: str = "simulated", region: str = REGION,
-                 host: str = "127.0.0.1", port: int = 0, account: str | None = None):
+                 host: str = "127.0.0.1", port: int = 0, account: str | None = None, *,
+                 allow_remote: bool = False, moto_api: bool = False, require_key: str | None = None):
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
         seeds.load(seed)  # bad seeds fail before anything starts
+        from .server import Exposure
+
+        self._exposure = Exposure(host, allow_remote, moto_api, require_key)  # a bad one fails here too
         self.region, self.clock = region, Clock(clock, speed)
         self.faults, self.outcomes = Faults(), Outcomes()
         self._runtime = service.Runtime(service.free_account(account), self.clock, self.faults, self.outcomes,
@@ -65,7 +70,7 @@ class LocalBatch(Factories):
         self._running = True
         try:
             if server:
-                self.serve(host, port)
+                self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
             self.client = self.boto3_client("batch")
             self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
                                logs_client=self.boto3_client("logs"))
@@ -80,15 +85,23 @@ class LocalBatch(Factories):
 
     # -- set-up -----------------------------------------------------------------
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Also listen on a loopback port (once); the endpoint URL for other processes and SDKs."""
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False, moto_api: bool = False,
+              require_key: str | None = None) -> str:
+        """Also listen on a port (once, loopback by default); the endpoint URL for other processes and SDKs.
+
+        allow_remote: needed to listen on an address other machines reach (`host`).
+        moto_api: also answer moto's other services and its admin API (``/moto-api/reset``
+        resets this LocalBatch only); by default only Batch and CloudWatch Logs.
+        require_key: a shared secret; callers sign with it as their AWS secret access key.
+        """
         if self._server is None:
             import logging
 
-            from .server import LoopbackServer
+            from .server import Exposure, LoopbackServer
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-            self._server = LoopbackServer(self.account, self.reset, host, port)
+            self._exposure = Exposure(host, allow_remote, moto_api, require_key)
+            self._server = LoopbackServer(self.account, self.reset, self._exposure, port)
             self._server.start()
             bound_host, bound_port = self._server.get_host_and_port()
             self.endpoint_url = f"http://{bound_host}:{bound_port}"
@@ -244,8 +257,9 @@ class LocalBatch(Factories):
 
     def boto3_client(self, service_name: str, config=None):
         """A boto3 client with fake credentials that reaches this backend (and no other)."""
+        credentials = {**_FAKE, "aws_secret_access_key": self._exposure.key or _FAKE["aws_secret_access_key"]}
         client = self._session.client(service_name, region_name=self.region, config=config or client_config(),
-                                      endpoint_url=self.endpoint_url, **_FAKE)
+                                      endpoint_url=self.endpoint_url, **credentials)
         return dispatch.own_client(client, self.account)
 
     def stop(self) -> None:

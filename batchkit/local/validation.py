@@ -88,7 +88,7 @@ def check(operation: str, params: dict) -> None:
         return
     report = ParamValidator().validate(params, shape)
     if report.has_errors():
-        problems = report.generate_report().splitlines()[1:]  # the first line is a header
+        problems = report.generate_report().splitlines()
         raise Invalid(f"{operation}: {_short(problems[0].strip())}"
                       + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""))
     _walk(operation, shape, params, operation)
