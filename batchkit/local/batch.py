@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 
@@ -95,8 +96,6 @@ class LocalBatch(Factories):
         require_key: a shared secret; callers sign with it as their AWS secret access key.
         """
         if self._server is None:
-            import logging
-
             from .server import Exposure, LoopbackServer
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
@@ -107,7 +106,7 @@ class LocalBatch(Factories):
             self.endpoint_url = f"http://{bound_host}:{bound_port}"
         return self.endpoint_url
 
-    def _seed(self, key: str, request_seed: dict) -> Snapshot:
+    def _seed(self, key: str, request_seed: dict, where: str) -> Snapshot:
         """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
         start = self.clock.start
@@ -116,33 +115,24 @@ class LocalBatch(Factories):
             backend.logs_backend.groups = {}
             backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
         with self.quietly(), self._runtime.frozen():
-            job_ids = seeds.apply(self.client, request_seed, self._submit_seeded)
+            job_ids = seeds.apply(self.client, request_seed, lambda jobs: self._submit_seeded(jobs, where), where)
         with self._runtime.lock:
             backend.lifecycle.run_until_idle()
             backend.lifecycle.advance_to(start)
             self._snapshots[key] = Snapshot(backend, job_ids)
         return self._snapshots[key]
 
-    def _submit_seeded(self, entries) -> list[str]:
-        """A seed's jobs, in bulk: each validated as SubmitJob is (botocore's model, then the
-        service's rules), straight into the backend; those with a status as recorded (history.py)."""
-        from botocore.validate import ParamValidator
-
-        from ..catalog import operation
-
-        shape, validator, job_ids = operation("SubmitJob").model.input_shape, ParamValidator(), []
+    def _submit_seeded(self, entries, where: str = "seed") -> list[str]:
+        """A seed's jobs, in bulk (`seed.load` has checked them as SubmitJob requests), straight into
+        the backend, which applies the service's rules; those with a status as recorded (history.py)."""
+        job_ids = []
         with self._runtime.lock:
             for number, entry in enumerate(entries):
                 try:
-                    if not isinstance(entry, dict):
-                        raise ValueError(f"a SubmitJob request body (a mapping), not {entry!r}")
                     request, state = history.split(entry)
-                    report = validator.validate(request, shape)
-                    if report.has_errors():
-                        raise ValueError(report.generate_report().replace("\n", "; "))
                     job_ids.append(self._backend.submit(request, state).id)
                 except (ValueError, ClientException) as exc:
-                    raise ValueError(f"seed jobs[{number}] ({_name_of(entry)}): {_message(exc)}") from None
+                    raise ValueError(f"{where}: {seeds.entry_name('jobs', number, entry)}: {_message(exc)}") from None
         return job_ids
 
     @property
@@ -207,7 +197,7 @@ class LocalBatch(Factories):
         """
         key = seeds.key(seed) if seed is not None or not self._snapshots else self._seed_key
         # seeding sends requests, maybe over HTTP to our own server: not under the lock
-        snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed))
+        snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed), seeds.label(seed))
         self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
         with self._runtime.lock:
             self.seed_job_ids = snapshot.job_ids
@@ -294,16 +284,15 @@ class _Ticker:
 
     def _run(self, runtime) -> None:
         while not self._stopped.wait(TICK_SECONDS):
-            with runtime.lock:
-                runtime.catch_up()
+            try:
+                with runtime.lock:
+                    runtime.catch_up()
+            except Exception:  # a bug must not stop time for every later request: logged, and on
+                logging.getLogger("batchkit.local").exception("the realtime clock's tick failed")
 
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join()
-
-
-def _name_of(entry) -> str:
-    return entry.get("jobName", "no jobName") if isinstance(entry, dict) else "not a mapping"
 
 
 def _message(exc: Exception) -> str:
