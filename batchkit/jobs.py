@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import catalog
 from .errors import BatchError, WaitTimeout
 from .frames import Raw, flat_rows, rows_frame
+from .masking import known_secrets, mask_text
 from .gcpause import gc_paused
 
 FINISHED = ("SUCCEEDED", "FAILED")
@@ -251,7 +252,7 @@ def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict |
         raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
     stream, group = _log_stream_and_group(jobs[0], attempt)
     events, pages = [], []
-    token = None
+    token, known = None, known_secrets(jobs[0]) if b.mask_secrets else None
     while stream:
         request = {"logGroupName": group, "logStreamName": stream, "startFromHead": not tail}
         if tail:
@@ -264,6 +265,8 @@ def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict |
             if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException":
                 break  # the attempt has written nothing yet
             raise BatchError.wrap("GetLogEvents", exc) from None
+        if known is not None:  # the job's own secret values, wherever its lines print them
+            page = _masked_events(page, known)
         pages.append(page)
         events += page.get("events", [])
         if tail or not page.get("events") or page.get("nextForwardToken") in (None, token):
@@ -280,6 +283,11 @@ def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict |
     df["logStreamName"] = pd.array([stream] * len(df), dtype="string")
     df.attrs.update(logGroupName=group, logStreamName=stream)
     return b._label(df, "GetLogEvents", pages)
+
+
+def _masked_events(page: dict, known: tuple[str, ...]) -> dict:
+    events = [{**e, "message": mask_text(e.get("message"), known)} for e in page.get("events", ())]
+    return {**page, "events": events}
 
 
 @dataclass(eq=False)  # compared by identity
