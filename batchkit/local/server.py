@@ -84,9 +84,16 @@ def _batch_app(environ, start_response):
     return Response(body, status=int(status), headers=headers)(environ, start_response)
 
 
+NOT_SERVED = ("this endpoint serves AWS Batch and CloudWatch Logs only "
+              "(batchkit serve --moto-api serves moto's other services)")
+
+
 def _not_served(environ, start_response):
-    return _json(404, "UnknownServiceException", "this endpoint serves AWS Batch and CloudWatch Logs only "
-                 "(batchkit serve --moto-api serves moto's other services)")(environ, start_response)
+    if "json" in environ.get("CONTENT_TYPE", "") or environ.get("HTTP_X_AMZ_TARGET"):
+        return _json(404, "UnknownServiceException", NOT_SERVED)(environ, start_response)
+    body = (f"<ErrorResponse><Error><Code>UnknownServiceException</Code><Message>{NOT_SERVED}</Message>"
+            "</Error></ErrorResponse>")  # query and REST-XML services' clients read XML errors
+    return Response(body, 404, {"Content-Type": "text/xml"})(environ, start_response)
 
 
 class _Dispatcher(DomainDispatcherApplication):
