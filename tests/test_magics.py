@@ -359,3 +359,26 @@ def test_the_readme_magics_reference_matches_the_code():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     block = readme.split("<!-- magics-reference -->\n", 1)[1].split("\n<!-- /magics-reference -->", 1)[0]
     assert block == reference(), "README's magics reference is stale; paste batchkit.magics.magics.reference()"
+
+
+def test_help_after_double_dash_belongs_to_the_command(ip, magics):
+    df = batch(ip, "submit helped HighPriority etl -- python train.py -h --help")
+    job = magics.b.describe_jobs(jobs=[df.loc[0, "jobId"]])
+    assert job.loc[0, "container.command"] == ["python", "train.py", "-h", "--help"]
+
+
+def test_use_local_twice_stops_the_old_backend(ip, magics):
+    old = magics._local
+    batch(ip, "use local")
+    assert not old._running
+    assert len(batch(ip, "queues")) == 3 and magics._local is not old and magics._local._running
+
+
+def test_cancel_of_an_unknown_id_is_one_line(ip, magics):
+    usage_error(ip, "cancel 5", "Job 5 does not exist")
+
+
+@pytest.mark.parametrize("speed", ["inf", "nan", "0", "-1", "1e9"])
+def test_an_impossible_speed_is_refused_and_later_commands_still_work(ip, magics, speed):
+    usage_error(ip, f"use local --speed {speed}", "speed must be above 0")
+    assert magics.speed == 200 and len(batch(ip, "queues")) == 3
