@@ -40,3 +40,9 @@ def test_wait_keeps_trying_through_throttling_until_its_own_timeout():
         assert throttled > 2  # more than one call's worth of botocore retries
         lb.faults.clear()
         assert b.wait(job, timeout=60, progress=False).loc[0, "status"] == "SUCCEEDED"
+
+
+def test_huge_requests_are_kept_clipped():
+    calls = Calls()
+    calls.add(Call("DescribeJobs", {"jobs": ["x"] * 100_000}, 400, "{}"))
+    assert list(calls[0].params) == ["clipped"] and len(calls[0].params["clipped"]) == 1000

@@ -34,12 +34,15 @@ class Calls(list):
 
     A long-running server keeps a bounded history: the newest LIMIT calls, and
     of those only the newest that fit in BYTES (requests and answers counted by
-    length); an answer larger than BODY_LIMIT is not kept (``body_dropped``).
+    length); an answer larger than BODY_LIMIT is not kept (``body_dropped``),
+    and a request larger than PARAMS_LIMIT is kept as the start of its text
+    (``{"clipped": ...}``: no Batch request is that large, only hostile ones).
     """
 
     LIMIT = 10_000
-    BYTES = 64 * 1024 * 1024
+    BYTES = 32 * 1024 * 1024
     BODY_LIMIT = 4 * 1024 * 1024
+    PARAMS_LIMIT = 64 * 1024
 
     def __init__(self, calls=()):
         super().__init__(calls)
@@ -48,6 +51,9 @@ class Calls(list):
     def add(self, call: Call) -> None:
         if len(call.body) > self.BODY_LIMIT:
             call = Call(call.operation, call.params, call.status, "", body_dropped=True)
+        text = repr(call.params)
+        if len(text) > self.PARAMS_LIMIT:
+            call = Call(call.operation, {"clipped": text[:1000]}, call.status, call.body, call.body_dropped)
         self.append(call)
         self.bytes += _size(call)
         if len(self) > 2 * self.LIMIT or self.bytes > self.BYTES:  # trimmed in batches: appends stay O(1)
