@@ -45,6 +45,14 @@ def wrong(shape, depth: int = 0):
     return st.one_of(choices)
 
 
+def not_an_object(raw: bytes) -> bool:
+    """Bytes that are not a request: a blank body means {} (no members), as SDKs send it."""
+    try:
+        return raw.strip() != b"" and not isinstance(json.loads(raw), dict)
+    except ValueError:
+        return True
+
+
 @st.composite
 def invalid_requests(draw):
     op = draw(st.sampled_from(OPERATIONS))
@@ -58,8 +66,7 @@ def invalid_requests(draw):
     if how == "unknown" or shape is None:
         return op, json.dumps({"notAMember" + draw(st.text("xyz", max_size=3)): draw(SCALARS)}).encode()
     return op, draw(st.one_of(
-        st.just(b"[]"), st.just(b"5"), st.just(b'"x"'), st.just(b"null"), st.binary(min_size=1, max_size=30)
-        .filter(lambda raw: not raw.strip().startswith(b"{") or raw.strip() != b"{}"),
+        st.just(b"[]"), st.just(b"5"), st.just(b'"x"'), st.just(b"null"), st.binary(min_size=1, max_size=30).filter(not_an_object),
         st.integers(65, 5000).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
     ))
 

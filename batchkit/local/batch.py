@@ -247,9 +247,12 @@ class LocalBatch(Factories):
 
     def boto3_client(self, service_name: str, config=None):
         """A boto3 client with fake credentials that reaches this backend (and no other)."""
+        from .server import SERVED
+
         credentials = {**_FAKE, "aws_secret_access_key": self._exposure.key or _FAKE["aws_secret_access_key"]}
+        served = service_name in SERVED or self._exposure.moto_api  # the others are answered in-process
         client = self._session.client(service_name, region_name=self.region, config=config or client_config(),
-                                      endpoint_url=self.endpoint_url, **credentials)
+                                      endpoint_url=self.endpoint_url if served else None, **credentials)
         return dispatch.own_client(client, self.account)
 
     def stop(self) -> None:
