@@ -36,7 +36,8 @@ from .dispatch import ACCOUNT_HEADER
 
 log = logging.getLogger("batchkit.local.server")
 _ENVIRON_ACCOUNT = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
-MAX_BODY = 2 * 1024 * 1024  # CloudWatch Logs' PutLogEvents takes up to 1 MiB; Batch requests are far smaller
+MAX_BODY = 2 * 1024 * 1024  # CloudWatch Logs' PutLogEvents takes up to 1 MiB, moto's services more
+MAX_BATCH_BODY = 256 * 1024  # Batch's largest requests (job definitions) are tens of KiB
 SERVED = ("batch", "logs")  # without moto_api
 
 
@@ -129,10 +130,11 @@ class _Dispatcher(DomainDispatcherApplication):
 
     def _refusal(self, environ) -> Response | None:
         """The answer to a request that must not reach a backend; None for the others."""
-        body = _read_body(environ)
-        if body is None:
-            return _json(413, "RequestEntityTooLargeException", f"request bodies are limited to {MAX_BODY:,} bytes")
         path = environ.get("PATH_INFO", "")
+        limit = MAX_BATCH_BODY if path.startswith("/v1/") else MAX_BODY  # not even read when larger
+        body = _read_body(environ, limit)
+        if body is None:
+            return _json(413, "RequestEntityTooLargeException", f"request bodies are limited to {limit:,} bytes")
         if path.startswith("/moto-api") or path == "/favicon.ico":
             if not self._exposure.moto_api:
                 return _json(404, "NotFound", "moto's admin API is off (batchkit serve --moto-api turns it on)")
@@ -150,17 +152,17 @@ class _Dispatcher(DomainDispatcherApplication):
         return None
 
 
-def _read_body(environ) -> bytes | None:
-    """The body, read once and put back; None when it is larger than MAX_BODY."""
+def _read_body(environ, limit: int) -> bytes | None:
+    """The body, read once and put back; None when it is larger than `limit`."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     chunked = environ.get("wsgi.input_terminated") and not length
-    if length > MAX_BODY:
+    if length > limit:
         return None
-    body = environ["wsgi.input"].read(MAX_BODY + 1 if chunked else length) if (length or chunked) else b""
-    if len(body) > MAX_BODY:
+    body = environ["wsgi.input"].read(limit + 1 if chunked else length) if (length or chunked) else b""
+    if len(body) > limit:
         return None
     environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
