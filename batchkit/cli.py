@@ -17,13 +17,24 @@ def demo(args) -> int:
 
 def serve(args) -> int:
     """Run a local Batch endpoint in the foreground: the AWS CLI and any SDK can use it."""
+    import logging
     import threading
 
     import batchkit
 
-    with batchkit.local(seed=args.seed, clock=args.clock, speed=args.speed, server=True,
-                        strict=args.strict, host=args.host, port=args.port) as lb:
+    from .local.server import is_loopback
+
+    logging.basicConfig(format="batchkit serve: %(levelname)s %(message)s")  # refusals and failures, on stderr
+
+    with batchkit.local(seed=args.seed, clock=args.clock, speed=args.speed, server=True, strict=args.strict,
+                        host=args.host, port=args.port, allow_remote=args.allow_remote, moto_api=args.moto_api,
+                        require_key=args.require_key) as lb:
         print(lb.endpoint_url, flush=True)  # first line: what clients pass as --endpoint-url
+        if args.allow_remote and not is_loopback(args.host):
+            print(f"batchkit serve: WARNING: listening on {args.host}, reachable from other machines; "
+                  + ("callers must sign with the key as their secret access key" if args.require_key else
+                     "anyone who reaches it can read, submit and terminate jobs (--require-key KEY prevents that)"),
+                  file=sys.stderr, flush=True)
         print(f"batchkit serve: {batchkit.local.LABEL}, seed {args.seed}, {lb.clock.kind} clock"
               f"{'' if lb.clock.manual else f' x{lb.clock.speed:g}'}; Ctrl-C stops", file=sys.stderr, flush=True)
         try:
@@ -60,11 +71,18 @@ def main(argv: list[str] | None = None) -> int:
     run_demo.add_argument("--out", default="batchkit-demo", help="where to write the executed notebook and its HTML copy")
     run_demo.set_defaults(run=demo)
     run_serve = commands.add_parser("serve", help=serve.__doc__.splitlines()[0])
-    run_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    run_serve.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default: loopback only; others need --allow-remote)")
+    run_serve.add_argument("--allow-remote", action="store_true",
+                           help="allow a --host that other machines reach (a warning is printed)")
+    run_serve.add_argument("--require-key", metavar="KEY",
+                           help="a shared secret: callers sign with it as their AWS secret access key")
+    run_serve.add_argument("--moto-api", action="store_true",
+                           help="also serve moto's other services and its admin API (/moto-api/reset resets this backend)")
     run_serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     run_serve.add_argument("--seed", default="demo", help="a built-in seed name or a YAML/JSON seed file")
     run_serve.add_argument("--clock", default="realtime", choices=("realtime", "manual"))
-    run_serve.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
+    run_serve.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second (at most 1e6)")
     run_serve.add_argument("--strict", action="store_true", help="reject missing IAM roles, subnets, ...")
     run_serve.set_defaults(run=serve)
     run_report = commands.add_parser("report", help=report.__doc__.splitlines()[0])

@@ -175,6 +175,11 @@ class Batch:
         df.attrs["operation"] = operation
         from .frames import Raw
 
+        if self.mask_secrets and pages:  # the raw responses are shown and kept too
+            from .masking import mask_response
+
+            shape = catalog.operation(operation).model.output_shape if operation in catalog.operations() else None
+            pages = [mask_response(page, shape) for page in pages]
         df.attrs["responses"] = Raw(pages)
         if self.label:
             df.attrs["backend"] = self.label

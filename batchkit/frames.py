@@ -14,20 +14,10 @@ from typing import Any, Callable
 
 import pandas as pd
 
-MASK = "****"
-SECRET_NAME = re.compile(
-    r"PASS(WORD|WD)?|PWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|SIGNATURE|SESSION|COOKIE",
-    re.IGNORECASE,
-)
-ENV_LISTS = ("environment", "env")  # lists of {name, value}
-PARAMETER_MAPS = ("parameters",)  # maps of name -> value
-SECRET_HOLDERS = ENV_LISTS + PARAMETER_MAPS
+from .masking import MASK, mask_named, mask_secrets, may_hold_secrets  # noqa: F401  (MASK, mask_secrets: public here too)
+
 _INT_TYPES = {"integer", "long"}
 _FLOAT_TYPES = {"float", "double"}
-
-
-def is_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name or ""))
 
 
 def _is_epoch_ms(name: str, type_name: str) -> bool:
@@ -35,48 +25,6 @@ def _is_epoch_ms(name: str, type_name: str) -> bool:
     return type_name == "timestamp" or (
         type_name == "long" and (name.endswith("At") or "TimeAt" in name)
     )
-
-
-# --- secrets -----------------------------------------------------------------
-
-
-def mask_secrets(value: Any) -> Any:
-    """value with secret-looking environment values and parameters masked.
-
-    Only the containers on the path to a masked value are copied; the rest is
-    shared, so masking a large response costs one walk and few copies.
-    """
-    if isinstance(value, dict):
-        out = None
-        for k, v in value.items():
-            new = mask_named(k, v)
-            if new is not v:
-                out = out if out is not None else dict(value)
-                out[k] = new
-        return out if out is not None else value
-    if isinstance(value, list):
-        return _unless_same([mask_secrets(v) for v in value], value)
-    return value
-
-
-def mask_named(name: str, value: Any) -> Any:
-    """value of a member called name, secrets masked (see mask_secrets)."""
-    if name in ENV_LISTS and isinstance(value, list):
-        return _unless_same([_mask_variable(item) for item in value], value)
-    if name in PARAMETER_MAPS and isinstance(value, dict):
-        masked = {n: (MASK if is_secret_name(n) else x) for n, x in value.items()}
-        return value if masked == value else masked
-    return mask_secrets(value)
-
-
-def _unless_same(new: list, old: list) -> list:
-    return old if all(a is b for a, b in zip(new, old)) else new
-
-
-def _mask_variable(item: Any) -> Any:
-    if isinstance(item, dict) and is_secret_name(item.get("name", "")) and "value" in item:
-        return {**item, "value": MASK}
-    return item
 
 
 # --- flattening plan from the model ---------------------------------------------
@@ -100,25 +48,9 @@ class _Plan:
             else:
                 self.columns.append(path)
                 self.kinds[path] = _kind(name, member.type_name)
-                if _may_hold_secrets(name, member, ()):
+                if may_hold_secrets(name, member):
                     self.maskable.append(path)
         return nesting
-
-
-def _may_hold_secrets(name: str, shape, seen: tuple) -> bool:
-    """Whether values of this member can hold environment variables or parameters."""
-    if name in SECRET_HOLDERS and shape.type_name in ("list", "map"):
-        return True
-    if shape.name in seen:
-        return False
-    seen += (shape.name,)
-    if shape.type_name == "structure":
-        return any(_may_hold_secrets(n, m, seen) for n, m in shape.members.items())
-    if shape.type_name == "list":
-        return _may_hold_secrets(name, shape.member, seen)
-    if shape.type_name == "map":
-        return _may_hold_secrets(name, shape.value, seen)
-    return False
 
 
 def _kind(name: str, type_name: str) -> str:

@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import catalog
 from .errors import BatchError, WaitTimeout
 from .frames import Raw, flat_rows, rows_frame
+from .masking import known_secrets, mask_text
 from .gcpause import gc_paused
 
 FINISHED = ("SUCCEEDED", "FAILED")
@@ -200,31 +201,57 @@ def wait(b, ids, timeout=None, progress=True, delay=1.0, max_delay=30.0) -> pd.D
     latest: dict[str, dict] = {}
     pending = list(ids)
     deadline = None if timeout is None else time.monotonic() + timeout
+    failure = None  # the last transient error, while DescribeJobs keeps failing
     with tqdm(total=len(ids), desc="waiting", unit="job", disable=not progress, leave=True) as bar:
         while pending:
-            found = {job["jobId"]: job for job in _describe(b, pending)}
-            missing = [i for i in pending if i not in found and i not in latest]
-            if missing:
-                raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {', '.join(missing[:5])}")
-            latest.update(found)
-            done = [i for i in pending if latest[i].get("status") in FINISHED]
-            pending = [i for i in pending if i not in set(done)]
-            bar.update(len(done))
-            bar.set_postfix(Counter(j.get("status") for j in latest.values()), refresh=True)
-            if not pending:
-                break
+            try:
+                found, failure = {job["jobId"]: job for job in _describe(b, pending)}, None
+            except BatchError as exc:
+                if not transient(exc):
+                    raise
+                found, failure = None, exc  # botocore's retries gave up; wait's own timeout decides
+            if found is not None:
+                missing = [i for i in pending if i not in found and i not in latest]
+                if missing:
+                    raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {', '.join(missing[:5])}")
+                latest.update(found)
+                done = [i for i in pending if latest[i].get("status") in FINISHED]
+                pending = [i for i in pending if i not in set(done)]
+                bar.update(len(done))
+                bar.set_postfix(Counter(j.get("status") for j in latest.values()), refresh=True)
+                if not pending:
+                    break
             pause = delay / 2 + random.uniform(0, delay / 2)  # exponential backoff, jittered
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    frame = b.frame([latest[i] for i in ids], _shape("DescribeJobs"))
+                    frame = b.frame([latest[i] for i in ids if i in latest], _shape("DescribeJobs"))
                     raise WaitTimeout("wait", "Timeout",
-                                      f"{len(pending)} of {len(ids)} jobs unfinished after {timeout}s",
+                                      f"{len(pending)} of {len(ids)} jobs unfinished after {timeout}s"
+                                      + (f" (DescribeJobs kept failing: {failure.code})" if failure else ""),
                                       frame=frame)
                 pause = min(pause, left)
             b.sleep(pause)
             delay = min(delay * 2, max_delay)
     return b._label(b.frame([latest[i] for i in ids], _shape("DescribeJobs")), "DescribeJobs")
+
+
+TRANSIENT_CODES = {  # botocore's standard retry mode treats these as worth another try
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
+    "ServerException", "InternalError", "ServiceUnavailable",
+}
+
+
+def transient(exc: BatchError) -> bool:
+    """Whether a failed call may well succeed later: throttling, 5xx, connection trouble."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError, HTTPClientError
+
+    status = (exc.response or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return (exc.code in TRANSIENT_CODES or status >= 500 or status == 429
+            or isinstance(exc.original, (BotoConnectionError, HTTPClientError)))
 
 
 def _log_stream_and_group(job: dict, attempt: int) -> tuple[str | None, str]:
@@ -251,7 +278,7 @@ def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict |
         raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
     stream, group = _log_stream_and_group(jobs[0], attempt)
     events, pages = [], []
-    token = None
+    token, known = None, known_secrets(jobs[0]) if b.mask_secrets else None
     while stream:
         request = {"logGroupName": group, "logStreamName": stream, "startFromHead": not tail}
         if tail:
@@ -264,6 +291,8 @@ def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict |
             if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException":
                 break  # the attempt has written nothing yet
             raise BatchError.wrap("GetLogEvents", exc) from None
+        if known is not None:  # the job's own secret values, wherever its lines print them
+            page = _masked_events(page, known)
         pages.append(page)
         events += page.get("events", [])
         if tail or not page.get("events") or page.get("nextForwardToken") in (None, token):
@@ -280,6 +309,11 @@ def logs(b, job_id: str, attempt: int = -1, tail: int | None = None, job: dict |
     df["logStreamName"] = pd.array([stream] * len(df), dtype="string")
     df.attrs.update(logGroupName=group, logStreamName=stream)
     return b._label(df, "GetLogEvents", pages)
+
+
+def _masked_events(page: dict, known: tuple[str, ...]) -> dict:
+    events = [{**e, "message": mask_text(e.get("message"), known)} for e in page.get("events", ())]
+    return {**page, "events": events}
 
 
 @dataclass(eq=False)  # compared by identity

@@ -170,7 +170,7 @@ def batch_client(batch):
 @pytest.fixture
 def batch_endpoint(batch):
     """The URL of a loopback server with the `batch` backend's state (for subprocesses, SDKs, the AWS CLI)."""
-    return batch.serve()
+    return batch.serve(moto_api=True)  # loopback; code under test also reaches S3 & co. there, as on moto's server
 
 
 def offline(send):

@@ -40,8 +40,10 @@ def test_strict_rejects_missing_roles_profiles_subnets_and_security_groups():
 
 
 def test_bad_settings_fail_with_one_line_before_starting():
-    for kwargs, words in (({"clock": "sundial"}, "manual, realtime"), ({"speed": 0}, "positive"),
-                          ({"executor": "docker"}, "simulated, subprocess")):
+    for kwargs, words in (({"clock": "sundial"}, "manual, realtime"), ({"speed": 0}, "above 0"),
+                          ({"speed": float("inf")}, "at most 1,000,000"), ({"executor": "docker"}, "simulated, subprocess"),
+                          ({"server": True, "host": "0.0.0.0"}, "allow_remote=True"),
+                          ({"server": True, "moto_api": True, "require_key": "k"}, "cannot be served behind a key")):
         with pytest.raises(ValueError, match=words):
             batchkit.local(**kwargs)
     with pytest.raises(ValueError, match="neither a built-in seed"):

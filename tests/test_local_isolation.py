@@ -115,16 +115,20 @@ def test_a_moto_mock_started_meanwhile_does_not_wipe_a_local_batch():
             assert batch_backends[lb.account]["us-east-1"].get_job_queue("HighPriority") is not None
 
 
-def test_server_answers_moto_reset_for_itself_alone_and_no_other_admin_api():
-    with batchkit.local(seed="demo", server=True) as served, batchkit.local(seed="demo") as other:
+def test_moto_api_is_off_by_default():
+    with batchkit.local(seed="empty", server=True) as served:
+        for path in ("/moto-api/data.json", "/moto-api/reset", "/moto-api/recorder/start-recording", "/moto-api/"):
+            assert requests.post(f"{served.endpoint_url}{path}").status_code == 404
+
+
+def test_moto_api_resets_this_local_batch_alone():
+    with batchkit.local(seed="demo", server=True, moto_api=True) as served, batchkit.local(seed="demo") as other:
         served.client.update_job_queue(jobQueue="Backfill", state="DISABLED")
         other.client.update_job_queue(jobQueue="Backfill", state="DISABLED")
         assert requests.post(f"{served.endpoint_url}/moto-api/reset").status_code == 200
         served_states = {q["jobQueueName"]: q["state"] for q in served.client.describe_job_queues()["jobQueues"]}
         other_states = {q["jobQueueName"]: q["state"] for q in other.client.describe_job_queues()["jobQueues"]}
         assert (served_states["Backfill"], other_states["Backfill"]) == ("ENABLED", "DISABLED")
-        for path in ("/moto-api/data.json", "/moto-api/reset-auth", "/moto-api/"):
-            assert requests.get(f"{served.endpoint_url}{path}").status_code == 404
 
 
 def test_aiobotocore_clients_are_answered_in_process_inside_intercept():

@@ -108,7 +108,7 @@ def test_seeded_history_is_recorded_as_given_not_simulated():
 
 @pytest.mark.parametrize("entry, words", [
     ({"jobName": "x", "jobQueue": "Nope", "jobDefinition": "etl"}, "jobs[0] (x): Job queue Nope does not exist"),
-    ({"jobName": 5, "jobQueue": "HighPriority", "jobDefinition": "etl"}, "jobs[0] (5): Invalid type for parameter jobName"),
+    ({"jobName": 5, "jobQueue": "HighPriority", "jobDefinition": "etl"}, "jobs[0] (5): SubmitJob: Invalid type for parameter jobName"),
     ({"jobName": "x", "jobQueue": "HighPriority", "jobDefinition": "etl", "status": "RUNNING"}, "SUCCEEDED or FAILED"),
     ({"jobName": "x", "jobQueue": "HighPriority", "jobDefinition": "etl", "exitCode": 3}, "need a status"),
     ({"jobName": "x", "jobQueue": "HighPriority", "jobDefinition": "etl", "status": "FAILED", "createdAt": "noon"},

@@ -382,3 +382,26 @@ def test_timeline_capacity_and_report_through_the_magic(ip, magics, tmp_path, ca
     assert "<h2>Failures by reason and exit code</h2>" in out.read_text()
     usage_error(ip, "report --since 24h", "-o")
     usage_error(ip, "timeline --since someday", "cannot read since")
+
+
+def test_help_after_double_dash_belongs_to_the_command(ip, magics):
+    df = batch(ip, "submit helped HighPriority etl -- python train.py -h --help")
+    job = magics.b.describe_jobs(jobs=[df.loc[0, "jobId"]])
+    assert job.loc[0, "container.command"] == ["python", "train.py", "-h", "--help"]
+
+
+def test_use_local_twice_stops_the_old_backend(ip, magics):
+    old = magics._local
+    batch(ip, "use local")
+    assert not old._running
+    assert len(batch(ip, "queues")) == 3 and magics._local is not old and magics._local._running
+
+
+def test_cancel_of_an_unknown_id_is_one_line(ip, magics):
+    usage_error(ip, "cancel 5", "Job 5 does not exist")
+
+
+@pytest.mark.parametrize("speed", ["inf", "nan", "0", "-1", "1e9"])
+def test_an_impossible_speed_is_refused_and_later_commands_still_work(ip, magics, speed):
+    usage_error(ip, f"use local --speed {speed}", "speed must be above 0")
+    assert magics.speed == 200 and len(batch(ip, "queues")) == 3

@@ -61,7 +61,7 @@ def test_seeds_from_dict_file_and_name(tmp_path):
     assert seeds.load({"jobs": []}) == {"jobs": []}
     with pytest.raises(ValueError, match="neither a built-in seed"):
         seeds.load("no-such-seed.yaml")
-    with pytest.raises(ValueError, match="a seed has the keys .*got queues"):
+    with pytest.raises(ValueError, match="unknown key 'queues'; a seed has the keys"):
         seeds.load({"queues": []})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 
@@ -49,16 +50,21 @@ class LocalBatch(Factories):
     launch_seconds, pull_seconds, idle_seconds: simulated time for an EC2 instance
     to launch, for a new image to be pulled when a job starts on an instance, and
     for an idle instance to be terminated (down to minvCpus).
+    allow_remote, moto_api, require_key: what the server exposes (see `serve`).
     """
 
     def __init__(self, seed="demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
                  strict: bool = False, executor: str = "simulated", region: str = REGION,
-                 host: str = "127.0.0.1", port: int = 0, account: str | None = None,
+                 host: str = "127.0.0.1", port: int = 0, account: str | None = None, *,
+                 allow_remote: bool = False, moto_api: bool = False, require_key: str | None = None,
                  launch_seconds: float = Settings.launch_seconds, pull_seconds: float = Settings.pull_seconds,
                  idle_seconds: float = Settings.idle_seconds):
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
         seeds.load(seed)  # bad seeds fail before anything starts
+        from .server import Exposure
+
+        self._exposure = Exposure(host, allow_remote, moto_api, require_key)  # a bad one fails here too
         self.region, self.clock = region, Clock(clock, speed)
         self.faults, self.outcomes = Faults(), Outcomes()
         for name, value in (("launch_seconds", launch_seconds), ("pull_seconds", pull_seconds),
@@ -76,7 +82,7 @@ class LocalBatch(Factories):
         self._running = True
         try:
             if server:
-                self.serve(host, port)
+                self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
             self.client = self.boto3_client("batch")
             self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
                                logs_client=self.boto3_client("logs"))
@@ -91,21 +97,27 @@ class LocalBatch(Factories):
 
     # -- set-up -----------------------------------------------------------------
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Also listen on a loopback port (once); the endpoint URL for other processes and SDKs."""
-        if self._server is None:
-            import logging
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False, moto_api: bool = False,
+              require_key: str | None = None) -> str:
+        """Also listen on a port (once, loopback by default); the endpoint URL for other processes and SDKs.
 
-            from .server import LoopbackServer
+        allow_remote: needed to listen on an address other machines reach (`host`).
+        moto_api: also answer moto's other services and its admin API (``/moto-api/reset``
+        resets this LocalBatch only); by default only Batch and CloudWatch Logs.
+        require_key: a shared secret; callers sign with it as their AWS secret access key.
+        """
+        if self._server is None:
+            from .server import Exposure, LoopbackServer
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-            self._server = LoopbackServer(self.account, self.reset, host, port)
+            self._exposure = Exposure(host, allow_remote, moto_api, require_key)
+            self._server = LoopbackServer(self.account, self.reset, self._exposure, port)
             self._server.start()
             bound_host, bound_port = self._server.get_host_and_port()
             self.endpoint_url = f"http://{bound_host}:{bound_port}"
         return self.endpoint_url
 
-    def _seed(self, key: str, request_seed: dict) -> Snapshot:
+    def _seed(self, key: str, request_seed: dict, where: str) -> Snapshot:
         """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
         start = self.clock.start
@@ -114,33 +126,24 @@ class LocalBatch(Factories):
             backend.logs_backend.groups = {}
             backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
         with self.quietly(), self._runtime.frozen():
-            job_ids = seeds.apply(self.client, request_seed, self._submit_seeded)
+            job_ids = seeds.apply(self.client, request_seed, lambda jobs: self._submit_seeded(jobs, where), where)
         with self._runtime.lock:
             backend.lifecycle.run_until_idle()
             backend.lifecycle.advance_to(start)
             self._snapshots[key] = Snapshot(backend, job_ids)
         return self._snapshots[key]
 
-    def _submit_seeded(self, entries) -> list[str]:
-        """A seed's jobs, in bulk: each validated as SubmitJob is (botocore's model, then the
-        service's rules), straight into the backend; those with a status as recorded (history.py)."""
-        from botocore.validate import ParamValidator
-
-        from ..catalog import operation
-
-        shape, validator, job_ids = operation("SubmitJob").model.input_shape, ParamValidator(), []
+    def _submit_seeded(self, entries, where: str = "seed") -> list[str]:
+        """A seed's jobs, in bulk (`seed.load` has checked them as SubmitJob requests), straight into
+        the backend, which applies the service's rules; those with a status as recorded (history.py)."""
+        job_ids = []
         with self._runtime.lock:
             for number, entry in enumerate(entries):
                 try:
-                    if not isinstance(entry, dict):
-                        raise ValueError(f"a SubmitJob request body (a mapping), not {entry!r}")
                     request, state = history.split(entry)
-                    report = validator.validate(request, shape)
-                    if report.has_errors():
-                        raise ValueError(report.generate_report().replace("\n", "; "))
                     job_ids.append(self._backend.submit(request, state).id)
                 except (ValueError, ClientException) as exc:
-                    raise ValueError(f"seed jobs[{number}] ({_name_of(entry)}): {_message(exc)}") from None
+                    raise ValueError(f"{where}: {seeds.entry_name('jobs', number, entry)}: {_message(exc)}") from None
         return job_ids
 
     @property
@@ -218,7 +221,7 @@ class LocalBatch(Factories):
         """
         key = seeds.key(seed) if seed is not None or not self._snapshots else self._seed_key
         # seeding sends requests, maybe over HTTP to our own server: not under the lock
-        snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed))
+        snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed), seeds.label(seed))
         self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
         with self._runtime.lock:
             self.seed_job_ids = snapshot.job_ids
@@ -268,8 +271,12 @@ class LocalBatch(Factories):
 
     def boto3_client(self, service_name: str, config=None):
         """A boto3 client with fake credentials that reaches this backend (and no other)."""
+        from .server import SERVED
+
+        credentials = {**_FAKE, "aws_secret_access_key": self._exposure.key or _FAKE["aws_secret_access_key"]}
+        served = service_name in SERVED or self._exposure.moto_api  # the others are answered in-process
         client = self._session.client(service_name, region_name=self.region, config=config or client_config(),
-                                      endpoint_url=self.endpoint_url, **_FAKE)
+                                      endpoint_url=self.endpoint_url if served else None, **credentials)
         return dispatch.own_client(client, self.account)
 
     def stop(self) -> None:
@@ -304,16 +311,15 @@ class _Ticker:
 
     def _run(self, runtime) -> None:
         while not self._stopped.wait(TICK_SECONDS):
-            with runtime.lock:
-                runtime.catch_up()
+            try:
+                with runtime.lock:
+                    runtime.catch_up()
+            except Exception:  # a bug must not stop time for every later request: logged, and on
+                logging.getLogger("batchkit.local").exception("the realtime clock's tick failed")
 
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join()
-
-
-def _name_of(entry) -> str:
-    return entry.get("jobName", "no jobName") if isinstance(entry, dict) else "not a mapping"
 
 
 def _message(exc: Exception) -> str:

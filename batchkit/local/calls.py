@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 
+def _size(call: "Call") -> int:
+    """What a call costs to keep, roughly: its answer and its request as text."""
+    return len(call.body) + len(repr(call.params))
+
+
 @dataclass(frozen=True)
 class Call:
     operation: str  # SubmitJob
     params: dict  # the request body, as the client sent it
     status: int  # HTTP status of the answer
     body: str = field(default="", repr=False)  # the answer, parsed only when asked for
+    body_dropped: bool = field(default=False, repr=False)  # too large to keep (Calls.BODY_LIMIT)
 
     @property
     def ok(self) -> bool:
@@ -24,14 +30,44 @@ class Call:
 
 
 class Calls(list):
-    """The API calls the backend answered since the last reset, oldest first (the newest LIMIT)."""
+    """The API calls the backend answered since the last reset, oldest first.
 
-    LIMIT = 10_000  # a long-running server keeps a bounded history
+    A long-running server keeps a bounded history: the newest LIMIT calls, and
+    of those only the newest that fit in BYTES (requests and answers counted by
+    length); an answer larger than BODY_LIMIT is not kept (``body_dropped``),
+    and a request larger than PARAMS_LIMIT is kept as the start of its text
+    (``{"clipped": ...}``: no Batch request is that large, only hostile ones).
+    """
+
+    LIMIT = 10_000
+    BYTES = 32 * 1024 * 1024
+    BODY_LIMIT = 4 * 1024 * 1024
+    PARAMS_LIMIT = 64 * 1024
+
+    def __init__(self, calls=()):
+        super().__init__(calls)
+        self.bytes = sum(_size(call) for call in self)
 
     def add(self, call: Call) -> None:
+        if len(call.body) > self.BODY_LIMIT:
+            call = Call(call.operation, call.params, call.status, "", body_dropped=True)
+        text = repr(call.params)
+        if len(text) > self.PARAMS_LIMIT:
+            call = Call(call.operation, {"clipped": text[:1000]}, call.status, call.body, call.body_dropped)
         self.append(call)
-        if len(self) > 2 * self.LIMIT:
-            del self[: len(self) - self.LIMIT]
+        self.bytes += _size(call)
+        if len(self) > 2 * self.LIMIT or self.bytes > self.BYTES:  # trimmed in batches: appends stay O(1)
+            keep, kept = 0, 0
+            for call in reversed(self):
+                if keep == self.LIMIT or kept + _size(call) > self.BYTES // 2 and keep:
+                    break
+                keep, kept = keep + 1, kept + _size(call)
+            del self[: len(self) - keep]
+            self.bytes = kept
+
+    def clear(self) -> None:
+        super().clear()
+        self.bytes = 0
 
     def of(self, operation: str) -> "Calls":
         from ..catalog import operation as lookup

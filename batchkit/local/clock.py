@@ -8,6 +8,7 @@ import threading
 import time
 
 CLOCKS = ("manual", "realtime")
+MAX_SPEED = 1_000_000  # simulated seconds per wall second; beyond it epoch milliseconds soon overflow
 
 
 class Clock:
@@ -16,8 +17,8 @@ class Clock:
     def __init__(self, kind: str = "manual", speed: float = 1.0):
         if kind not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, not {kind!r}")
-        if not (isinstance(speed, (int, float)) and speed > 0):
-            raise ValueError(f"speed must be a positive number, not {speed!r}")
+        if not (isinstance(speed, (int, float)) and 0 < speed <= MAX_SPEED):
+            raise ValueError(f"speed must be a number above 0 and at most {MAX_SPEED:,}, not {speed!r}")
         self.kind, self.speed = kind, float(speed)
         self.start = int(time.time() * 1000)
         self._wall = time.monotonic()

@@ -9,6 +9,7 @@ Errors moto raises under codes the Batch API does not have become ClientExceptio
 from __future__ import annotations
 
 import json
+import logging
 import re
 from functools import cache
 from urllib.parse import unquote
@@ -17,10 +18,11 @@ from moto.batch.responses import BatchResponse
 from moto.core.exceptions import AWSError
 from moto.utilities.aws_headers import gen_amzn_requestid_long
 
-from . import filters, rules, service, store
+from . import filters, rules, service, store, validation
 from .job import Job
 from .paging import paged
 
+log = logging.getLogger("batchkit.local")
 BATCH_CODES = ("ClientException", "ServerException")
 
 
@@ -72,28 +74,38 @@ class LocalBatchResponse(BatchResponse):
         gen_amzn_requestid_long(headers)
         return headers, body
 
+    allow_request_decompression = False  # botocore never compresses Batch requests; no gzip bombs
+
     @property
     def request(self) -> dict:
-        return json.loads(self.body or "{}")
+        return self._request
+
+    def _dispatch(self, request, full_url=None, headers=None):
+        try:
+            self.setup_class(request, full_url, headers)
+        except UnicodeDecodeError as exc:  # moto decodes the body as UTF-8 before we see it
+            return error(400, "ClientException", f"the request body is not UTF-8 (byte {exc.start})")
+        return self.call_action()
 
     def call_action(self):
         runtime = service.runtime_of(self.current_account)
-        name = operation_names().get((self.method, self._get_action()), self._get_action())
-        injected = runtime.faults.apply(name)
-        if injected is not None:
-            status, headers, body = error(*injected)
-        else:
-            status, headers, body = self._answer(runtime, name)
+        # an action botocore does not know (a newer SDK's) is parsed, not validated, and answers 501
+        name = operation_names().get((self.method, _segment(self.path)), self._get_action())
+        try:
+            params = self._params(name)
+            validation.check(name, params)
+            injected = runtime.faults.apply(name)
+            status, headers, body = error(*injected) if injected is not None else self._answer(runtime, name)
+        except validation.Invalid as exc:  # never reaches the backend: nothing bad is stored
+            status, headers, body = error(400, "ClientException", str(exc))
+            params = getattr(self, "_request", None) or {"body": _clipped(self.body)}
         if runtime.recording:
-            runtime.record(name, self._params(name), int(status), body or "")
+            runtime.record(name, params, int(status), body or "")
         return status, headers, body
 
     def _params(self, name: str) -> dict:
         """The request as the client meant it: body, plus members sent in the path or query string."""
-        try:
-            params = self.request if self.body else {}
-        except ValueError:  # not JSON: the action itself has answered ClientException
-            params = {"body": self.body}
+        params = self._request = validation.parse_body(self.body)
         op = _operation(name)
         if op is None:
             return params
@@ -118,6 +130,9 @@ class LocalBatchResponse(BatchResponse):
                 return error(exc.code, "ClientException", exc.message)
             except (KeyError, ValueError, TypeError) as exc:  # moto's own failures on odd input
                 return error(400, "ClientException", f"{name}: invalid request ({type(exc).__name__}: {exc})")
+            except Exception:  # a bug of ours: logged with its traceback, answered without it
+                log.exception("%s failed", name)
+                return error(500, "ServerException", f"{name} failed inside batchkit.local (see the server's log)")
         if int(status) >= 400:
             code = headers.get("x-amzn-ErrorType") or _error_code(body)
             if code not in BATCH_CODES:
@@ -249,6 +264,17 @@ class LocalBatchResponse(BatchResponse):
             "queueUtilization": {"totalCapacityUsage": [{"capacityUnit": "VCPU", "quantity": used}],
                                  "lastUpdatedAt": lifecycle.now},
         })
+
+
+def _segment(path: str) -> str:
+    """The action's path segment: /v1/describejobs -> describejobs, /v1/tags/<arn> -> tags."""
+    parts = path.split("?")[0].split("/")
+    return parts[2] if len(parts) > 2 and parts[1] == "v1" else ""
+
+
+def _clipped(body, size: int = 1000) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    return text if len(text) <= size else text[:size] + "..."
 
 
 def _described(definition) -> dict:

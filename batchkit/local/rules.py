@@ -11,8 +11,8 @@ from functools import cache
 from moto.batch.exceptions import ClientException
 
 from . import instances
+from .validation import NAME, NAME_RULE
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 ARRAY_SIZE = (2, 10_000)
 MAX_DEPENDENCIES = 20
 RETRY_ATTEMPTS = (1, 10)
@@ -28,11 +28,8 @@ def fail(message: str):
 
 
 def name(kind: str, value) -> str:
-    if not isinstance(value, str) or not NAME.match(value):
-        fail(
-            f"{kind} {value!r} is not valid: the first character must be alphanumeric, and up to 128 "
-            "letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed"
-        )
+    if not isinstance(value, str) or not NAME.fullmatch(value):
+        fail(f"{kind} {value!r} is not valid: {NAME_RULE}")
     return value
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, observe
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, observe, validate
 
 from .. import catalog
 from ..errors import BatchError
@@ -94,13 +94,25 @@ class BatchMagics(Magics):
     def aliases() -> list[str]:
         return list(ALIASES)
 
+    @validate("speed")
+    def _valid_speed(self, proposal):
+        from ..local.clock import MAX_SPEED
+
+        if not 0 < proposal["value"] <= MAX_SPEED:
+            raise TraitError(f"speed must be above 0 and at most {MAX_SPEED:,}, not {proposal['value']}")
+        return proposal["value"]
+
     @observe("profile", "region", "endpoint_url", "backend", "seed", "speed", "clock", "executor", "mask_secrets")
     def _reconnect(self, change):
+        self._disconnect(stop_local=change["name"] in ("backend", "seed", "speed", "clock", "executor"))
+
+    def _disconnect(self, stop_local: bool = True) -> None:
+        """Forget the Batch in use; its refreshing panel and (when asked) the local backend stop."""
         self._batch = None
         if self._panel_shown is not None:
             self._panel_shown.close()
             self._panel_shown = None
-        if change["name"] in ("backend", "seed", "speed", "clock", "executor") and self._local is not None:
+        if stop_local and self._local is not None:
             self._local.stop()
             self._local = None
 
@@ -126,7 +138,7 @@ class BatchMagics(Magics):
         """%batch <subcommand> [options]: any Batch action in AWS CLI syntax (see %batch --help)."""
         try:
             return self._run(line, cell)
-        except (ArgumentError, LookupError, ValueError, BatchError, OSError) as exc:
+        except (ArgumentError, LookupError, ValueError, BatchError, OSError, TraitError) as exc:
             if self.show_tracebacks:
                 raise
             raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
@@ -144,7 +156,7 @@ class BatchMagics(Magics):
         command, args = argv[0], argv[1:]
         handler = ALIASES.get(command)
         op = None if handler else _operation_named(command)
-        if "--help" in args or "-h" in args:
+        if {"--help", "-h"} & set(args[: _options_end(args)]):  # after `--` they belong to the job's command
             print(handler.__doc__ if handler else arguments.help_text(op))
             return None
         if handler is not None:
@@ -374,7 +386,7 @@ class BatchMagics(Magics):
                 self.backend, self.endpoint_url = "aws", None
             else:
                 self.backend, self.endpoint_url = "aws", parsed.target
-        self._batch = None
+        self._disconnect()  # `use local` again starts afresh: the old backend must not keep running
         print(f"%batch uses {self._where()}")
         return None
 

@@ -1,0 +1,213 @@
+"""Every request checked against botocore's Batch model before the backend sees it.
+
+botocore's `ParamValidator` knows the types, required and unknown members and
+minimum lengths; it leaves out enums, maximums and what only the API
+reference's prose says.  Those come from the small tables below, keyed by
+``Shape.member`` of the model, so a rule is a line of data, not code.  Every
+problem is one line (`Invalid`); the backend never stores a value that
+boto3 could not read back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import cache
+
+from botocore.validate import ParamValidator
+
+# Ranges the reference states in prose ("This value can be between 1 and 100"), with its words where it has some.
+RANGES = {
+    "CreateJobQueueRequest.priority": (0, 1000),
+    "UpdateJobQueueRequest.priority": (0, 1000),
+    "SubmitJobRequest.schedulingPriorityOverride": (0, 9999),
+    "RegisterJobDefinitionRequest.schedulingPriority": (0, 9999),
+    "SubmitServiceJobRequest.schedulingPriority": (0, 9999),
+    "ArrayProperties.size": (2, 10_000, "the array size can be between 2 and 10,000"),
+    "RetryStrategy.attempts": (1, 10, "the number of attempts must be between 1 and 10"),
+    "JobTimeout.attemptDurationSeconds": (60, None, "the minimum value for the timeout is 60 seconds"),
+    "JobStateTimeLimitAction.maxTimeSeconds": (600, 86_400),
+    "FairsharePolicy.shareDecaySeconds": (0, 604_800),
+    "FairsharePolicy.computeReservation": (0, 99),
+    "LinuxParameters.swappiness": (0, 100),
+    "EphemeralStorage.sizeInGiB": (21, 200),
+    "EFSVolumeConfiguration.transitEncryptionPort": (0, 65_535),
+    "UpdatePolicy.jobExecutionTimeoutMinutes": (1, 7200),
+    "ComputeScalingPolicy.minScaleDownDelayMinutes": (20, None),
+}
+MAX_RESULTS = (1, 100)  # every maxResults ("This value can be between 1 and 100")
+# List lengths the reference states; larger requests are rejected, not truncated.
+MAX_ITEMS = {
+    "DescribeJobsRequest.jobs": 100,
+    "CancelJobsRequest.jobs": 50,
+    "TerminateJobsRequest.jobs": 50,
+    "SubmitJobRequest.dependsOn": (20, "a job can depend upon a maximum of 20 jobs"),
+    "DescribeJobQueuesRequest.jobQueues": 100,
+    "DescribeComputeEnvironmentsRequest.computeEnvironments": 100,
+    "DescribeSchedulingPoliciesRequest.arns": 100,
+}
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")  # names a request creates: whole-string matches
+NAME_RULE = ("the first character must be alphanumeric, and up to 128 letters (uppercase and lowercase), numbers, "
+             "hyphens, and underscores are allowed")  # the reference's words
+INT_BOUNDS = {"integer": 2**31 - 1, "long": 2**63 - 1}  # the wire types' widths
+MAX_DEPTH = 64  # JSON nesting; the deepest Batch request shape is far shallower
+RESERVED_TAG_PREFIX = "aws:"
+SHOWN = 60  # characters of a bad value quoted in a message
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON can spell them; UTF-8 cannot carry them back
+
+
+class Invalid(ValueError):
+    """A request the service would reject: one line saying which member and why."""
+
+
+def parse_body(body) -> dict:
+    """A REST-JSON body as a dict; `Invalid` for bad encodings, non-objects, NaN or absurd nesting."""
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Invalid(f"the request body is not UTF-8 (byte {exc.start})") from None
+    if not body or not body.strip():
+        return {}
+    if _depth(body) > MAX_DEPTH:
+        raise Invalid(f"the request body nests deeper than {MAX_DEPTH} levels")
+    try:
+        data = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Invalid(f"the request body is not valid JSON: {_short(str(exc))}") from None
+    if not isinstance(data, dict):
+        raise Invalid(f"the request body must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+def check(operation: str, params: dict) -> None:
+    """`Invalid` unless `params` is a request `operation` accepts (model + reference)."""
+    shape = _input_shape(operation)
+    if shape is None:
+        return
+    report = ParamValidator().validate(params, shape)
+    if report.has_errors():
+        problems = report.generate_report().splitlines()
+        raise Invalid(f"{operation}: {_short(problems[0].strip())}"
+                      + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""))
+    _walk(operation, shape, params, operation)
+
+
+def _walk(operation: str, shape, value, path: str, owner: str = "", member: str = "") -> None:
+    kind, where = shape.type_name, f"{owner}.{member}"
+    if kind == "structure":
+        for name, child in value.items():
+            _walk(operation, shape.members[name], child, f"{path}.{name}", shape.name, name)
+        named = _creating_names().get(shape.name)
+        if named in value:
+            _name(f"{path}.{named}", value[named])
+    elif kind == "list":
+        _count(path, len(value), shape.metadata.get("max") or MAX_ITEMS.get(where))
+        for i, item in enumerate(value):
+            _walk(operation, shape.member, item, f"{path}[{i}]")
+    elif kind == "map":
+        tags = member == "tags"
+        _count(path, len(value), shape.metadata.get("max") or (_tag_limits()["count"] if tags else None))
+        for key, item in value.items():
+            _string(f"{path} key", key, _tag_limits()["key"] if tags else None)
+            if tags and key.lower().startswith(RESERVED_TAG_PREFIX):
+                raise Invalid(f"{path}: tag keys starting with {RESERVED_TAG_PREFIX!r} are reserved for AWS")
+            _walk(operation, shape.value, item, f"{path}[{key!r}]")
+            if tags:
+                _string(f"{path}[{key[:SHOWN]!r}]", item, _tag_limits()["value"])
+    elif kind == "string":
+        _string(path, value, shape.metadata.get("max"))
+        enum = shape.metadata.get("enum")
+        if enum and value not in enum:
+            raise Invalid(f"{path}: {_shown(value)} is not one of {' | '.join(enum)}")
+    elif kind in ("integer", "long", "float", "double"):
+        _number(path, value, kind, MAX_RESULTS if member == "maxResults" else RANGES.get(where))
+
+
+def _count(path: str, count: int, most) -> None:
+    most, words = most if isinstance(most, tuple) else (most, None)
+    if most is not None and count > most:
+        raise Invalid(f"{path}: {words or f'at most {most} items'}; {count} were given")
+
+
+def _string(path: str, value, most) -> None:
+    if most is not None and len(value) > most:
+        raise Invalid(f"{path}: at most {most} characters, {len(value)} were given")
+    if _SURROGATE.search(value):
+        raise Invalid(f"{path}: not a valid Unicode string")
+
+
+def _number(path: str, value, kind: str, bounds) -> None:
+    if isinstance(value, bool):
+        raise Invalid(f"{path}: expected a number, got a boolean")
+    if kind in ("float", "double") and not math.isfinite(value):
+        raise Invalid(f"{path}: {value} is not a finite number")
+    low, high, *words = bounds or (0, INT_BOUNDS.get(kind))  # the model has no negative quantities
+    if value < low or (high is not None and value > high):
+        allowed = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise Invalid(f"{path}: {_shown(value)} is not valid: {words[0] if words else f'the value must be {allowed}'}")
+
+
+def _name(path: str, value: str) -> None:
+    if not NAME.fullmatch(value):
+        raise Invalid(f"{path}: {_shown(value)} is not valid: {NAME_RULE}")
+
+
+@cache
+def _input_shape(operation: str):
+    from ..catalog import UnknownOperation
+    from ..catalog import operation as lookup
+
+    try:
+        return lookup(operation).model.input_shape
+    except UnknownOperation:
+        return None
+
+
+@cache
+def _tag_limits() -> dict:
+    """AWS's tag limits; the model states them on its newer tags shape only (TagrisTagsMap)."""
+    from ..catalog import service_model
+
+    tags = service_model().shape_for("TagrisTagsMap")
+    return {"count": tags.metadata["max"], "key": tags.key.metadata["max"], "value": tags.value.metadata["max"]}
+
+
+@cache
+def _creating_names() -> dict[str, str]:
+    """Input shape -> the member naming what the request creates (CreateJobQueue's jobQueueName, ...)."""
+    from ..catalog import operations
+
+    named = {}
+    for op in operations().values():
+        if op.name.startswith(("Create", "Register", "Submit")):
+            shape = op.model.input_shape
+            named.update({shape.name: m for m in shape.required_members if m == "name" or m.endswith("Name")})
+    return named
+
+
+def _depth(text: str) -> int:
+    """How deep brackets nest, outside strings (before json.loads recurses into them)."""
+    depth = deepest = 0
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 4 * SHOWN else text[: 4 * SHOWN] + "..."
