@@ -360,8 +360,12 @@ def act(b, operation: str, ids, reason: str) -> pd.DataFrame:
     """CancelJob or TerminateJob on many jobs in parallel; one row per job."""
     op = catalog.operation(operation)
     ids = job_ids(ids)
+    # AWS answers an unknown id with 200 and does nothing: say so instead of reporting success
+    known = set(b.describe_jobs(jobs=ids)["jobId"]) if ids else set()
 
     def run(job_id):
+        if job_id not in known:
+            return BatchError(op.name, "ClientException", f"Job {job_id} does not exist")
         try:
             b.pages(op, {"jobId": job_id, "reason": reason})
             return None

@@ -206,7 +206,7 @@ def test_cloudformation_creates_batch_resources_in_the_local_backend_in_any_regi
                                  "InstanceRole": "ecsInstanceRole"}}},
         "Q": {"Type": "AWS::Batch::JobQueue", "Properties": {
             "Priority": 1, "ComputeEnvironmentOrder": [{"Order": 1, "ComputeEnvironment": {"Ref": "CE"}}]}}}}
-    with batchkit.local(seed="empty", server=True) as lb:
+    with batchkit.local(seed="empty", server=True, moto_api=True) as lb:  # moto's CloudFormation too
         clients = {name: boto3.client(name, region_name="eu-central-1", endpoint_url=lb.endpoint_url,
                                       aws_access_key_id="a", aws_secret_access_key="b") for name in ("cloudformation", "batch")}
         clients["cloudformation"].create_stack(StackName="stack", TemplateBody=json.dumps(template))
