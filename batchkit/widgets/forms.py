@@ -24,7 +24,7 @@ from ..errors import BatchError
 
 NUMBERS = {"integer": int, "long": int, "float": float, "double": float}
 CONTAINERS = ("list", "structure", "map")
-LAYOUT = w.Layout(width="100%")
+LAYOUT = w.Layout(width="98%")  # 100% overflows by the label's margin
 LABEL_WIDTH = "16em"
 SKELETON_DEPTH = 3  # deeper structures stay one empty key: a skeleton is a guide, not the whole model
 RECENT_JOBS = 100
@@ -86,7 +86,7 @@ class Field:
         self.widget.style = {"description_width": LABEL_WIDTH}
         self.help = w.HTML(f"<span style='color:#666;font-size:90%'>{html.escape(_first_sentence(member.documentation))}</span>",
                            layout=w.Layout(margin=f"-2px 0 4px calc({LABEL_WIDTH} + 8px)"))
-        self.message = w.HTML()
+        self.message = w.HTML(layout=w.Layout(margin=f"0 0 0 calc({LABEL_WIDTH} + 8px)"))
         self.box = w.VBox([self.widget, self.help, self.message])
         if not isinstance(self.widget, w.Checkbox):
             self.widget.observe(lambda change: self.check(), names="value")
@@ -206,7 +206,7 @@ def _placeholder(member: catalog.Member) -> str:
     if member.type in NUMBERS:
         bounds = [f"min {member.min:g}" if member.min is not None else "", f"max {member.max:g}" if member.max is not None else ""]
         return f"{member.type} " + " ".join(b for b in bounds if b)
-    return member.type
+    return ""  # the help line under the field says what it is
 
 
 class Form:
@@ -230,7 +230,8 @@ class Form:
         doc = html.escape(self.op.documentation.split(". ")[0])
         required = [f.box for f in self.fields.values() if f.member.required]
         optional = [f.box for f in self.fields.values() if not f.member.required]
-        parts = [w.HTML(f"<b>{self.op.name}</b> <span style='color:#666'>{doc}.</span>"), *required]
+        note = " &nbsp;<span style='color:#666'>(* required)</span>" if required else ""
+        parts = [w.HTML(f"<b>{self.op.name}</b> <span style='color:#666'>{doc}.</span>{note}"), *required]
         if optional:  # collapsed when something is required, so the form reads at a glance
             parts.append(w.Accordion([w.VBox(optional)], titles=(f"Optional ({len(optional)})",),
                                      selected_index=0 if not required else None))
