@@ -1,8 +1,9 @@
 """The notebook face in a real browser: JupyterLab on 127.0.0.1, the system's headless Chromium, Playwright.
 
 The jobs view, two cards and the monitor with an array in progress; a click on a
-monitor row selects the job.  Skipped where Chromium, JupyterLab or Playwright
-is missing (`.ci/run` installs them).  Screenshots are kept in `test-artifacts/`.
+monitor row selects the job; the console's All actions form for SubmitJob, filled
+in and run.  Skipped where Chromium, JupyterLab or Playwright is missing
+(`.ci/run` installs them).  Screenshots are kept in `test-artifacts/`.
 """
 
 import json
@@ -48,13 +49,24 @@ NOTEBOOK_CELLS = [
     "%batch timeline",
     "%batch report -o run.html --since 24h",
 ]
+CONSOLE_CELLS = [  # a notebook of its own: a console replaces the monitor above (one refreshing panel at a time)
+    "%load_ext batchkit\n%batch use local --clock manual",
+    "%batch console --interval 0",
+]
 VIEWS = {1: "jobs-view.png", 2: "card.png", 3: "card-dependencies.png"}  # cell index -> screenshot
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """Any free port, or the first free one of BATCHKIT_TEST_PORTS ("18400-18499") where ports are shared."""
+    first, _, last = os.environ.get("BATCHKIT_TEST_PORTS", "0-0").partition("-")
+    for port in range(int(first), int(last) + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError(f"no free port in {first}-{last}")
 
 
 @pytest.fixture
@@ -62,10 +74,11 @@ def lab(tmp_path):
     """JupyterLab serving tmp_path on a loopback port; (base URL, token)."""
     import nbformat
 
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOK_CELLS]
-    nbformat.write(notebook, tmp_path / "monitor.ipynb")
+    for name, cells in (("monitor.ipynb", NOTEBOOK_CELLS), ("console.ipynb", CONSOLE_CELLS)):
+        notebook = nbformat.v4.new_notebook()
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        nbformat.write(notebook, tmp_path / name)
     port, token = free_port(), secrets.token_hex(16)
     server = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "jupyter-lab"), "--no-browser", "--ip=127.0.0.1",
@@ -89,6 +102,20 @@ def lab(tmp_path):
         server.wait(timeout=30)
 
 
+def run_all(page, url):
+    """Open a notebook in JupyterLab and run all its cells."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_text(re.compile(r"\| Idle$"))).to_be_visible(timeout=60_000)  # the kernel is up
+    page.locator(".jp-Notebook .jp-Cell").first.click()  # focus the notebook, or Run is greyed out
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All( Cells)?$")).click()
+    news = page.get_by_role("button", name="No", exact=True)
+    if news.count():  # JupyterLab asks about its news feed: not in the screenshots
+        news.first.click()
+
+
 def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -98,14 +125,7 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{base}/lab/tree/monitor.ipynb?token={token}")
-            expect(page.get_by_text(re.compile(r"\| Idle$"))).to_be_visible(timeout=60_000)  # the kernel is up
-            page.locator(".jp-Notebook .jp-Cell").first.click()  # focus the notebook, or Run is greyed out
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^Run All( Cells)?$")).click()
-            news = page.get_by_role("button", name="No", exact=True)
-            if news.count():  # JupyterLab asks about its news feed: not in the screenshots
-                news.first.click()
+            run_all(page, f"{base}/lab/tree/monitor.ipynb?token={token}")
             rows = page.locator(".batchkit-table tr", has_text="stuck-job")
             expect(rows.first).to_contain_text("RUNNABLE", timeout=90_000)
             cells = page.locator(".jp-Notebook .jp-Cell")
@@ -146,6 +166,23 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             expect(report.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)
             expect(report.locator("body")).to_contain_text("shards [50]")  # the timeline, drawn offline
             report.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+            forms = browser.new_page(viewport={"width": 1400, "height": 1000})
+            run_all(forms, f"{base}/lab/workspaces/forms/tree/console.ipynb?token={token}")  # a workspace of its own
+            console = forms.locator(".jp-Notebook .jp-Cell").nth(1)
+            console.get_by_role("tab", name="All actions").click(timeout=60_000)
+            console.locator("select").last.select_option("SubmitJob")  # the action picker
+            expect(console.locator("input[placeholder*='HighPriority']")).to_be_visible(timeout=30_000)  # live names
+            expect(console.get_by_text("Optional (14)")).to_be_visible()  # the rest, collapsed
+            console.locator(".jp-OutputArea-output").first.screenshot(path=str(ARTIFACTS / "console-actions.png"))
+            for label, value in (("jobName", "from-browser"), ("jobQueue", "HighPriority"), ("jobDefinition", "sleep:1")):
+                console.get_by_label(f"{label} *", exact=True).fill(value)
+            console.get_by_role("button", name="Run SubmitJob").click()
+            expect(console).to_contain_text("SubmitJob: 1 row(s)", timeout=30_000)
+            expect(console).to_contain_text("from-browser")  # the job, shown below the form
+        except Exception:
+            for index, shown in enumerate(p for context in browser.contexts for p in context.pages):
+                shown.screenshot(path=str(ARTIFACTS / f"failed-{index}.png"), full_page=True)
+            raise
         finally:
             page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
             browser.close()

@@ -2,11 +2,13 @@
 
 import json
 
+import ipywidgets
 import pytest
+import yaml
 
 import batchkit
 from batchkit import catalog, widgets
-from batchkit.widgets.forms import FieldError
+from batchkit.widgets.forms import RESOURCES, FieldError, resource_kind
 from tests.test_every_operation import request_for
 
 
@@ -32,11 +34,18 @@ def known(lb):
             "arn": policy, "arns": [policy]}
 
 
+def settled(form):
+    """The form once its live names have arrived (they are fetched on a thread)."""
+    if form.loading:
+        form.loading.join(timeout=30)
+    return form
+
+
 @pytest.mark.parametrize("name", list(catalog.operations()))
 def test_every_operations_form_sends_the_request_it_shows(lb, name):
     op = catalog.operation(name)
     request = request_for(op, known(lb))
-    form = widgets.form(lb.batch, name).fill(**request)
+    form = settled(widgets.form(lb.batch, name)).fill(**request)
     assert form.request() == request
     form.run(confirmed=True)
     sent = [c for c in lb.calls if c.operation == name]
@@ -230,3 +239,112 @@ def test_the_first_listing_never_loses_a_job_that_moves_on_meanwhile(lb):
     assert sorted(c.params["jobQueue"] for c in listings) == ["Backfill", "HighPriority", "LowPriority"]
     assert all(c.params["filters"][0]["name"] == "AFTER_CREATED_AT" for c in listings)
     monitor.close()
+
+
+def submit_job_action(lb):
+    """The console's All actions tab with SubmitJob picked, its names loaded."""
+    console = widgets.console(lb.batch, interval=None)
+    console.actions.choice.value = "SubmitJob"
+    return console, settled(console.actions.form)
+
+
+def test_all_actions_offers_the_live_names_and_reloads_them(lb):
+    console, form = submit_job_action(lb)
+    queues = [q["jobQueueName"] for q in lb.client.describe_job_queues()["jobQueues"]]
+    definitions = [f"{d['jobDefinitionName']}:{d['revision']}"
+                   for d in lb.client.describe_job_definitions(status="ACTIVE")["jobDefinitions"]]
+    assert list(form.fields["jobQueue"].widget.options) == queues and len(queues) == 3
+    assert list(form.fields["jobDefinition"].widget.options) == definitions and len(definitions) == 3
+    assert isinstance(form.fields["jobQueue"].widget, ipywidgets.Combobox)  # free text too: ARNs
+    assert "HighPriority" in form.fields["jobQueue"].widget.placeholder
+    with lb.quietly():
+        lb.client.create_job_queue(jobQueueName="Fresh", priority=1,
+                                   computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "spot-ce"}])
+    assert "Fresh" not in form.fields["jobQueue"].widget.options  # fetched once per form...
+    form.names_button.click()
+    assert "Fresh" in settled(form).fields["jobQueue"].widget.options  # ...and on request
+    console.close()
+
+
+def test_members_naming_resources_are_found_in_the_model():
+    kinds = {(op.name, m.name): resource_kind(m, op) for op in catalog.operations().values() for m in op.members}
+    assert kinds["DescribeJobQueues", "jobQueues"] == kinds["UpdateJobQueue", "jobQueue"] == "jobQueues"
+    assert kinds["DeleteComputeEnvironment", "computeEnvironment"] == "computeEnvironments"
+    assert kinds["DescribeJobs", "jobs"] == kinds["TerminateJob", "jobId"] == kinds["ListJobs", "arrayJobId"] == "jobs"
+    assert kinds["SubmitJob", "jobName"] is kinds["SubmitJob", "dependsOn"] is None  # a new name; a structure
+    assert kinds["TerminateServiceJob", "jobId"] is kinds["UpdateServiceJob", "jobId"] is None  # service jobs
+    plurals = {m.name for op in catalog.operations().values() if op.name.startswith("Describe") for m in op.members}
+    assert set(RESOURCES) <= plurals  # each kind is a Describe* action's list of names
+
+
+def test_a_job_is_picked_by_its_name_and_sent_by_its_id(lb):
+    job_id = lb.submit("pick-me", queue="HighPriority")
+    form = settled(widgets.form(lb.batch, "TerminateJob"))
+    picked = [o for o in form.fields["jobId"].widget.options if "pick-me" in o]
+    assert picked == [f"{job_id} (pick-me, SUBMITTED)"]
+    form.fields["jobId"].widget.value = picked[0]
+    form.fields["reason"].widget.value = "picked"
+    assert form.request() == {"jobId": job_id, "reason": "picked"}
+    several = settled(widgets.form(lb.batch, "DescribeJobs"))
+    several.fields["jobs"].widget.value = f"{picked[0]}, arn:aws:batch:us-east-1:123456789012:job/x"
+    assert several.request() == {"jobs": [job_id, "arn:aws:batch:us-east-1:123456789012:job/x"]}
+
+
+def test_required_fields_come_first_and_the_rest_is_collapsed(lb):
+    console, form = submit_job_action(lb)
+    op = catalog.operation("SubmitJob")
+    assert list(form.fields)[:len(op.required)] == list(op.required) == ["jobName", "jobQueue", "jobDefinition"]
+    boxes = [child for child in form.widget.children if isinstance(child, ipywidgets.VBox)]
+    assert boxes == [form.fields[n].box for n in op.required]
+    optional = next(c for c in form.widget.children if isinstance(c, ipywidgets.Accordion))
+    assert optional.selected_index is None and optional.titles == (f"Optional ({len(op.members) - 3})",)
+    assert list(optional.children[0].children) == [f.box for f in list(form.fields.values())[3:]]
+    nothing_required = widgets.form(lb.batch, "DescribeJobQueues")
+    assert next(c for c in nothing_required.widget.children if isinstance(c, ipywidgets.Accordion)).selected_index == 0
+    console.close()
+
+
+def test_structure_boxes_hold_the_models_skeleton_and_untouched_ones_send_nothing(lb):
+    console, form = submit_job_action(lb)
+    shape = catalog.operation("SubmitJob").member("retryStrategy").shape
+    text = form.fields["retryStrategy"].widget.value
+    assert yaml.safe_load(text) == {"attempts": None, "evaluateOnExit": [dict.fromkeys(shape.members["evaluateOnExit"].member.members)]}
+    assert "# RETRY | EXIT, required" in text and "# integer" in text  # the types, the enums, what is required
+    overrides = yaml.safe_load(form.fields["containerOverrides"].widget.value)
+    assert "command" in overrides and "resourceRequirements" in overrides
+    assert "vcpus" not in overrides  # deprecated in the model: resourceRequirements replaces it
+    assert yaml.safe_load(form.fields["dependsOn"].widget.value) == [{"jobId": None, "type": None}]
+    form.fields["jobName"].widget.value = "untouched"
+    form.fields["jobQueue"].widget.value = "HighPriority"
+    form.fields["jobDefinition"].widget.value = "sleep:1"
+    assert form.request() == {"jobName": "untouched", "jobQueue": "HighPriority", "jobDefinition": "sleep:1"}
+    form.run()
+    assert set(lb.calls.of("SubmitJob")[-1].params) == {"jobName", "jobQueue", "jobDefinition"}
+    console.close()
+
+
+def test_a_filled_skeleton_submits_what_was_typed_and_the_job_exists(lb):
+    console, form = submit_job_action(lb)
+    form.fields["jobName"].widget.value = "filled-in"
+    form.fields["jobQueue"].widget.value = form.fields["jobQueue"].widget.options[0]
+    form.fields["jobDefinition"].widget.value = "sleep:1"
+    overrides = form.fields["containerOverrides"].widget
+    overrides.value = (overrides.value.replace("- name:", "- name: STAGE", 1).replace("value: ", "value: dev", 1)
+                       .replace("- value:", "- value: '2'", 1).replace("type: ", "type: VCPU", 1))
+    result = form.run()
+    assert result is not None, form.status.value
+    sent = lb.calls.of("SubmitJob")[-1].params
+    assert sent["containerOverrides"] == {"environment": [{"name": "STAGE", "value": "dev"}],
+                                          "resourceRequirements": [{"value": "2", "type": "VCPU"}]}
+    [job] = lb.client.describe_jobs(jobs=[result.loc[0, "jobId"]])["jobs"]
+    assert job["jobName"] == "filled-in" and job["jobQueue"].endswith("/HighPriority")
+    console.close()
+
+
+def test_names_that_cannot_be_loaded_leave_free_text_and_one_line(lb):
+    lb.faults.error("DescribeJobQueues", status=400, code="ClientException", message="injected outage")
+    form = settled(widgets.form(lb.batch, "DeleteJobQueue"))
+    assert "live names not loaded" in form.status.value and "injected outage" in form.status.value
+    assert "\n" not in form.status.value and "Traceback" not in form.status.value
+    form.fields["jobQueue"].widget.value = "Backfill"
+    assert form.request() == {"jobQueue": "Backfill"}

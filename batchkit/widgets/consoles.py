@@ -104,20 +104,29 @@ class ResourceView:
 
 
 class ActionPicker:
-    """Pick any catalog operation, get its form."""
+    """Pick any catalog operation, get its form (kept while the console lives: its names are fetched once)."""
 
     def __init__(self, b):
         self.b = b
         self.choice = w.Dropdown(options=list(catalog.operations()), description="action")
         self.holder = w.VBox()
-        self.form = None
+        self.forms: dict[str, Form] = {}
         self.choice.observe(lambda _: self.pick(), names="value")
         self.widget = w.VBox([self.choice, self.holder])
         self.pick()
 
+    @property
+    def form(self) -> Form:
+        return self.forms[self.choice.value]
+
     def pick(self) -> None:
-        self.form = Form(self.b, self.choice.value)
+        if self.choice.value not in self.forms:
+            self.forms[self.choice.value] = Form(self.b, self.choice.value)
         self.holder.children = [self.form.widget]
+
+    def close(self) -> None:
+        for form in self.forms.values():
+            form.close()
 
 
 class Console:
@@ -135,6 +144,7 @@ class Console:
 
     def close(self) -> None:
         self.monitor.close()
+        self.actions.close()
         self.widget.close()
 
     def _repr_mimebundle_(self, **kwargs):
