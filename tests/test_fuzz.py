@@ -4,7 +4,7 @@ none stored, the server still answering and its realtime clock still running aft
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import batchkit
@@ -77,9 +77,11 @@ def served():
         yield lb
 
 
-@settings(max_examples=1500, deadline=None, database=None,
+# derandomized: CI must give the same answer every run (a random run once found \x1c taken for whitespace)
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(request=invalid_requests())
+@example(request=(catalog.operation("ListSchedulingPolicies"), b"\x1c"))
 def test_every_invalid_request_is_refused_with_a_4xx(served, request):
     op, body = request
     answer = signed(served.endpoint_url, op.model.http["requestUri"].split("/")[2], body)

@@ -57,6 +57,9 @@ SHOWN = 60  # characters of a bad value quoted in a message
 _SURROGATE = re.compile("[\ud800-\udfff]")  # JSON can spell them; UTF-8 cannot carry them back
 
 
+JSON_WHITESPACE = " \t\n\r"
+
+
 class Invalid(ValueError):
     """A request the service would reject: one line saying which member and why."""
 
@@ -68,7 +71,7 @@ def parse_body(body) -> dict:
             body = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise Invalid(f"the request body is not UTF-8 (byte {exc.start})") from None
-    if not body or not body.strip():
+    if not body.strip(JSON_WHITESPACE):  # str.strip() would also eat control characters like \x1c
         return {}
     if _depth(body) > MAX_DEPTH:
         raise Invalid(f"the request body nests deeper than {MAX_DEPTH} levels")
