@@ -9,8 +9,7 @@ the model does not know yet (a newer service) are kept as extra columns.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Callable
+from typing import Callable
 
 import pandas as pd
 

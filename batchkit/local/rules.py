@@ -5,7 +5,6 @@ Limits and wording follow the AWS Batch API reference (../shared/seeds).
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from moto.batch.exceptions import ClientException
