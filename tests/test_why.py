@@ -237,3 +237,14 @@ def test_percent_batch_why_shows_the_findings(ip):
     for line in (f"why {job}", "why failed_job"):
         df = ip.run_line_magic("batch", line)
         assert finding(df, "exit code")["verdict"] == "blocking" and df.attrs["summary"].startswith("FAILED: exit 2")
+
+
+def test_why_needs_nothing_but_the_api_over_http():
+    """The same findings through `batchkit serve`'s kind of endpoint and `batchkit.connect`."""
+    with batchkit.local(seed=SEED, clock="manual", server=True, port=18301) as lb:
+        job = submit(lb, "no-gpu-here", "gpu")
+        lb.advance(200)
+        b = batchkit.connect(region="us-east-1", endpoint_url=lb.endpoint_url)
+        df = b.why(job)
+        assert finding(df, "resources")["verdict"] == "blocking" and "1 GPUs" in df.attrs["summary"]
+        assert df.attrs["backend"] == f"endpoint {lb.endpoint_url}"
