@@ -238,6 +238,14 @@ class Batch:
 
         return jobs.logs(self, job_id, attempt, tail)
 
+    def why(self, job_id: str) -> pd.DataFrame:
+        """Why a job is where it is (stuck RUNNABLE, waiting, failed): a frame of findings, one row each
+        (check, verdict blocking|warning|ok|info, detail, fix); ``attrs["summary"]`` is the one-line answer.
+        Only a few Batch calls (the job, its queue and environments, dependencies, the queue's snapshot)."""
+        from .insight import why
+
+        return why.why(self, job_id)
+
     # --- pictures of a run (batchkit.insight, drawn with plotly) --------------------------------
 
     def timeline(self, jobs=None, since=None, queue=None, expand=False):

@@ -343,6 +343,13 @@ class BatchMagics(Magics):
 
         return self._panel(widgets.console(self.b, interval=parsed.interval))
 
+    def why(self, args, cell, yes):
+        """why ID: why a job is where it is (stuck RUNNABLE, waiting, failed): findings with what to fix"""
+        ids = self._ids([ONE_ID.parse_args(args).id])  # an id, or a variable holding one
+        if len(ids) > 1:
+            raise ArgumentError(f"why explains one job; {len(ids)} were given")
+        return self.b.why(ids[0])
+
     def timeline(self, args, cell, yes):
         """timeline [IDS|VARIABLE ...] [--queue Q ...] [--since 2h] [--expand]: a Gantt chart of jobs: waits, runs, statuses, arrays with their children"""
         parsed = TIMELINE.parse_args(args)
@@ -464,7 +471,7 @@ class BatchMagics(Magics):
 
 ALIASES = {name: getattr(BatchMagics, name) for name in
            ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
-            "console", "use", "config", "timeline", "capacity", "report", "local")}
+            "console", "use", "config", "why", "timeline", "capacity", "report", "local")}
 
 SUBMIT = _alias_parser(
     "submit", (("name",), {}), (("queue",), {}), (("definition",), {}),
@@ -521,7 +528,7 @@ def _local_parser() -> _AliasParser:
 LOCAL = _local_parser()
 PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
-           "config": NOTHING, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
+           "config": NOTHING, "why": ONE_ID, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
            "local": LOCAL}  # each short command's parser (completion reads their options)
 
 

@@ -1,0 +1,412 @@
+"""Why a job is where it is, from the Batch API alone (issue #14): `Batch.why(job_id)`.
+
+Findings are rows of (check, verdict, detail, fix); ``attrs["summary"]`` is the one-line answer.
+Every call goes through `Batch` (so it works on AWS, an endpoint or the local backend alike) and is
+cached for the one `why`: a job, its queue, the queue's environments, its dependencies and the
+queue's snapshot; never a listing of the account.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from functools import cached_property
+
+from .. import catalog
+from ..errors import BatchError
+
+COLUMNS = ("check", "verdict", "detail", "fix")
+ORDER = {"blocking": 0, "warning": 1, "ok": 2, "info": 3}
+MAX_CHAIN = 20  # dependencies walked to find the job that failed first
+
+# The codes AWS Batch puts in a blocked RUNNABLE job's statusReason (user guide, "Jobs stuck in RUNNABLE").
+BLOCKED = {
+    "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT": "no instance type of the queue's environments meets what the job asks",
+    "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE": "the job asks more vCPUs than the environments' maxvCpus",
+    "MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS": "Batch's service role lacks permissions",
+    "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY": "EC2 has no capacity for the instance type now",
+    "ACTION_REQUIRED": "the queue's compute environments are INVALID",
+    "UNDETERMINED": "Batch cannot tell why the job does not run",
+}
+# Exit codes by what they usually mean in a container.
+EXITS = {
+    1: ("the program failed (a generic error)", "read the last log lines: `b.logs(job_id, tail=50)`"),
+    2: ("the program was misused (bad arguments or a shell builtin's misuse)", "check the command and its parameters"),
+    126: ("the command is not executable", "check the image's entrypoint/command and its permissions"),
+    127: ("the command was not found in the image", "check the command's spelling and that the image has it"),
+    137: ("killed with SIGKILL (out of memory, or stopped)", "if it used too much memory, raise the job's memory"),
+    139: ("segmentation fault (SIGSEGV) in the program", "a native crash: check the program and its libraries"),
+    143: ("stopped with SIGTERM (terminated, or the host went away)", "see the attempt's statusReason"),
+}
+GPU_FAMILIES = re.compile(r"^(p\d|g\d|g\d\w*|inf\d|trn\d|dl\d)")
+# Memory per vCPU (GiB) by family letter, for sizing named instance types without EC2 calls.
+GIB_PER_VCPU = {"c": 2, "m": 4, "r": 8, "t": 4, "x": 16, "z": 8, "i": 8, "d": 8, "g": 4, "p": 8}
+
+
+def why(b, job_id: str):
+    """A DataFrame of findings about one job (see the module's docstring)."""
+    if not isinstance(job_id, str) or not job_id.strip():
+        raise ValueError(f"why takes one job id; got {job_id!r}")
+    return Why(b, job_id.strip()).frame()
+
+
+class Why:
+    def __init__(self, b, job_id: str):
+        self.b, self.job_id = b, job_id
+        self._jobs: dict[str, dict] = {}
+        self.findings: list[tuple[str, str, str, str]] = []
+
+    # --- API, cached for this one `why` ---------------------------------------------------
+
+    def _call(self, operation: str, key: str, **request) -> list[dict]:
+        op = catalog.operation(operation)
+        return [row for page in self.b.pages(op, request) for row in page.get(key, ())]
+
+    def jobs(self, ids) -> list[dict]:
+        missing = [i for i in dict.fromkeys(ids) if i not in self._jobs]
+        if missing:
+            for job in self._call("DescribeJobs", "jobs", jobs=missing):
+                self._jobs[job["jobId"]] = job
+        return [self._jobs[i] for i in ids if i in self._jobs]
+
+    @cached_property
+    def job(self) -> dict:
+        found = self.jobs([self.job_id])
+        if not found:
+            raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {self.job_id!r}")
+        return found[0]
+
+    @cached_property
+    def queue(self) -> dict | None:
+        found = self._call("DescribeJobQueues", "jobQueues", jobQueues=[self.job["jobQueue"]])
+        return found[0] if found else None
+
+    @cached_property
+    def environments(self) -> list[dict]:
+        order = sorted((self.queue or {}).get("computeEnvironmentOrder") or (), key=lambda o: o.get("order", 0))
+        arns = [o["computeEnvironment"] for o in order]
+        found = {}
+        for env in self._call("DescribeComputeEnvironments", "computeEnvironments", computeEnvironments=arns):
+            found[env["computeEnvironmentArn"]] = found[env["computeEnvironmentName"]] = env  # the order may name either
+        return [found[a] for a in arns if a in found]
+
+    @cached_property
+    def snapshot(self) -> dict:
+        try:
+            pages = self.b.pages(catalog.operation("GetJobQueueSnapshot"), {"jobQueue": self.job["jobQueue"]})
+        except BatchError:  # an older endpoint without the action: the place in the queue is left out
+            return {}
+        return pages[0] if pages else {}
+
+    # --- findings ------------------------------------------------------------------------
+
+    def add(self, check: str, verdict: str, detail: str, fix: str = "") -> None:
+        self.findings.append((check, verdict, detail, fix))
+
+    def frame(self):
+        import pandas as pd
+
+        status = self.job.get("status")
+        {"SUBMITTED": self.waiting, "PENDING": self.waiting, "RUNNABLE": self.runnable,
+         "FAILED": self.failed}.get(status, self.going)()
+        if not self.findings:
+            self.add("status", "info", f"{status}: {self.job.get('statusReason') or 'nothing more to tell'}")
+        rows = sorted(self.findings, key=lambda f: ORDER[f[1]])  # stable: checks keep their order within a verdict
+        df = pd.DataFrame(rows, columns=list(COLUMNS)).astype("string")
+        df.attrs["summary"] = f"{status}: {rows[0][2]}" if rows[0][1] in ("blocking", "warning") else \
+            f"{status}: {self.findings[0][2]}"
+        df.attrs["job"] = self.job_id
+        if self.b.label:
+            df.attrs["backend"] = self.b.label
+        return df
+
+    # SUBMITTED / PENDING
+    def waiting(self) -> None:
+        deps = [d["jobId"] for d in self.job.get("dependsOn") or () if d.get("jobId")]
+        if deps:
+            found = self.jobs(deps)
+            failed = [j for j in found if j.get("status") == "FAILED"]
+            open_ = [j for j in found if j.get("status") not in ("SUCCEEDED", "FAILED")]
+            if failed:
+                self.add("dependencies", "blocking", f"dependency {_names(failed)} FAILED: this job will fail "
+                         "with 'Dependent Job failed'", f"see why {failed[0]['jobId']} failed, fix it and submit again")
+            if open_:
+                self.add("dependencies", "info", f"waits for {len(open_)} of {len(deps)} dependencies: "
+                         + ", ".join(f"{j.get('jobName')} ({j.get('status')})" for j in open_))
+            elif not failed:
+                self.add("dependencies", "ok", f"all {len(deps)} dependencies SUCCEEDED")
+        self.array_progress()
+
+    def array_progress(self) -> None:
+        array = self.job.get("arrayProperties") or {}
+        if array.get("size"):
+            counts = {s: n for s, n in (array.get("statusSummary") or {}).items() if n}
+            text = ", ".join(f"{n} {s}" for s, n in counts.items()) or "none started"
+            self.add("array", "info", f"array of {array['size']}: {text}")
+
+    # RUNNABLE
+    def runnable(self) -> None:
+        q = self.queue
+        if q is None:
+            self.add("queue", "blocking", f"queue {self.job['jobQueue']} no longer exists", "submit to another queue")
+            return
+        name = q["jobQueueName"]
+        if q.get("state") == "DISABLED":
+            self.add("queue", "blocking", f"queue {name} is DISABLED: it starts no jobs",
+                     f"enable it: b.update_job_queue(jobQueue={name!r}, state='ENABLED')")
+        elif q.get("status") == "INVALID":
+            self.add("queue", "blocking", f"queue {name} is INVALID: {q.get('statusReason')}", "fix what it names")
+        else:
+            self.add("queue", "ok", f"queue {name} is ENABLED and VALID (priority {q.get('priority')})")
+        self.check_environments(name)
+        self.decode_reason()
+        self.time_limit()
+        self.place_in_queue(name)
+
+    def check_environments(self, queue: str) -> None:
+        envs = self.environments
+        unusable = [e for e in envs if e.get("state") == "DISABLED" or e.get("status") == "INVALID"]
+        if not envs:
+            self.add("environments", "blocking", f"queue {queue} has no compute environment",
+                     "attach one in its computeEnvironmentOrder")
+            return
+        described = "; ".join(f"{e['computeEnvironmentName']} {e.get('state')}/{e.get('status')}"
+                              + (f" ({e['statusReason']})" if e.get("statusReason") and e.get("status") == "INVALID"
+                                 else "") for e in unusable)
+        if len(unusable) == len(envs):
+            self.add("environments", "blocking", f"every environment of queue {queue} is DISABLED or INVALID: "
+                     f"{described}", "enable them (update_compute_environment state='ENABLED') or fix what "
+                     "statusReason names")
+        elif unusable:
+            self.add("environments", "warning", f"some environments cannot run jobs: {described}",
+                     "enable or fix them")
+        else:
+            self.add("environments", "ok", "; ".join(describe_env(e) for e in envs) + ": ENABLED and VALID")
+
+    def decode_reason(self) -> None:
+        reason = self.job.get("statusReason") or ""
+        code = next((c for c in BLOCKED if reason.startswith(c)), None)
+        if code is None:
+            return
+        needs = requirements(self.job)
+        usable = [e for e in self.environments if e.get("state") == "ENABLED"]
+        envs = "; ".join(describe_env(e) for e in usable) or "none ENABLED"
+        asked = f"the job asks {format_needs(needs)}"
+        if code == "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT":
+            short = shortfall(needs, usable)
+            self.add("resources", "blocking", f"{BLOCKED[code]}: {asked}{short}; environments: {envs}",
+                     "ask less (vCPUs/memory/GPUs), or add instance types that fit to an environment of the queue, "
+                     "or submit to a queue whose environments have them")
+        elif code == "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE":
+            largest = max((e.get("computeResources", {}).get("maxvCpus") or 0 for e in usable), default=0)
+            self.add("resources", "blocking", f"{BLOCKED[code]}: {asked}, the largest maxvCpus is {largest}; "
+                     f"environments: {envs}", f"raise maxvCpus to at least {needs['vcpus']:g} or ask fewer vCPUs")
+        elif code == "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY":
+            kind = reason.rsplit(" ", 1)[-1]
+            self.add("capacity", "blocking", f"{BLOCKED[code]} ({kind}); it runs once EC2 has some; "
+                     f"environments: {envs}", "allow more instance types or families, more subnets (Availability "
+                     "Zones), or a Spot/On-Demand environment as a fallback in the queue's order")
+        elif code == "ACTION_REQUIRED":
+            bad = "; ".join(f"{e['computeEnvironmentName']}: {e.get('statusReason') or e.get('status')}"
+                            for e in self.environments if e.get("status") == "INVALID")
+            self.add("environments", "blocking", f"{BLOCKED[code]}: {bad or envs}",
+                     "fix what the environments' statusReason names (roles, subnets, launch template)")
+        else:
+            self.add("statusReason", "blocking" if code.startswith("MISCONFIGURATION") else "warning",
+                     f"{BLOCKED[code]}: {reason}", "see the user guide's 'Jobs stuck in a RUNNABLE status'")
+
+    def time_limit(self) -> None:
+        reason = self.job.get("statusReason") or ""
+        for action in (self.queue or {}).get("jobStateTimeLimitActions") or ():
+            if action.get("state") != "RUNNABLE" or not reason.startswith(action.get("reason", "\0")):
+                continue
+            seconds = action.get("maxTimeSeconds", 0)
+            # Batch counts from when the reason arose, which the API does not give: creation is the earliest
+            at = _when((self.job.get("createdAt") or 0) + seconds * 1000)
+            self.add("time limit", "warning", f"queue {self.queue['jobQueueName']} will {action.get('action')} it "
+                     f"after {seconds} s RUNNABLE with {action.get('reason')} (at the earliest {at})",
+                     "fix the cause before then, or it is cancelled")
+
+    def place_in_queue(self, queue: str) -> None:
+        front = [j.get("jobArn") for j in (self.snapshot.get("frontOfQueue") or {}).get("jobs") or ()]
+        if not self.snapshot:
+            return
+        arn = self.job.get("jobArn")
+        if arn in front:
+            place = front.index(arn) + 1
+            head = " (at the head: a blocked head holds up the jobs behind it)" if place == 1 and any(
+                f[1] == "blocking" for f in self.findings) else ""
+            self.add("place in queue", "info", f"{_ordinal(place)} of {len(front)} at the front of queue {queue}{head}")
+        else:
+            self.add("place in queue", "info", f"not among the first {len(front)} jobs of queue {queue}")
+
+    # FAILED
+    def failed(self) -> None:
+        reason = self.job.get("statusReason") or ""
+        if reason.startswith("Dependent Job failed"):
+            root = self.root_failure(self.job)
+            if root is None:
+                self.add("dependencies", "blocking", "a dependency failed (no longer described by the API)",
+                         "submit again once its dependencies succeed")
+                return
+            self.add("dependencies", "blocking", f"dependency {root.get('jobName')} ({root['jobId']}) failed first; "
+                     f"it failed because: {self.explain_attempts(root, add=False) or root.get('statusReason')}",
+                     f"fix {root.get('jobName')}, then submit the chain again")
+            return
+        if reason.startswith("Canceled by JobStateTimeLimit action"):
+            code = reason.rsplit(": ", 1)[-1]
+            self.add("time limit", "blocking", f"cancelled by the queue's jobStateTimeLimitActions after being "
+                     f"RUNNABLE with {code}: {BLOCKED.get(code.split(' ')[0], code)}",
+                     "fix the cause of the block (see why of a job stuck like it) and submit again")
+            return
+        if not self.explain_attempts(self.job):
+            self.add("status", "blocking", f"FAILED: {reason or 'no reason given'}")
+        self.array_progress()
+
+    def root_failure(self, job: dict) -> dict | None:
+        """The dependency that failed first, walking down while it failed because of its own dependencies."""
+        for _ in range(MAX_CHAIN):
+            deps = self.jobs([d["jobId"] for d in job.get("dependsOn") or () if d.get("jobId")])
+            failed = sorted((j for j in deps if j.get("status") == "FAILED"), key=lambda j: j.get("stoppedAt") or 0)
+            if not failed:
+                return None
+            job = failed[0]
+            if not (job.get("statusReason") or "").startswith("Dependent Job failed"):
+                return job
+        return job
+
+    def explain_attempts(self, job: dict, add: bool = True) -> str:
+        """Each attempt's failure decoded; the last one's explanation."""
+        attempts = job.get("attempts") or ()
+        last = ""
+        for number, attempt in enumerate(attempts, 1):
+            check, verdict, detail, fix = decode_attempt(attempt, job)
+            last = detail
+            if add:
+                self.add(f"attempt {number}" if len(attempts) > 1 else check, verdict if number == len(attempts)
+                         else "info", detail, fix)
+        retry = job.get("retryStrategy") or {}
+        if add and attempts and any("Host EC2" in (a.get("statusReason") or "") for a in attempts) and not any(
+                "Host EC2" in (r.get("onStatusReason") or "") for r in retry.get("evaluateOnExit") or ()):
+            self.add("retry strategy", "warning", f"{len(attempts)} of {retry.get('attempts', 1)} attempts used; "
+                     "nothing retries a reclaimed host",
+                     "retryStrategy={'attempts': 3, 'evaluateOnExit': [{'onStatusReason': 'Host EC2*', "
+                     "'action': 'RETRY'}, {'onReason': '*', 'action': 'EXIT'}]}")
+        return last
+
+    # RUNNING / STARTING / SUCCEEDED
+    def going(self) -> None:
+        job, status = self.job, self.job.get("status")
+        created, started, stopped = job.get("createdAt"), job.get("startedAt"), job.get("stoppedAt")
+        times = []
+        if created and started:
+            times.append(f"queued for {_seconds(started - created)}")
+        if started and stopped:
+            times.append(f"ran for {_seconds(stopped - started)}")
+        elif started:  # the endpoint's clock may not be ours (a simulated one): say since when
+            times.append(f"running since {_when(started)}")
+        verdict = "ok" if status in ("SUCCEEDED", "RUNNING", "STARTING") else "info"
+        self.add("status", verdict, f"{status.lower() if status else 'unknown'}" + (f", {', '.join(times)}" if times
+                                                                                   else ""))
+        self.array_progress()
+
+
+# --- pure helpers -------------------------------------------------------------------------
+
+
+def requirements(job: dict) -> dict:
+    """vCPUs, memory (MiB) and GPUs a container job asks (resourceRequirements win over vcpus/memory)."""
+    container = job.get("container") or {}
+    needs = {"vcpus": float(container.get("vcpus") or 0), "memory": float(container.get("memory") or 0), "gpus": 0}
+    for item in container.get("resourceRequirements") or ():
+        key = {"VCPU": "vcpus", "MEMORY": "memory", "GPU": "gpus"}.get(item.get("type"))
+        if key:
+            needs[key] = float(item.get("value") or 0)
+    return needs
+
+
+def format_needs(needs: dict) -> str:
+    parts = [f"{needs['vcpus']:g} vCPUs", f"{needs['memory']:g} MiB"]
+    if needs["gpus"]:
+        parts.append(f"{needs['gpus']:g} GPUs")
+    return ", ".join(parts)
+
+
+def instance_size(name: str) -> tuple[int, int, bool] | None:
+    """(vCPUs, memory MiB, has GPUs) of a named instance type, estimated from its name (m5.2xlarge: 8, 32 GiB);
+    None for families and Batch's choices (optimal), whose sizes the Batch API does not give."""
+    match = re.fullmatch(r"([a-z]+)(\d*)([a-z-]*)\.(\d*)(x?large|medium|small|micro|nano)", name)
+    if not match:
+        return None
+    family, number = match.group(1) + match.group(2) + match.group(3), match.group(4)
+    size = match.group(5)
+    vcpus = {"large": 2, "medium": 1, "small": 1, "micro": 1, "nano": 1}.get(size) or 4 * int(number or 1)
+    memory = int(vcpus * GIB_PER_VCPU.get(family[0], 4) * 1024)
+    return vcpus, memory, bool(GPU_FAMILIES.match(family))
+
+
+def describe_env(env: dict) -> str:
+    resources = env.get("computeResources") or {}
+    types = resources.get("instanceTypes") or ([resources.get("type")] if resources.get("type") else [])
+    kind = env.get("type") if env.get("type") == "UNMANAGED" else ", ".join(types)
+    return f"{env['computeEnvironmentName']} ({kind}; maxvCpus {resources.get('maxvCpus', env.get('unmanagedvCpus'))})"
+
+
+def shortfall(needs: dict, envs: list[dict]) -> str:
+    """Which requirement no instance type meets, where the types' names tell (", no GPU instance type")."""
+    types = [t for e in envs for t in (e.get("computeResources") or {}).get("instanceTypes") or ()]
+    if needs["gpus"] and types and not any(GPU_FAMILIES.match(t.split(".")[0]) for t in types):
+        return ", but no environment has a GPU instance type"
+    sized = [(t, s) for t in types if (s := instance_size(t))]
+    if not sized or len(sized) < len(types):
+        return ""
+    name, (vcpus, memory, _) = max(sized, key=lambda ts: ts[1][:2])
+    short = [f"{what} ({have:g} in the largest type, {name})" for what, have, asked in
+             (("vCPUs", vcpus, needs["vcpus"]), ("memory MiB", memory, needs["memory"])) if asked > have]
+    return f", more {' and '.join(short)}" if short else ""
+
+
+def decode_attempt(attempt: dict, job: dict) -> tuple[str, str, str, str]:
+    container = attempt.get("container") or {}
+    code, reason, status = container.get("exitCode"), container.get("reason") or "", attempt.get("statusReason") or ""
+    memory = requirements(job)["memory"]
+    if "OutOfMemoryError" in reason or (code == 137 and "memory" in reason.lower()):
+        return ("exit code", "blocking", f"out of memory: exit {code}, {reason!r}; it had {memory:g} MiB",
+                f"raise its memory (e.g. to {max(memory * 2, 1024):g} MiB) or use less")
+    if status.startswith("Host EC2"):
+        return ("host", "blocking", f"the host was terminated (a Spot reclaim or a scale-in): {status}",
+                "retry on it: a retryStrategy with evaluateOnExit onStatusReason 'Host EC2*' → RETRY")
+    if "exceeded timeout" in status:
+        limit = (job.get("timeout") or {}).get("attemptDurationSeconds")
+        return ("timeout", "blocking", f"the attempt ran past its timeout ({limit} s)" if limit else status,
+                "raise timeout.attemptDurationSeconds, or make the job faster")
+    if "CannotPullContainerError" in reason + status:
+        image = (job.get("container") or {}).get("image")
+        return ("image", "blocking", f"the image {image} could not be pulled: {reason or status}",
+                "check the image name and tag, the registry's access (execution role) and the network route")
+    if "ResourceInitializationError" in reason + status:
+        return ("initialization", "blocking", f"the task could not start: {reason or status}",
+                "check secrets, log configuration and network access of the execution role and subnets")
+    if code is not None and code != 0:
+        meaning, fix = EXITS.get(code, (f"the program exited with {code}", "read its last log lines"))
+        said = f", {reason!r}" if reason else ""
+        return ("exit code", "blocking", f"exit {code}: {meaning}{said}", fix)
+    return ("attempt", "info", status or reason or "no reason given", "")
+
+
+def _names(jobs: list[dict]) -> str:
+    return ", ".join(f"{j.get('jobName')} ({j['jobId']})" for j in jobs)
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _seconds(ms: float) -> str:
+    from ..views import duration
+
+    return duration(ms / 1000)
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
