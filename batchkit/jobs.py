@@ -325,7 +325,7 @@ class Related:
 
     dependencies: pd.DataFrame | None = None
     logs: pd.DataFrame | None = None
-    why: str | None = None  # one line from `Batch.why`, where the client has it
+    why: str | None = None  # the one-line summary of `Batch.why`
     notes: list[str] = field(default_factory=list)  # what could not be fetched
 
     def __deepcopy__(self, memo):
@@ -334,7 +334,7 @@ class Related:
 
 def job(b, job_id: str, log_lines: int = 20) -> pd.DataFrame:
     """One job's description, with what a card shows beside it (``attrs["related"]``): the jobs it
-    depends on, the tail of its logs and, where the client can tell, why it is where it is."""
+    depends on, the tail of its logs and why it is where it is (`Batch.why`)."""
     found = _describe(b, [job_id])
     if not found:
         raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
@@ -347,9 +347,7 @@ def job(b, job_id: str, log_lines: int = 20) -> pd.DataFrame:
             related.dependencies = b.frame(_describe(b, depends), _shape("DescribeJobs"))
         if record.get("attempts") or (record.get("container") or {}).get("logStreamName"):
             related.logs = logs(b, job_id, tail=log_lines, job=record)
-        why = getattr(b, "why", None)  # the diagnosis (issue #14), once the client has it
-        if why is not None:
-            related.why = why(job_id).attrs.get("summary")
+        related.why = b.why(job_id).attrs.get("summary")
     except BatchError as exc:  # the card still shows the job itself
         related.notes.append(str(exc).splitlines()[0])
     df.attrs["related"] = related
