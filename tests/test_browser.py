@@ -149,7 +149,7 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             page.get_by_role("button", name="Cancel job").click()
             page.get_by_role("button", name="Yes, cancel it").click()
             expect(rows.first).to_contain_text("FAILED", timeout=30_000)
-            expect(monitor.locator(".batchkit-card")).to_contain_text("FAILED")
+            expect(monitor.locator(".batchkit-card")).to_contain_text("FAILED", timeout=30_000)
             expect(page.get_by_role("button", name="Cancel job")).to_be_disabled()  # a finished job
             cells.nth(5).scroll_into_view_if_needed()  # JupyterLab renders the cells in view only
             timeline = cells.nth(5).locator(".jp-OutputArea-output.js-plotly-plot")  # plotly's JupyterLab renderer
