@@ -311,3 +311,7 @@ def test_why_needs_nothing_but_the_api_over_http():
         df = b.why(job)
         assert finding(df, "resources")["verdict"] == "blocking" and "1 GPUs" in df.attrs["summary"]
         assert df.attrs["backend"] == f"endpoint {lb.endpoint_url}"
+        lb.set_outcome("broken", exit_code=2, logs=["KeyError: 'shard missing'"])
+        broken = submit(lb, "broken", queue="narrow")  # cpu's head is the blocked GPU job
+        lb.run_until_idle()
+        assert "shard missing" in finding(b.why(broken), "exit code")["detail"]  # GetLogEvents on the endpoint too
