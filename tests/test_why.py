@@ -10,13 +10,15 @@ from batchkit.errors import BatchError
 from tests.test_local_scheduling import definition, managed, queue
 
 SEED = {
-    "computeEnvironments": [managed("m5-ce", ["m5.large"], max_vcpus=8), managed("spare-ce", ["c5.large"], max_vcpus=4)],
+    "computeEnvironments": [managed("m5-ce", ["m5.large"], max_vcpus=8), managed("spare-ce", ["c5.large"], max_vcpus=4),
+                            managed("tiny-ce", ["m5.large"], max_vcpus=2)],
     "jobQueues": [queue("cpu", "m5-ce"), queue("two", "m5-ce", computeEnvironmentOrder=[
                       {"order": 1, "computeEnvironment": "m5-ce"}, {"order": 2, "computeEnvironment": "spare-ce"}]),
                   queue("limited", "m5-ce", jobStateTimeLimitActions=[
                       {"reason": "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT", "state": "RUNNABLE",
-                       "maxTimeSeconds": 600, "action": "CANCEL"}])],
-    "jobDefinitions": [definition("small"), definition("big", vcpus=16), definition("gpu", vcpus=4, memory=15000, gpus=1),
+                       "maxTimeSeconds": 600, "action": "CANCEL"}]),
+                  queue("narrow", "tiny-ce"), queue("vip", "tiny-ce", priority=10)],
+    "jobDefinitions": [definition("small"), definition("big", vcpus=16), definition("pair", vcpus=2), definition("gpu", vcpus=4, memory=15000, gpus=1),
                        definition("timed", timeout={"attemptDurationSeconds": 60}),
                        definition("spot-safe", retryStrategy={"attempts": 2, "evaluateOnExit": [
                            {"onStatusReason": "Host EC2*", "action": "RETRY"}]})],
@@ -111,6 +113,55 @@ def test_a_time_limit_action_says_it_will_cancel_and_then_that_it_did(lb):
     assert "JOB_RESOURCE_REQUIREMENT" in df.attrs["summary"] and df.attrs["summary"].startswith("FAILED")
 
 
+def test_a_full_environment_names_the_jobs_holding_it_and_the_queues_ahead(lb):
+    lb.set_outcome("hog", duration=3600)
+    lb.set_outcome("vip-*", duration=60)
+    for i in range(30):  # elsewhere in the account: neither listed nor described
+        submit(lb, f"other-{i}")
+    hog = submit(lb, "hog", "pair", queue="narrow")
+    lb.advance(300)
+    waiter = submit(lb, "waiter", "pair", queue="narrow")
+    lb.advance(60)
+    lb.calls.clear()
+    df = lb.batch.why(waiter)
+    capacity = finding(df, "capacity")
+    assert capacity["verdict"] == "blocking" and f"hog ({hog}" in capacity["detail"]
+    assert all(word in capacity["detail"] for word in ("2 of 2 vCPUs", "tiny-ce", "asks 2", "narrow"))
+    assert "tiny-ce" in capacity["fix"] and "priority" not in set(df["check"])
+    assert df.attrs["summary"].startswith("RUNNABLE: environments full")
+    ops = [call.operation for call in lb.calls]
+    listed = {call.params.get("jobQueue", "").rsplit("/", 1)[-1] for call in lb.calls if call.operation == "ListJobs"}
+    # the job, its queue, environments and snapshot, all queues, RUNNING and STARTING of the 2 sharing queues,
+    # the holders, the snapshot of the higher-priority one: independent of the 30 other jobs
+    assert listed == {"narrow", "vip"} and len(ops) <= 11, ops
+    assert sum(len(c.params.get("jobs", ())) for c in lb.calls if c.operation == "DescribeJobs") == 2  # waiter, hog
+    vip = [submit(lb, f"vip-{i}", "pair", queue="vip") for i in range(3)]
+    lb.advance(30)
+    priority = finding(lb.batch.why(waiter), "priority")
+    assert priority["verdict"] == "warning" and "vip" in priority["detail"] and "3 RUNNABLE" in priority["detail"]
+    assert "narrow" in priority["fix"]
+    lb.client.terminate_job(jobId=hog, reason="make room")
+    lb.advance(30)
+    assert lb.batch.why(vip[0]).attrs["summary"].startswith(("STARTING", "RUNNING"))
+    assert finding(lb.batch.why(waiter), "capacity")["detail"].count("vip-") == 1  # now vip-0 holds it
+
+
+def test_a_long_starting_is_the_image_pull():
+    with batchkit.local(seed=SEED, clock="manual", pull_seconds=600, launch_seconds=30) as lb:
+        job = submit(lb, "pulls")
+        lb.advance(40)
+        df = lb.batch.why(job)
+        assert df.attrs["summary"].startswith("STARTING") and "image pull" not in set(df["check"])
+        lb.advance(200)
+        df = lb.batch.why(job)
+        pull = finding(df, "image pull")
+        assert pull["verdict"] == "warning" and "busybox" in pull["detail"] and "Docker Hub" in pull["detail"]
+        assert "CannotPullContainerError" in pull["fix"] and "ecr:GetAuthorizationToken" in pull["fix"]
+        assert "image" in df.attrs["summary"]
+        lb.advance(600)
+        assert "image pull" not in set(lb.batch.why(job)["check"])
+
+
 def test_a_pending_job_names_the_dependencies_it_waits_for(lb):
     lb.set_outcome("first", duration=300)
     first = submit(lb, "first")
@@ -152,6 +203,18 @@ def test_exit_codes_are_decoded(lb, code, meaning):
     lb.run_until_idle()
     exit_code = finding(lb.batch.why(job), "exit code")
     assert exit_code["verdict"] == "blocking" and f"exit {code}" in exit_code["detail"] and meaning in exit_code["detail"]
+
+
+def test_a_non_zero_exit_shows_the_last_log_lines(lb):
+    lb.set_outcome("broken", exit_code=[3, 2], logs=[f"step {i}" for i in range(6)] + ["KeyError: 'shard missing'"])
+    job = submit(lb, "broken", retryStrategy={"attempts": 2})
+    lb.run_until_idle()
+    df = lb.batch.why(job)
+    last = finding(df, "attempt 2")
+    assert last["verdict"] == "blocking" and "exit 2" in last["detail"] and "shard missing" in last["detail"]
+    assert "step 2" in last["detail"] and "step 1" not in last["detail"]  # the last 5 lines only
+    assert "log lines" not in finding(df, "attempt 1")["detail"]
+    assert "shard missing" in df.attrs["summary"]
 
 
 def test_a_reclaimed_host_without_a_retry_strategy_advises_one(lb):
@@ -248,3 +311,7 @@ def test_why_needs_nothing_but_the_api_over_http():
         df = b.why(job)
         assert finding(df, "resources")["verdict"] == "blocking" and "1 GPUs" in df.attrs["summary"]
         assert df.attrs["backend"] == f"endpoint {lb.endpoint_url}"
+        lb.set_outcome("broken", exit_code=2, logs=["KeyError: 'shard missing'"])
+        broken = submit(lb, "broken", queue="narrow")  # cpu's head is the blocked GPU job
+        lb.run_until_idle()
+        assert "shard missing" in finding(b.why(broken), "exit code")["detail"]  # GetLogEvents on the endpoint too

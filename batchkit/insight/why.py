@@ -9,6 +9,7 @@ queue's snapshot; never a listing of the account.
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timezone
 from functools import cached_property
 
@@ -18,6 +19,9 @@ from ..errors import BatchError
 COLUMNS = ("check", "verdict", "detail", "fix")
 ORDER = {"blocking": 0, "warning": 1, "ok": 2, "info": 3}
 MAX_CHAIN = 20  # dependencies walked to find the job that failed first
+LOG_LINES = 5  # the last log lines of a failed attempt shown in its finding
+STARTING_LONG = 120  # seconds: a job STARTING longer than this is likely pulling a large or unreachable image
+HOLDERS = 5  # running jobs named as holding a full environment
 
 # The codes AWS Batch puts in a blocked RUNNABLE job's statusReason (user guide, "Jobs stuck in RUNNABLE").
 BLOCKED = {
@@ -92,11 +96,26 @@ class Why:
 
     @cached_property
     def snapshot(self) -> dict:
+        return self.queue_snapshot(self.job["jobQueue"])
+
+    def queue_snapshot(self, queue: str) -> dict:
         try:
-            pages = self.b.pages(catalog.operation("GetJobQueueSnapshot"), {"jobQueue": self.job["jobQueue"]})
+            pages = self.b.pages(catalog.operation("GetJobQueueSnapshot"), {"jobQueue": queue})
         except BatchError:  # an older endpoint without the action: the place in the queue is left out
             return {}
         return pages[0] if pages else {}
+
+    def now(self) -> float:
+        """The endpoint's time in ms (a simulated backend's clock is not ours): the snapshot's, else ours."""
+        snap = self.snapshot
+        return ((snap.get("frontOfQueue") or {}).get("lastUpdatedAt")
+                or (snap.get("queueUtilization") or {}).get("lastUpdatedAt") or time.time() * 1000)
+
+    def sharing(self, envs: list[dict]) -> list[dict]:
+        """The queues (this one among them) placing jobs on any of `envs`: one DescribeJobQueues of all queues."""
+        keys = {k for e in envs for k in (e["computeEnvironmentArn"], e["computeEnvironmentName"])}
+        return [q for q in self._call("DescribeJobQueues", "jobQueues")
+                if any(o.get("computeEnvironment") in keys for o in q.get("computeEnvironmentOrder") or ())]
 
     # --- findings ------------------------------------------------------------------------
 
@@ -107,7 +126,7 @@ class Why:
         import pandas as pd
 
         status = self.job.get("status")
-        {"SUBMITTED": self.waiting, "PENDING": self.waiting, "RUNNABLE": self.runnable,
+        {"SUBMITTED": self.waiting, "PENDING": self.waiting, "RUNNABLE": self.runnable, "STARTING": self.starting,
          "FAILED": self.failed}.get(status, self.going)()
         if not self.findings:
             self.add("status", "info", f"{status}: {self.job.get('statusReason') or 'nothing more to tell'}")
@@ -160,6 +179,8 @@ class Why:
             self.add("queue", "ok", f"queue {name} is ENABLED and VALID (priority {q.get('priority')})")
         self.check_environments(name)
         self.decode_reason()
+        if not any(f[1] == "blocking" for f in self.findings):  # nothing wrong with it: is there room?
+            self.capacity_in_use()
         self.time_limit()
         self.place_in_queue(name)
 
@@ -214,6 +235,42 @@ class Why:
         else:
             self.add("statusReason", "blocking" if code.startswith("MISCONFIGURATION") else "warning",
                      f"{BLOCKED[code]}: {reason}", "see the user guide's 'Jobs stuck in a RUNNABLE status'")
+
+    def capacity_in_use(self) -> None:
+        """maxvCpus reached: by which running jobs (of the queues sharing the environments), and which
+        higher-priority queues sharing them have a backlog."""
+        envs = [e for e in self.environments if e.get("state") == "ENABLED" and e.get("status") != "INVALID"]
+        limit = sum((e.get("computeResources") or {}).get("maxvCpus") or 0 for e in envs)
+        if not limit:
+            return
+        queues = self.sharing(envs)
+        names = {q["jobQueueArn"]: q["jobQueueName"] for q in queues}
+        ids = [s["jobId"] for q in queues for status in ("RUNNING", "STARTING")
+               for s in self._call("ListJobs", "jobSummaryList", jobQueue=q["jobQueueArn"], jobStatus=status)]
+        holders = sorted(self.jobs(ids), key=lambda j: -requirements(j)["vcpus"])
+        used, asked = sum(requirements(j)["vcpus"] for j in holders), requirements(self.job)["vcpus"]
+        where = ", ".join(e["computeEnvironmentName"] for e in envs)
+        if used + asked <= limit:
+            self.add("capacity", "info", f"{used:g} of {limit:g} vCPUs (maxvCpus of {where}) in use by "
+                     f"{len(holders)} jobs: room for its {asked:g}")
+            return
+        held = ", ".join(f"{j.get('jobName')} ({j['jobId']}, {requirements(j)['vcpus']:g} vCPUs, {j.get('status')} "
+                         f"on {names.get(j.get('jobQueue'), j.get('jobQueue'))})" for j in holders[:HOLDERS])
+        more = f" and {len(holders) - HOLDERS} more" if len(holders) > HOLDERS else ""
+        self.add("capacity", "blocking", f"environments full: {used:g} of {limit:g} vCPUs (maxvCpus of {where}) in use, "
+                 f"the job asks {asked:g}; held by {held or 'no job the queues list'}{more}",
+                 f"wait for them to finish, or raise maxvCpus: b.update_compute_environment(computeEnvironment="
+                 f"{envs[0]['computeEnvironmentName']!r}, computeResources={{'maxvCpus': {used + asked:g}}})")
+        mine = (self.queue or {}).get("priority", 0)
+        for q in queues:
+            if q.get("priority", 0) > mine and q.get("state") == "ENABLED":
+                front = (self.queue_snapshot(q["jobQueueArn"]).get("frontOfQueue") or {}).get("jobs") or ()
+                if front:
+                    count = f"{len(front)}+" if len(front) >= 100 else str(len(front))
+                    self.add("priority", "warning", f"queue {q['jobQueueName']} (priority {q.get('priority')} > "
+                             f"{mine}) shares {where} and has {count} RUNNABLE jobs: they are placed first",
+                             f"raise queue {self.queue['jobQueueName']}'s priority above {q.get('priority')}, "
+                             "or give it an environment of its own")
 
     def time_limit(self) -> None:
         reason = self.job.get("statusReason") or ""
@@ -281,6 +338,8 @@ class Why:
         last = ""
         for number, attempt in enumerate(attempts, 1):
             check, verdict, detail, fix = decode_attempt(attempt, job)
+            if number == len(attempts) and (attempt.get("container") or {}).get("exitCode") not in (None, 0):
+                detail += self.log_tail(job, number - 1)
             last = detail
             if add:
                 self.add(f"attempt {number}" if len(attempts) > 1 else check, verdict if number == len(attempts)
@@ -293,6 +352,30 @@ class Why:
                      "retryStrategy={'attempts': 3, 'evaluateOnExit': [{'onStatusReason': 'Host EC2*', "
                      "'action': 'RETRY'}, {'onReason': '*', 'action': 'EXIT'}]}")
         return last
+
+    def log_tail(self, job: dict, attempt: int) -> str:
+        try:
+            lines = self.b.logs(job["jobId"], attempt=attempt, tail=LOG_LINES)["message"].dropna().tolist()
+        except (BatchError, ValueError):  # no logs to read (no stream, no access): left out
+            return ""
+        clipped = [" ".join(str(line).split())[:200] for line in lines]
+        return f"; its last log lines: {' | '.join(clipped)}" if lines else "; it wrote no log lines"
+
+    # STARTING
+    def starting(self) -> None:
+        self.going()
+        created, container = self.job.get("createdAt"), self.job.get("container") or {}
+        if not created or self.now() - created < STARTING_LONG * 1000:
+            return
+        image = container.get("image") or "?"
+        self.add("image pull", "warning", f"STARTING, created {_seconds(self.now() - created)} ago (the API does not "
+                 f"say when it left RUNNABLE): a long STARTING is the pull of image {image} from {registry(image)} on "
+                 f"{container.get('instanceType') or 'its host'}",
+                 "a large image pulls slowly: make it smaller or cache it (an AMI with it, "
+                 "ECS_IMAGE_PULL_BEHAVIOR=prefer-cached); check the registry's access (ECR: the execution or instance "
+                 "role's ecr:GetAuthorizationToken and ecr:BatchGetImage; a private registry: repositoryCredentials) "
+                 "and the subnets' route to it (NAT gateway or VPC endpoints); if it fails, the job ends FAILED with "
+                 "CannotPullContainerError")
 
     # RUNNING / STARTING / SUCCEEDED
     def going(self) -> None:
@@ -343,6 +426,18 @@ def instance_size(name: str) -> tuple[int, int, bool] | None:
     vcpus = {"large": 2, "medium": 1, "small": 1, "micro": 1, "nano": 1}.get(size) or 4 * int(number or 1)
     memory = int(vcpus * GIB_PER_VCPU.get(family[0], 4) * 1024)
     return vcpus, memory, bool(GPU_FAMILIES.match(family))
+
+
+def registry(image: str) -> str:
+    """Where an image is pulled from, by its name."""
+    host = image.split("/", 1)[0] if "/" in image else ""
+    if ".dkr.ecr." in host:
+        return f"Amazon ECR ({host})"
+    if host == "public.ecr.aws":
+        return "Amazon ECR Public"
+    if not host or ("." not in host and ":" not in host and host != "localhost"):
+        return "Docker Hub (anonymous pulls are rate-limited)"
+    return f"the registry {host}"
 
 
 def describe_env(env: dict) -> str:
