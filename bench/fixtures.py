@@ -24,7 +24,7 @@ BATCHKIT_TEST = '''
 def test_job_{i}(batch):
     client = batch.client
     job_id = client.submit_job(jobName="job-{i}", jobQueue="HighPriority", jobDefinition="sleep")["jobId"]
-    batch.advance(10)
+    batch.run_until_idle()  # its instance launches, the image is pulled, it runs
     assert client.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "SUCCEEDED"
 '''
 
