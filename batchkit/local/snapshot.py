@@ -2,8 +2,9 @@
 
 Finished jobs never change again (the lifecycle moves only unfinished ones), and
 neither do the log streams of their attempts until someone writes to them.  So a
-restore shares them with the snapshot: the containers that hold them (jobs by id,
-jobs by queue, a log group's streams) are copied at C speed, a log stream is
+restore shares them with the snapshot: the jobs index is a layer of changes over
+the snapshot's, the lists of jobs by queue and a log group's streams are copied
+at C speed, a log stream is
 copied the first time it is touched (`_Streams`), tags per resource when they
 change (`LocalBatchBackend.tag_resource`); everything else, which is small
 whatever the seed (environments, queues, definitions, unfinished jobs, the
@@ -13,6 +14,7 @@ event heap), is deep-copied as before.
 from __future__ import annotations
 
 import copy
+from collections import ChainMap
 
 from .service import forget, services
 
@@ -44,9 +46,8 @@ class Snapshot:
         memo = _memo(backend)
         state, unfinished = copy.deepcopy((self._state, self._unfinished), memo)
         lifecycle = state["lifecycle"]
-        lifecycle.jobs = dict(self._jobs)
-        for job in unfinished:
-            lifecycle.jobs[job.id] = lifecycle.jobs[job.arn] = job
+        # the jobs index: what changes from now on, over the snapshot's (which nobody writes to)
+        lifecycle.jobs = ChainMap({key: job for job in unfinished for key in (job.id, job.arn)}, self._jobs)
         lifecycle.by_queue = {arn: list(jobs) for arn, jobs in self._by_queue.items()}
         for arn, index, job in self._places:
             lifecycle.by_queue[arn][index] = memo[id(job)]
