@@ -102,6 +102,9 @@ class Fleet:
     def release(self, job, instance: Instance, now: int) -> None:
         instance.give_back(job, need_of(job), now)
 
+    def top_up(self, now: int, vcpus: float | None = None) -> None:
+        """Launch instances up to minvCpus or `vcpus` (only instance fleets have any to launch)."""
+
     def scale_down(self, now: int) -> int | None:
         """Terminate what has idled long enough; when to look again (ms), if ever."""
         return None

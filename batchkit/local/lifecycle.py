@@ -44,6 +44,7 @@ class Lifecycle:
         self.runnable: dict[str, deque] = {}  # queue ARN -> (job, version, eligible at), FIFO
         self.fleets: dict[str, Fleet] = {}  # environment ARN -> its instances and what runs on them
         self.launching: list[tuple] = []  # heap of (ready at, seq, instance) with jobs waiting for it
+        self.scale_due: int | None = None  # when an idle instance may next go: scale-down looks only then
         self.settings = Settings() if settings is None else settings  # shared with the LocalBatch
         self.settled: deque[Job] = deque()  # finished jobs whose dependents are not yet told
         self.draining = False
@@ -219,7 +220,8 @@ class Lifecycle:
                     self._bind(job, *found)
                 elif found is None or not self._blocked(queue, job, found):
                     break  # the head waits, and the jobs behind it with it
-        self._scale_down()
+        if self.scale_due is not None and self.scale_due <= self.now:
+            self._scale_down()
 
     def fleet(self, env) -> Fleet:
         """The instances of a compute environment (its minvCpus launched when first asked)."""
@@ -239,8 +241,7 @@ class Lifecycle:
                 if due > self.now:
                     self.wake(due)
                     return False
-                self.runnable[queue.arn].popleft()
-                self._finish(job, "FAILED", TIME_LIMIT.format(blocked.code))
+                self._finish(job, "FAILED", TIME_LIMIT.format(blocked.code))  # its queue entry is stale now
                 return True
         return False
 
@@ -268,14 +269,24 @@ class Lifecycle:
         if job.instance is not None:
             self.fleet(job.env).release(job, job.instance, self.now)
             if not job.instance.jobs:
-                self.wake(self.now + int(self.settings.idle_seconds * 1000))
+                self._scale_at(self.now + int(self.settings.idle_seconds * 1000))
         job.env = job.instance = None
 
+    def capacity_changed(self) -> None:
+        """An environment's settings changed (minvCpus, desiredvCpus): look at its instances now."""
+        self._scale_at(self.now)
+
+    def _scale_at(self, at: int) -> None:
+        if self.scale_due is None or at < self.scale_due:
+            self.scale_due = at
+            self.wake(at)
+
     def _scale_down(self) -> None:
+        self.scale_due = None
         for fleet in self.fleets.values():
             later = fleet.scale_down(self.now)
             if later is not None:
-                self.wake(later)
+                self._scale_at(later)
 
     def front_of_queue(self, queue, limit: int) -> list[tuple[Job, int]]:
         """The RUNNABLE jobs next in line on `queue`, with when each became RUNNABLE."""

@@ -226,9 +226,9 @@ class LocalBatchBackend(BatchBackend):
                 rules.fail("computeResources: minvCpus <= desiredvCpus <= maxvCpus must hold")
             env.compute_resources = merged
             if compute_resources.get("desiredvCpus") is not None or "minvCpus" in compute_resources:
-                fleet = self.lifecycle.fleet(env)  # launches what the new desired or minimum asks for
-                if hasattr(fleet, "top_up"):
-                    fleet.top_up(self.lifecycle.now, compute_resources.get("desiredvCpus"))
+                # launches what the new desired or minimum asks for; idle ones go again in time
+                self.lifecycle.fleet(env).top_up(self.lifecycle.now, compute_resources.get("desiredvCpus"))
+                self.lifecycle.capacity_changed()
         if service_role is not None:
             references.check(self, service_role, None, self.strict)
             env.service_role = service_role
