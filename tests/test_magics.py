@@ -8,23 +8,19 @@ import time
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 from batchkit import catalog
 from batchkit.magics import arguments
 from tests.test_every_operation import request_for
+from tests.shells import batch_shell
 
 ROLE = "arn:aws:iam::123456789012:role/AWSBatchServiceRole"
 
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "batchkit")
-    shell.run_line_magic("batch", "use local --speed 200")
-    yield shell
-    shell.run_line_magic("batch", "use aws")  # stops the local backend
-    InteractiveShell.clear_instance()
+    with batch_shell("local --speed 200") as shell:
+        yield shell
 
 
 @pytest.fixture

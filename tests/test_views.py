@@ -11,21 +11,17 @@ import sys
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 from batchkit import views
+from tests.shells import batch_shell
 
 WALL = ("NaT", "<NA>", "0 days", "nan", "+00:00")
 
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "batchkit")
-    shell.run_line_magic("batch", "use local --clock manual")
-    yield shell
-    shell.run_line_magic("batch", "use aws")  # stops the local backend
-    InteractiveShell.clear_instance()
+    with batch_shell("local --clock manual") as shell:
+        yield shell
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@ RUNNABLE jobs, waiting and failed dependencies, OOM kills, reclaimed hosts, time
 verdicts and on the names and numbers in the details; `%batch why` through a real InteractiveShell."""
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 
 import batchkit
 from batchkit.errors import BatchError
 from tests.test_local_scheduling import definition, managed, queue
+from tests.shells import batch_shell
 
 SEED = {
     "computeEnvironments": [managed("m5-ce", ["m5.large"], max_vcpus=8), managed("spare-ce", ["c5.large"], max_vcpus=4),
@@ -282,12 +282,8 @@ def test_bad_input_is_one_line(lb):
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "batchkit")
-    shell.run_line_magic("batch", "use local --clock manual")
-    yield shell
-    shell.run_line_magic("batch", "use aws")  # stops the local backend
-    InteractiveShell.clear_instance()
+    with batch_shell("local --clock manual") as shell:
+        yield shell
 
 
 def test_percent_batch_why_shows_the_findings(ip):
