@@ -246,6 +246,15 @@ class Batch:
 
         return why.why(self, job_id)
 
+    def why_queue(self, queue: str) -> pd.DataFrame:
+        """Is a job queue flowing, and what holds it up: findings as `why` gives them (its state, its
+        environments, how many jobs RUNNABLE/STARTING/RUNNING, the `why` of the job at its head, higher-priority
+        queues sharing its environments with a backlog); ``attrs["summary"]`` is the one-line answer.
+        A page of each listing at most: never the queue's or the account's every job."""
+        from .insight import why
+
+        return why.why_queue(self, queue)
+
     # --- pictures of a run (batchkit.insight, drawn with plotly) --------------------------------
 
     def timeline(self, jobs=None, since=None, queue=None, expand=False):

@@ -1,4 +1,5 @@
-"""Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity."""
+"""Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity;
+compute environments made INVALID."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import threading
 import time
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Callable
 
 THROTTLE = (429, "TooManyRequestsException", "Too Many Requests")
+# What AWS says of an environment whose service role it cannot assume
+INVALID_REASON = ("CLIENT_ERROR - Not authorized to perform sts:AssumeRole (Service: AWSSecurityTokenService; "
+                  "Status Code: 403; Error Code: AccessDenied)")
 
 
 @dataclass
@@ -38,6 +43,9 @@ class Faults:
         self.seed = seed
         self.rules: list[Fault] = []
         self.no_capacity: list[str] = []  # instance type globs EC2 cannot launch
+        self.invalid_environments: dict[str, str] = {}  # compute environment name -> its statusReason
+        # set by the LocalBatch: applies invalid_environments to its environments (ValueError: no such name)
+        self.environments_changed: Callable[[str | None], None] | None = None
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -70,11 +78,47 @@ class Faults:
     def capacity_fails(self, instance_type: str) -> bool:
         return any(fnmatchcase(instance_type, pattern) for pattern in self.no_capacity)
 
+    def invalid(self, environment: str, reason: str = INVALID_REASON) -> None:
+        """The compute environment (name or ARN) becomes INVALID with `reason` as its statusReason, as on AWS
+        when its service role or instance role is wrong: it places no jobs, and a queue whose environments
+        are all INVALID holds its jobs RUNNABLE with ``ACTION_REQUIRED``.  Until `clear()`, or an
+        UpdateComputeEnvironment that gives it a serviceRole or an instanceRole (the fix)."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError(f"reason must be a non-empty string (the statusReason), not {reason!r}")
+        name = str(environment).rsplit("/", 1)[-1]
+        with self._lock:
+            previous = self.invalid_environments.get(name)
+            self.invalid_environments[name] = reason
+        try:
+            self._environments_changed(name)
+        except ValueError:
+            with self._lock:
+                if previous is None:
+                    self.invalid_environments.pop(name, None)
+                else:
+                    self.invalid_environments[name] = previous
+            raise
+
+    def valid(self, environment: str) -> None:
+        """The environment is VALID again (what an UpdateComputeEnvironment fixing its role does)."""
+        with self._lock:
+            found = self.invalid_environments.pop(str(environment).rsplit("/", 1)[-1], None)
+        if found is not None:
+            self._environments_changed(None)
+
+    def _environments_changed(self, name: str | None) -> None:
+        if self.environments_changed is not None:
+            self.environments_changed(name)
+
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
             self.no_capacity.clear()
+            had_invalid = bool(self.invalid_environments)
+            self.invalid_environments.clear()
             self._random.seed(self.seed)
+        if had_invalid:
+            self._environments_changed(None)
 
     def _add(self, fault: Fault) -> Fault:
         with self._lock:

@@ -321,7 +321,7 @@ class Lifecycle:
         if self.executor == "subprocess":
             exit_code, lines, seconds, reason = run_process(job, limit)
         else:
-            rule = self.outcomes.find(job.name, job.queue, job.definition)
+            rule = self.outcomes.find(job.name, job.queue, job.definition, job.index)
             exit_code, reason = rule.exit_code_for(len(job.attempts)), rule.reason
             lines = simulated_logs(job) if rule.logs is None else rule.logs
             seconds = DEFAULT_SECONDS if rule.duration is None else rule.duration

@@ -152,6 +152,8 @@ class LocalBatchResponse(BatchResponse):
             found = backend.get_compute_environment(env["computeEnvironmentArn"])
             if getattr(found, "unmanaged_vcpus", None):
                 env["unmanagedvCpus"] = found.unmanaged_vcpus
+            if getattr(found, "status", "VALID") == "INVALID":  # lb.faults.invalid
+                env["status"], env["statusReason"] = "INVALID", found.status_reason
             if env.get("computeResources"):  # what the fleet runs now (fleet.py)
                 env["computeResources"]["desiredvCpus"] = int(backend.lifecycle.fleet(found).desired_vcpus)
             described.append({k: v for k, v in env.items() if v is not None})

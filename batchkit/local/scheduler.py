@@ -42,7 +42,8 @@ def place(queue, job, now: int, fleet_of) -> tuple | Blocked | None:
     if queue.environments and all(getattr(env, "status", "VALID") == "INVALID" for env in queue.environments):
         return Blocked("ACTION_REQUIRED")
     refusals, fits_somewhere = [], False
-    for env in (env for env in queue.environments if env.state == "ENABLED"):
+    for env in (env for env in queue.environments
+                if env.state == "ENABLED" and getattr(env, "status", "VALID") != "INVALID"):
         fleet: Fleet = fleet_of(env)
         code = fleet.blocked(job)  # the filter: could it ever run here?
         if code is not None:
