@@ -18,9 +18,10 @@ from moto.batch.utils import make_arn_for_job
 from moto.moto_api._internal import mock_random
 
 from . import rules, scheduler
-from .fleet import Fleet, Settings, fleet_for, need_of
+from .fleet import Fleet, Settings, fleet_for
 from .job import Job
 from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process, simulated_logs
+from .status_index import StatusIndex
 
 SUBMITTED_SECONDS, RUNNABLE_SECONDS, STARTING_SECONDS = 1, 1, 2  # simulated time in each state
 OUT_OF_MEMORY = "OutOfMemoryError: Container killed due to memory usage"
@@ -38,6 +39,7 @@ class Lifecycle:
         self.now = now  # simulated epoch milliseconds
         self.jobs: dict[str, Job] = {}  # by id and by ARN, array children included
         self.by_queue: dict[str, list[Job]] = {}  # queue ARN -> its jobs (no children) in submission order
+        self.listed = StatusIndex()  # the same by status, for ListJobs
         self.events: list[tuple] = []  # heap of (at, seq, job or None for a wake-up, job version)
         self.seq = 0
         self.wakes: set[int] = set()
@@ -63,10 +65,14 @@ class Lifecycle:
         job = Job(job_id, make_arn_for_job(self.backend.account_id, job_id, self.backend.region_name),
                   request["jobName"], queue, definition, request, self.now)
         self._add(job)
-        self.by_queue.setdefault(queue.arn, []).append(job)
+        queued = self.by_queue.setdefault(queue.arn, [])
+        job.order = len(queued)
+        queued.append(job)
         if history is not None:  # finished long ago, as recorded: its dependencies are not resolved
             self._record(job, history)
+            self.listed.add(job)
             return job
+        self.listed.add(job)
         job.depends = depends
         for target, kind in depends:
             if kind != "N_TO_N":  # N_TO_N binds child to child when the children are spawned
@@ -156,7 +162,12 @@ class Lifecycle:
             summary = job.parent.summary
             summary[job.status] -= 1
             summary[status] += 1
-        job.status = status
+        if job.order is not None:
+            self.listed.remove(job)
+            job.status = status
+            self.listed.add(job)
+        else:
+            job.status = status
         job.version += 1
 
     def _leave_submitted(self, job: Job) -> None:
@@ -247,7 +258,7 @@ class Lifecycle:
 
     def _bind(self, job: Job, env, instance) -> None:
         job.env, job.instance, job.blocked, job.reason = env, instance, None, None
-        instance.take(job, need_of(job))
+        self.fleet(env).take(job, instance)
         if instance.ready_at > self.now:  # launching: the job starts when it is ready
             instance.waiting.append(job)
             if len(instance.waiting) == 1:
