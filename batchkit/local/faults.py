@@ -1,4 +1,5 @@
-"""Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity."""
+"""Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity;
+Spot instances reclaimed at a rate."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Faults:
         self.seed = seed
         self.rules: list[Fault] = []
         self.no_capacity: list[str] = []  # instance type globs EC2 cannot launch
+        self.spot_per_hour = 0.0  # how often a Spot instance is reclaimed
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -70,10 +72,26 @@ class Faults:
     def capacity_fails(self, instance_type: str) -> bool:
         return any(fnmatchcase(instance_type, pattern) for pattern in self.no_capacity)
 
+    def spot(self, per_hour: float) -> None:
+        """Reclaim each Spot instance after a random (exponential) time, `per_hour` times an hour on
+        average: its jobs stop with ``Host EC2 (instance i-...) terminated.`` and retry as their
+        retryStrategy says (``lb.interrupt`` does one on purpose).  Drawn from the faults' seed: the
+        same run reclaims the same instances."""
+        if not (isinstance(per_hour, (int, float)) and 0 <= per_hour <= 3600):
+            raise ValueError(f"per_hour must be a number of reclaims per hour between 0 and 3600, not {per_hour!r}")
+        with self._lock:
+            self.spot_per_hour = float(per_hour)
+
+    def reclaim_after(self) -> float | None:
+        """Seconds until a Spot instance is reclaimed, or None: Spot reclaims are off."""
+        with self._lock:
+            return self._random.expovariate(self.spot_per_hour / 3600) if self.spot_per_hour else None
+
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
             self.no_capacity.clear()
+            self.spot_per_hour = 0.0
             self._random.seed(self.seed)
 
     def _add(self, fault: Fault) -> Fault:

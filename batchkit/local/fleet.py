@@ -13,11 +13,11 @@ launching), `release` gives it back; the lifecycle asks in its queue order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 from moto.moto_api._internal import mock_random
 
 from . import instances
+from .faults import Faults
 
 UNLIMITED = float("inf")
 # Fargate's task sizes: vCPUs -> the memory (MiB) a task of that size may have
@@ -33,7 +33,7 @@ class Settings:
     launch_seconds: float = 120.0
     pull_seconds: float = 20.0
     idle_seconds: float = 300.0
-    capacity_fault: Callable[[str], bool] = lambda instance_type: False  # Faults.capacity
+    faults: Faults = field(default_factory=Faults)  # the LocalBatch's: capacity and Spot reclaims
 
 
 @dataclass(eq=False)
@@ -52,6 +52,7 @@ class Instance:
     waiting: list = field(default_factory=list)  # jobs reserved while it launches
     images: set = field(default_factory=set)  # pulled already: later jobs start faster
     idle_since: int | None = None
+    reclaim_at: int | None = None  # simulated ms: a Spot instance reclaimed then (Faults.spot)
 
     def room_for(self, need) -> bool:
         return all(used + asked <= total for used, asked, total in zip(self.used, need, self.size))
@@ -194,7 +195,7 @@ class Instances(Fleet):
             del self.by_free[instance.free_vcpus]
 
     def _launch(self, kind, now: int) -> Instance:
-        if self.settings.capacity_fault(kind.name):
+        if self.settings.faults.capacity_fails(kind.name):
             raise InsufficientCapacity(kind.name)
         instance = Instance(f"i-{mock_random.get_random_hex(17)}", kind.name, kind.vcpus, kind.usable_memory,
                             kind.gpus, now + int(self.settings.launch_seconds * 1000),

@@ -46,6 +46,7 @@ class Lifecycle:
         self.runnable: dict[str, deque] = {}  # queue ARN -> (job, version, eligible at), FIFO
         self.fleets: dict[str, Fleet] = {}  # environment ARN -> its instances and what runs on them
         self.launching: list[tuple] = []  # heap of (ready at, seq, instance) with jobs waiting for it
+        self.reclaims: list[tuple] = []  # heap of (at, seq, instance, environment): Spot reclaims (Faults.spot)
         self.scale_due: int | None = None  # when an idle instance may next go: scale-down looks only then
         self.settings = Settings() if settings is None else settings  # shared with the LocalBatch
         self.settled: deque[Job] = deque()  # finished jobs whose dependents are not yet told
@@ -213,6 +214,7 @@ class Lifecycle:
 
     def _place(self) -> None:
         self._instances_ready()
+        self._reclaims_due()
         queues = sorted(self.backend._job_queues.values(), key=lambda q: -int(q.priority))
         for queue in queues:
             waiting = self.runnable.get(queue.arn)
@@ -320,6 +322,8 @@ class Lifecycle:
         }}
         if instance.type not in ("UNMANAGED", "FARGATE"):
             job.current["container"]["instanceType"] = instance.type
+        if instance.spot and instance.reclaim_at is None:
+            self._reclaim_later(instance, job.env)
         image = job.container.get("image")
         pulled = image in instance.images or instance.type == "UNMANAGED"
         instance.images.add(image)
@@ -443,8 +447,28 @@ class Lifecycle:
         instance = job.instance
         if job.status not in ("STARTING", "RUNNING") or instance is None or instance.type in ("UNMANAGED", "FARGATE"):
             raise ValueError(f"job {job.id} is {job.status}, not STARTING or RUNNING on an EC2 instance")
+        self._reclaim(instance, job.env)
+        return instance.id
+
+    def _reclaim_later(self, instance, env) -> None:
+        after = self.settings.faults.reclaim_after()
+        if after is not None:
+            instance.reclaim_at = self.now + int(after * 1000)
+            self.seq += 1
+            heapq.heappush(self.reclaims, (instance.reclaim_at, self.seq, instance, env))
+            self.wake(instance.reclaim_at)
+
+    def _reclaims_due(self) -> None:
+        while self.reclaims and self.reclaims[0][0] <= self.now:
+            _, _, instance, env = heapq.heappop(self.reclaims)
+            instance.reclaim_at = None
+            # unless Spot reclaims were turned off since, or the instance went (idle, or reclaimed on purpose)
+            if self.settings.faults.spot_per_hour and instance in self.fleet(env).instances:
+                self._reclaim(instance, env)
+
+    def _reclaim(self, instance, env) -> None:
         reason = f"Host EC2 (instance {instance.id}) terminated."
-        self.fleet(job.env).terminate(instance)
+        self.fleet(env).terminate(instance)
         for victim in sorted(instance.jobs, key=lambda j: j.id):
             if victim.status == "RUNNABLE":  # reserved on it: back in line
                 self._release(victim)
@@ -456,7 +480,6 @@ class Lifecycle:
                 self._enqueue(victim)
             else:
                 self._finish(victim, "FAILED", reason)
-        return instance.id
 
     @staticmethod
     def _running_children(job: Job) -> bool:
