@@ -86,6 +86,7 @@ class LocalBatch(Factories):
             self.client = self.boto3_client("batch")
             self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
                                logs_client=self.boto3_client("logs"))
+            self.batch.clock = lambda: self.now / 1000  # charts end running jobs at simulated now
             if self.clock.manual:
                 self.batch.sleep = self.advance  # `wait` passes simulated time instead of sleeping
             self.reset(seed)
