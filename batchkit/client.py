@@ -102,6 +102,7 @@ class Batch:
         self.mask_secrets = mask_secrets
         self.label = label  # names the backend in every result: "AWS us-east-1", "local (...)", an endpoint
         self.sleep = time.sleep  # how `wait` passes time; a simulated backend swaps it
+        self.clock = time.time  # now, epoch seconds: where charts end what still runs; a simulated backend swaps it
         self._session = session
         self._endpoint_url = endpoint_url
         self._logs = logs_client
@@ -277,7 +278,7 @@ class Batch:
         failures grouped by reason and exit code, vCPU- and memory-hours, the timeline and capacity)."""
         from .insight import report, runs
 
-        return report.write(runs.gather(self, since, queues), path)
+        return report.write(runs.gather(self, since, queues), path, now=runs.backend_now(self))
 
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
         from . import jobs

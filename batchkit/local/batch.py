@@ -72,7 +72,7 @@ class LocalBatch(Factories):
                             ("idle_seconds", idle_seconds)):
             if not (isinstance(value, (int, float)) and 0 <= value < float("inf")):
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
-        settings = Settings(launch_seconds, pull_seconds, idle_seconds, self.faults.capacity_fails)
+        settings = Settings(launch_seconds, pull_seconds, idle_seconds, self.faults)
         self._runtime = service.Runtime(service.free_account(account), self.clock, self.faults, self.outcomes,
                                         strict, executor, settings)
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
@@ -87,6 +87,7 @@ class LocalBatch(Factories):
             self.client = self.boto3_client("batch")
             self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
                                logs_client=self.boto3_client("logs"))
+            self.batch.clock = lambda: self.now / 1000  # charts end running jobs at simulated now
             if self.clock.manual:
                 self.batch.sleep = self.advance  # `wait` passes simulated time instead of sleeping
             self.reset(seed)

@@ -1,5 +1,5 @@
 """Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity;
-compute environments made INVALID."""
+compute environments made INVALID; Spot instances reclaimed at a rate."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ class Faults:
         self.invalid_environments: dict[str, str] = {}  # compute environment name -> its statusReason
         # set by the LocalBatch: applies invalid_environments to its environments (ValueError: no such name)
         self.environments_changed: Callable[[str | None], None] | None = None
+        self.spot_per_hour = 0.0  # how often a Spot instance is reclaimed
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -109,6 +110,20 @@ class Faults:
     def _environments_changed(self, name: str | None) -> None:
         if self.environments_changed is not None:
             self.environments_changed(name)
+    def spot(self, per_hour: float) -> None:
+        """Reclaim each Spot instance after a random (exponential) time, `per_hour` times an hour on
+        average: its jobs stop with ``Host EC2 (instance i-...) terminated.`` and retry as their
+        retryStrategy says (``lb.interrupt`` does one on purpose).  Drawn from the faults' seed: the
+        same run reclaims the same instances."""
+        if not (isinstance(per_hour, (int, float)) and 0 <= per_hour <= 3600):
+            raise ValueError(f"per_hour must be a number of reclaims per hour between 0 and 3600, not {per_hour!r}")
+        with self._lock:
+            self.spot_per_hour = float(per_hour)
+
+    def reclaim_after(self) -> float | None:
+        """Seconds until a Spot instance is reclaimed, or None: Spot reclaims are off."""
+        with self._lock:
+            return self._random.expovariate(self.spot_per_hour / 3600) if self.spot_per_hour else None
 
     def clear(self) -> None:
         with self._lock:
@@ -116,6 +131,7 @@ class Faults:
             self.no_capacity.clear()
             had_invalid = bool(self.invalid_environments)
             self.invalid_environments.clear()
+            self.spot_per_hour = 0.0
             self._random.seed(self.seed)
         if had_invalid:
             self._environments_changed(None)

@@ -69,7 +69,7 @@ class Job:
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
         "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
-        "gpus", "instance", "blocked",
+        "gpus", "instance", "blocked", "order",
     )
 
     def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None):
@@ -101,6 +101,7 @@ class Job:
         self.frozen = False  # finished when a snapshot was taken: shared by the snapshot's restores
         self.instance = None  # where it runs, or is reserved while the instance launches (fleet.py)
         self.blocked = None  # (code, since): why it cannot run, at the head of its queue
+        self.order = None  # its place among its queue's jobs (array children have none)
 
     def __deepcopy__(self, memo):
         if self.frozen:

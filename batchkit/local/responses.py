@@ -18,7 +18,7 @@ from moto.batch.responses import BatchResponse
 from moto.core.exceptions import AWSError
 from moto.utilities.aws_headers import gen_amzn_requestid_long
 
-from . import filters, rules, service, store, validation
+from . import filters, rules, service, status_index, store, validation
 from .job import Job
 from .paging import paged
 
@@ -220,6 +220,11 @@ class LocalBatchResponse(BatchResponse):
             jobs = []
         elif request.get("jobQueue"):
             queue = backend.find_queue(request["jobQueue"])
+            status = filters.listed_status(request)
+            if status is not None:  # only that status's jobs are read
+                jobs = backend.lifecycle.listed.jobs(queue.arn, status)
+                return json.dumps(paged("jobSummaryList", jobs, request, status_index.current(status), Job.summary_dict,
+                                        order=status_index.order))
             jobs = backend.lifecycle.by_queue.get(queue.arn, [])
         else:
             rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")
