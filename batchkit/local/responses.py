@@ -282,7 +282,9 @@ class LocalBatchResponse(BatchResponse):
         utilization = {"totalCapacityUsage": [{"capacityUnit": "VCPU", "quantity": used}],
                        "lastUpdatedAt": lifecycle.now}
         if queue.schedule_policy:  # "break downs by share for job queues with attached fair-share ... policies"
-            utilization["fairshareUtilization"] = lifecycle.order(queue).utilization(lifecycle.now)
+            order = lifecycle.orders.get(queue.arn)
+            utilization["fairshareUtilization"] = (order.utilization(lifecycle.now) if order is not None else
+                                                   {"activeShareCount": 0, "topCapacityUtilization": []})
         return json.dumps({
             "frontOfQueue": {"jobs": [{"jobArn": job.arn, "earliestTimeAtPosition": at} for job, at in front],
                              "lastUpdatedAt": lifecycle.now},
