@@ -69,7 +69,7 @@ class Job:
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
         "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
-        "gpus", "instance", "blocked", "order",
+        "gpus", "instance", "blocked", "position", "share", "priority",
     )
 
     def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None):
@@ -101,7 +101,10 @@ class Job:
         self.frozen = False  # finished when a snapshot was taken: shared by the snapshot's restores
         self.instance = None  # where it runs, or is reserved while the instance launches (fleet.py)
         self.blocked = None  # (code, since): why it cannot run, at the head of its queue
-        self.order = None  # its place among its queue's jobs (array children have none)
+        self.position = None  # its place among its queue's jobs, for ListJobs (array children have none)
+        self.share = request.get("shareIdentifier")  # its share of a fair-share queue (ordering.py)
+        # SubmitJob's schedulingPriorityOverride "overrides any scheduling priority in the job definition"
+        self.priority = request.get("schedulingPriorityOverride", getattr(definition, "scheduling_priority", None))
 
     def __deepcopy__(self, memo):
         if self.frozen:
@@ -124,6 +127,8 @@ class Job:
             "jobArn": self.arn, "jobId": self.id, "jobName": self.name, "createdAt": self.created_at,
             "status": self.status, "jobDefinition": self.definition.arn,
         }
+        if self.share is not None:
+            result["shareIdentifier"] = self.share
         self._times(result)
         if self.attempts and "exitCode" in self.attempts[-1]["container"]:
             container = self.attempts[-1]["container"]
@@ -148,9 +153,10 @@ class Job:
         for key, value in (("retryStrategy", self.retry), ("timeout", self.timeout)):
             if value:
                 result[key] = value
-        for key in ("shareIdentifier", "schedulingPriorityOverride"):
-            if key in request:
-                result["shareIdentifier" if key == "shareIdentifier" else "schedulingPriority"] = request[key]
+        if self.share is not None:
+            result["shareIdentifier"] = self.share
+        if self.priority is not None:
+            result["schedulingPriority"] = self.priority
         if self.definition.container_properties is not None:
             result["container"] = self._container_detail()
         if self.definition.node_properties:
