@@ -287,12 +287,14 @@ def test_the_card_shows_the_summary(lb, b):
     assert "maxvCpus" in card.attrs["related"].why
 
 
-def test_bad_input_is_one_line(lb, b):
-    with pytest.raises(ValueError, match="one job id"):
-        b.why("")
+@pytest.mark.parametrize("method, blank, words, unknown", [("why", "", "one job id", "no-such-job"),
+                                                         ("why_queue", " ", "one job queue", "no-such-queue")])
+def test_bad_input_is_one_line(lb, b, method, blank, words, unknown):
+    with pytest.raises(ValueError, match=words):
+        getattr(b, method)(blank)
     with pytest.raises(BatchError) as caught:
-        b.why("no-such-job")
-    assert "no-such-job" in str(caught.value) and "\n" not in str(caught.value)
+        getattr(b, method)(unknown)
+    assert unknown in str(caught.value) and "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize("fault", [None, "capacity"])
@@ -483,12 +485,6 @@ def test_why_queue_names_higher_priority_queues_with_a_backlog_in_bounded_calls(
     assert all(c.params.get("maxResults", 0) <= 100 for c in lb.calls if c.operation == "ListJobs")
 
 
-def test_why_queue_bad_input_is_one_line(lb, b):
-    with pytest.raises(ValueError, match="one job queue"):
-        b.why_queue(" ")
-    with pytest.raises(BatchError) as caught:
-        b.why_queue("no-such-queue")
-    assert "no-such-queue" in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_the_card_expands_to_every_finding(lb, b):
