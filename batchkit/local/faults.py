@@ -128,12 +128,12 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
+            lifted = bool(self.invalid_environments or self.no_capacity)  # queued jobs may run now
             self.no_capacity.clear()
-            had_invalid = bool(self.invalid_environments)
             self.invalid_environments.clear()
             self.spot_per_hour = 0.0
             self._random.seed(self.seed)
-        if had_invalid:
+        if lifted:
             self._environments_changed(None)
 
     def _add(self, fault: Fault) -> Fault:
