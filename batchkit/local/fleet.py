@@ -8,6 +8,11 @@ environments run each job as a task sized to it (Fargate's valid vCPU/memory
 combinations), UNMANAGED ones take jobs up to ``unmanagedvCpus``.
 `place` reserves room for a job (on a ready instance, or on one still
 launching), `release` gives it back; the lifecycle asks in its queue order.
+A multi-node parallel job's nodes are placed together or not at all
+(`place_nodes`): one instance each ("Multi-node parallel job nodes are
+single-tenant"), all of one type, in one environment, on EC2 On-Demand only
+(the user guide's "Compute environment considerations for MNP": not on
+UNMANAGED environments, not on Spot; Fargate does not run them).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Callable
 
 from moto.moto_api._internal import mock_random
 
-from . import instances
+from . import instances, nodes as node_ranges
 
 UNLIMITED = float("inf")
 # Fargate's task sizes: vCPUs -> the memory (MiB) a task of that size may have
@@ -52,6 +57,7 @@ class Instance:
     waiting: list = field(default_factory=list)  # jobs reserved while it launches
     images: set = field(default_factory=set)  # pulled already: later jobs start faster
     idle_since: int | None = None
+    held: bool = False  # all of it taken by one job (a node of a multi-node parallel job)
 
     def room_for(self, need) -> bool:
         return all(used + asked <= total for used, asked, total in zip(self.used, need, self.size))
@@ -65,7 +71,14 @@ class Instance:
         self.jobs.add(job)
         self.idle_since = None
 
+    def hold(self, job) -> None:
+        """The whole instance for one job: nothing else is packed beside it."""
+        self.take(job, self.size)
+        self.held = True
+
     def give_back(self, job, need, now: int) -> None:
+        if self.held:
+            need, self.held = self.size, False
         self.used = [used - asked for used, asked in zip(self.used, need)]
         self.jobs.discard(job)
         if job in self.waiting:
@@ -101,6 +114,14 @@ class Fleet:
 
     def release(self, job, instance: Instance, now: int) -> None:
         instance.give_back(job, need_of(job), now)
+
+    def blocked_nodes(self, nodes: list) -> str | None:
+        """Why a multi-node parallel job can never run here: only managed EC2 On-Demand environments run them."""
+        return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"
+
+    def place_nodes(self, nodes: list, now: int) -> list[Instance] | None:
+        """An instance for each node, all reserved at once, or None."""
+        return None
 
     def top_up(self, now: int, vcpus: float | None = None) -> None:
         """Launch instances up to minvCpus or `vcpus` (only instance fleets have any to launch)."""
@@ -156,6 +177,45 @@ class Instances(Fleet):
         # the smallest type that fits: AWS may exceed maxvCpus by this one instance (botocore's docs)
         fitting = [t for t in self.types if t.fits(*need)]
         return self._launch(min(fitting, key=lambda t: (t.vcpus, t.memory, t.gpus)), now) if fitting else None
+
+    def blocked_nodes(self, nodes: list) -> str | None:
+        if self.resources.get("type") == "SPOT":
+            return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"
+        kind = self._node_kind(nodes)
+        if kind is None:
+            return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"
+        if len(nodes) * kind.vcpus > self.max_vcpus:
+            return "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE"
+        return None
+
+    def _node_kind(self, nodes: list):
+        """The one instance type a job's nodes run on: the one they name, or else the smallest type of the
+        environment that fits the largest node."""
+        need = [max(values) for values in zip(*(need_of(node) for node in nodes))]
+        named = node_ranges.instance_type(nodes)
+        fitting = [t for t in self.types if t.fits(*need) and named in (None, t.name)]
+        return min(fitting, key=lambda t: (t.vcpus, t.memory, t.gpus), default=None)
+
+    def place_nodes(self, nodes: list, now: int) -> list[Instance] | None:
+        kind, count = self._node_kind(nodes), len(nodes)
+        if self.used_vcpus + count * kind.vcpus > self.max_vcpus:
+            return None
+        found = [i for i in self.instances if not i.jobs and i.type == kind.name][:count]
+        more = count - len(found)
+        if more:
+            idle = [i for i in self.instances if not i.jobs and i.type != kind.name]
+            over = self.desired_vcpus + more * kind.vcpus - self.max_vcpus
+            if over > sum(i.vcpus for i in idle):
+                return None
+            if self.settings.capacity_fault(kind.name):
+                raise InsufficientCapacity(kind.name)
+            for instance in idle:  # idle instances of other types make room, as the service replaces them
+                if over <= 0:
+                    break
+                self.instances.remove(instance)
+                over -= instance.vcpus
+            found += [self._launch(kind, now) for _ in range(more)]
+        return found
 
     def _launch(self, kind, now: int) -> Instance:
         if self.settings.capacity_fault(kind.name):
