@@ -198,7 +198,10 @@ class LocalBatch(Factories):
         is simulated seconds; `logs` become the attempt's log events (by default
         one line naming the simulated command); `memory` is the MiB the container
         uses: above the job's memory the attempt is killed (exit code 137,
-        ``OutOfMemoryError: Container killed due to memory usage``).
+        ``OutOfMemoryError: Container killed due to memory usage``).  A node of a
+        multi-node parallel job also matches ``<name>#<index>`` (``"train#0"``: its
+        node 0); a node other than the main one without a `duration` runs until the
+        main node exits.
         """
         with self._runtime.lock:
             return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue, memory)
