@@ -102,6 +102,7 @@ class Batch:
         self.mask_secrets = mask_secrets
         self.label = label  # names the backend in every result: "AWS us-east-1", "local (...)", an endpoint
         self.sleep = time.sleep  # how `wait` passes time; a simulated backend swaps it
+        self.clock = time.time  # now, epoch seconds: where charts end what still runs; a simulated backend swaps it
         self._session = session
         self._endpoint_url = endpoint_url
         self._logs = logs_client
@@ -246,6 +247,15 @@ class Batch:
 
         return why.why(self, job_id)
 
+    def why_queue(self, queue: str) -> pd.DataFrame:
+        """Is a job queue flowing, and what holds it up: findings as `why` gives them (its state, its
+        environments, how many jobs RUNNABLE/STARTING/RUNNING, the `why` of the job at its head, higher-priority
+        queues sharing its environments with a backlog); ``attrs["summary"]`` is the one-line answer.
+        A page of each listing at most: never the queue's or the account's every job."""
+        from .insight import why
+
+        return why.why_queue(self, queue)
+
     # --- pictures of a run (batchkit.insight, drawn with plotly) --------------------------------
 
     def timeline(self, jobs=None, since=None, queue=None, expand=False):
@@ -268,7 +278,7 @@ class Batch:
         failures grouped by reason and exit code, vCPU- and memory-hours, the timeline and capacity)."""
         from .insight import report, runs
 
-        return report.write(runs.gather(self, since, queues), path)
+        return report.write(runs.gather(self, since, queues), path, now=runs.backend_now(self))
 
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
         from . import jobs

@@ -330,6 +330,7 @@ class Related:
     logs: pd.DataFrame | None = None
     why: str | None = None  # the one-line summary of `Batch.why`
     nodes: pd.DataFrame | None = None  # a multi-node parallel job's nodes (DescribeJobs of <id>#<n>)
+    findings: pd.DataFrame | None = None  # all of `Batch.why`'s findings (the card expands to them)
     notes: list[str] = field(default_factory=list)  # what could not be fetched
 
     def __deepcopy__(self, memo):
@@ -354,7 +355,8 @@ def job(b, job_id: str, log_lines: int = 20) -> pd.DataFrame:
             related.nodes = b.frame(_describe(b, [f"{job_id}#{n}" for n in range(num_nodes)]), _shape("DescribeJobs"))
         if record.get("attempts") or (record.get("container") or {}).get("logStreamName"):
             related.logs = logs(b, job_id, tail=log_lines, job=record)
-        related.why = b.why(job_id).attrs.get("summary")
+        related.findings = b.why(job_id)
+        related.why = related.findings.attrs.get("summary")
     except BatchError as exc:  # the card still shows the job itself
         related.notes.append(str(exc).splitlines()[0])
     df.attrs["related"] = related

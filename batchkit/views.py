@@ -484,6 +484,35 @@ def _attempt_rows(attempts) -> tuple[list[str], list[list[Cell]]]:
     return header, body
 
 
+VERDICT_COLORS = {"blocking": "#d62728", "warning": "#c99a00", "ok": "#2ca02c", "info": "#7f7f7f"}
+CELL_STYLE = "text-align:left;vertical-align:top;white-space:normal;padding:2px 8px 2px 0"
+
+
+def verdict_cell(verdict) -> Cell:
+    text = plain(verdict)
+    return Cell(text, f"<span style='color:#fff;background:{VERDICT_COLORS.get(text, '#555')};border-radius:3px;"
+                      f"padding:0 5px;font-size:11px;white-space:nowrap'>{html.escape(text)}</span>")
+
+
+def why_cell(summary: str, findings: pd.DataFrame | None) -> Cell:
+    """The why line of a card; in HTML a <details> that opens to every finding (`Batch.why`'s frame)."""
+    if findings is None or not len(findings):
+        return Cell(summary)
+    rows = []
+    for finding in _records(findings):
+        cells = (verdict_cell(finding.get("verdict")).markup,
+                 f"<b style='white-space:nowrap'>{html.escape(plain(finding.get('check')))}</b>",
+                 html.escape(plain(finding.get("detail"))),
+                 f"<span style='color:#333'>{html.escape(plain(finding.get('fix')))}</span>")
+        rows.append("<tr>" + "".join(f"<td style='{CELL_STYLE}'>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th style='{CELL_STYLE}'>{h}</th>" for h in ("verdict", "check", "detail", "fix"))
+    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    return Cell(summary, f"<details class='batchkit-why'><summary style='cursor:pointer'>{html.escape(summary)} "
+                         f"<span style='color:#666;font-size:11px'>({count}: click to show or hide)</span></summary>"
+                         f"<table class='batchkit-findings' style='{TABLE_STYLE};margin:4px 0;max-width:1100px'>"
+                         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></details>")
+
+
 class Card:
     """One job at a glance: facts at the top, attempts, dependencies, array, log tail, why."""
 
@@ -526,7 +555,7 @@ class Card:
             main = " (main node)" if r.get("nodeDetails.isMainNode") is True else ""
             facts.append(("node", Cell(f"#{node_index(r)}{main}")))
         if self.related.why:
-            facts.insert(2, ("why", Cell(self.related.why)))
+            facts.insert(2, ("why", why_cell(self.related.why, self.related.findings)))
         return [(k, v) for k, v in facts if v.text]
 
     def _dependencies(self) -> tuple[list[str], list[list[Cell]]]:

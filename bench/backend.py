@@ -12,8 +12,12 @@
 (e) building the 10,000-job seed's snapshot (seeded history, in bulk) against
     what seeding did before: submitting those jobs one by one and simulating
     them to completion (logs included).  Goal: at most 0.1x.
+(f) 100,000 jobs of mixed sizes on a 1,000-instance environment simulated to
+    completion, per job, against 1,000 jobs on it.  Goal: at most 1.5x (flat).
+(g) ListJobs of one status after (f): 5 SUBMITTED jobs, and RUNNING (none), with
+    100,000 jobs stored against 1,000.  Goal: at most 1.5x.
 
-Run: python bench/backend.py [--tests 30] [--big 100000] [--jobs 10000] [--history 10000]
+Run: python bench/backend.py [--tests 30] [--big 100000] [--jobs 10000] [--history 10000] [--only f,g]
 """
 
 import argparse
@@ -183,6 +187,42 @@ def seeding_cost(jobs: int) -> tuple[float, float]:
     return bulk, one_by_one
 
 
+# -- (f) and (g) a big environment ------------------------------------------------------------
+
+SIZES = [(1, 2048), (2, 4096), (4, 8192), (1, 512), (8, 16384)]  # vCPUs, MiB of the job definitions
+
+
+def big_environment_cost(jobs: int, instances: int = 1_000) -> tuple[float, float, float]:
+    """(seconds per job to simulate `jobs` to completion, then a ListJobs of 5 SUBMITTED jobs and
+    one of the RUNNING ones, of which there are none)."""
+    import batchkit
+
+    with batchkit.local(seed="empty", launch_seconds=0, pull_seconds=0) as lb:
+        c = lb.client
+        c.create_compute_environment(computeEnvironmentName="big", type="MANAGED", computeResources={
+            "type": "EC2", "minvCpus": 16 * instances, "maxvCpus": 16 * instances, "instanceTypes": ["m5.4xlarge"],
+            "subnets": ["subnet-1"], "instanceRole": "ecsInstanceRole"})
+        c.create_job_queue(jobQueueName="q", priority=1, computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "big"}])
+        for i, (vcpus, memory) in enumerate(SIZES):
+            c.register_job_definition(jobDefinitionName=f"d{i}", type="container",
+                                      containerProperties={"image": "x", "vcpus": vcpus, "memory": memory})
+            lb.set_outcome(f"d{i}-*", duration=30 + 45 * i)
+        backend = lb._backend
+        queue, lifecycle = backend.get_job_queue("q"), backend.lifecycle
+        definitions = [backend.get_job_definition(f"d{i}") for i in range(len(SIZES))]
+        with lb._runtime.lock:  # straight into the store: the simulation is what is measured
+            for i in range(jobs):
+                lifecycle.submit({"jobName": f"d{i % len(SIZES)}-{i}"}, queue, definitions[i % len(SIZES)])
+            start = time.perf_counter()
+            lifecycle.run_until_idle()
+            per_job = (time.perf_counter() - start) / jobs
+        for i in range(5):
+            c.submit_job(jobName=f"d0-late-{i}", jobQueue="q", jobDefinition="d0")
+        submitted = timed(lambda: c.list_jobs(jobQueue="q", jobStatus="SUBMITTED"), 50)
+        running = timed(lambda: c.list_jobs(jobQueue="q", jobStatus="RUNNING"), 50)
+        return per_job, submitted, running
+
+
 def main() -> None:
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION=REGION)
     os.environ.pop("AWS_PROFILE", None)
@@ -191,27 +231,43 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=100_000, help="jobs stored for the large case of (b)")
     parser.add_argument("--jobs", type=int, default=10_000, help="jobs run for (c)")
     parser.add_argument("--history", type=int, default=10_000, help="seeded finished jobs for (d) and (e)")
+    parser.add_argument("--only", default="a,b,c,d,e,f,g", help="which measurements, e.g. f,g")
     args = parser.parse_args()
+    only = set(args.only.split(","))
 
-    moto, local = per_test_cost(args.tests)
-    print(f"(a) per test: moto fixture {moto * 1000:.1f} ms, reset+submit+list {local * 1000:.2f} ms: "
-          f"{moto / local:.0f}x faster (goal >= 20x)")
+    if "a" in only:
+        moto, local = per_test_cost(args.tests)
+        print(f"(a) per test: moto fixture {moto * 1000:.1f} ms, reset+submit+list {local * 1000:.2f} ms: "
+              f"{moto / local:.0f}x faster (goal >= 20x)")
 
-    small, big = describe_cost(1_000, 50), describe_cost(args.big, 50)
-    print(f"(b) DescribeJobs of 100 ids: {small * 1000:.2f} ms with 1,000 stored, {big * 1000:.2f} ms with "
-          f"{args.big:,}: ratio {big / small:.2f} (goal <= 1.5)")
+    if "b" in only:
+        small, big = describe_cost(1_000, 50), describe_cost(args.big, 50)
+        print(f"(b) DescribeJobs of 100 ids: {small * 1000:.2f} ms with 1,000 stored, {big * 1000:.2f} ms with "
+              f"{args.big:,}: ratio {big / small:.2f} (goal <= 1.5)")
 
-    plain, ours = moto_submit_cost(args.jobs), local_lifecycle_cost(args.jobs)
-    print(f"(c) per job: moto SubmitJob {plain * 1e6:.0f} us, submit to SUCCEEDED {ours * 1e6:.0f} us: "
-          f"ratio {ours / plain:.2f} (goal <= 1.5)")
+    if "c" in only:
+        plain, ours = moto_submit_cost(args.jobs), local_lifecycle_cost(args.jobs)
+        print(f"(c) per job: moto SubmitJob {plain * 1e6:.0f} us, submit to SUCCEEDED {ours * 1e6:.0f} us: "
+              f"ratio {ours / plain:.2f} (goal <= 1.5)")
 
-    demo, big = reset_cost("demo", 50), reset_cost(history_seed(args.history), 50)
-    print(f"(d) reset after 5 jobs: {demo * 1000:.2f} ms with the demo seed, {big * 1000:.2f} ms with "
-          f"{args.history:,} seeded jobs: ratio {big / demo:.2f} (goal <= 3)")
+    if "d" in only:
+        demo, big = reset_cost("demo", 50), reset_cost(history_seed(args.history), 50)
+        print(f"(d) reset after 5 jobs: {demo * 1000:.2f} ms with the demo seed, {big * 1000:.2f} ms with "
+              f"{args.history:,} seeded jobs: ratio {big / demo:.2f} (goal <= 3)")
 
-    bulk, one_by_one = seeding_cost(args.history)
-    print(f"(e) {args.history:,} seeded jobs: snapshot built in {bulk:.2f} s, submitted and run one by one in "
-          f"{one_by_one:.2f} s: ratio {bulk / one_by_one:.3f} (goal <= 0.1)")
+    if "e" in only:
+        bulk, one_by_one = seeding_cost(args.history)
+        print(f"(e) {args.history:,} seeded jobs: snapshot built in {bulk:.2f} s, submitted and run one by one in "
+              f"{one_by_one:.2f} s: ratio {bulk / one_by_one:.3f} (goal <= 0.1)")
+
+    if only & {"f", "g"}:
+        small = min((big_environment_cost(1_000) for _ in range(3)), key=lambda r: r[0])
+        large = big_environment_cost(args.big)
+        print(f"(f) per job on 1,000 instances: {small[0] * 1e6:.1f} us with 1,000 jobs, {large[0] * 1e6:.1f} us with "
+              f"{args.big:,}: ratio {large[0] / small[0]:.2f} (goal <= 1.5)")
+        print(f"(g) ListJobs of 5 SUBMITTED jobs: {small[1] * 1000:.2f} ms with 1,000 stored, {large[1] * 1000:.2f} ms "
+              f"with {args.big:,}: ratio {large[1] / small[1]:.2f}; of RUNNING (none): ratio {large[2] / small[2]:.2f} "
+              f"(goal <= 1.5)")
 
 
 if __name__ == "__main__":

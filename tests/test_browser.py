@@ -1,7 +1,7 @@
 """The notebook face in a real browser: JupyterLab on 127.0.0.1, the system's headless Chromium, Playwright.
 
-The jobs view, two cards and the monitor with an array in progress; a click on a
-monitor row selects the job; the console's All actions form for SubmitJob, filled
+The jobs view, two cards and the monitor with an array in progress, a failed job's card with its
+why opened to the findings; a click on a monitor row selects the job; the console's All actions form for SubmitJob, filled
 in and run.  Skipped where Chromium, JupyterLab or Playwright is missing
 (`.ci/run` installs them).  Screenshots are kept in `test-artifacts/`.
 """
@@ -37,7 +37,9 @@ NOTEBOOK_CELLS = [
     "%batch local outcome shards --duration 60 --logs 'loading shard' 'shard done'\n"
     "%batch local outcome broken --exit-code 2 --duration 75 --reason 'Out of memory loading the model' "
     "--logs 'loading model' 'CUDA out of memory'\n"
+    "%batch local outcome crash --exit-code 2 --duration 5 --logs 'loading shard 7' 'shard 7 missing in s3://data'\n"
     "%batch submit broken HighPriority train --retries 2 -o broken\n"
+    "%batch submit crash HighPriority sleep -o crash\n"
     "%batch submit shards HighPriority sleep --array 50 --vcpus 8 -o shards\n"
     "%batch submit report HighPriority sleep --depends-on {shards.jobId[0]} -o report\n"
     "%batch submit stuck-job Backfill sleep -o stuck\n"  # spot-ce is disabled: it stays RUNNABLE
@@ -48,6 +50,7 @@ NOTEBOOK_CELLS = [
     "%batch monitor --interval 1",
     "%batch timeline",
     "%batch report -o run.html --since 24h",
+    "%batch job {crash.jobId[0]}",  # FAILED: its why line opens to the findings
 ]
 CONSOLE_CELLS = [  # a notebook of its own: a console replaces the monitor above (one refreshing panel at a time)
     "%load_ext batchkit\n%batch use local --clock manual",
@@ -159,6 +162,15 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             timeline.screenshot(path=str(ARTIFACTS / "timeline.png"))
             cells.nth(6).scroll_into_view_if_needed()
             expect(cells.nth(6)).to_contain_text("run.html:", timeout=30_000)
+            cells.nth(7).scroll_into_view_if_needed()
+            card = cells.nth(7).locator(".jp-OutputArea-output").first
+            expect(card).to_contain_text("FAILED: exit 2", timeout=30_000)
+            expect(card.locator(".batchkit-findings")).to_be_hidden()  # the why line, closed
+            card.locator("details.batchkit-why > summary").click()  # opens to every finding
+            findings = card.locator(".batchkit-findings")
+            expect(findings).to_be_visible()
+            expect(findings).to_contain_text("shard 7 missing")  # the attempt's last log lines
+            card.screenshot(path=str(ARTIFACTS / "card-why.png"))
             report = browser.new_page(viewport={"width": 1300, "height": 900})
             report.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:")
                          else route.continue_())  # it must open with no network

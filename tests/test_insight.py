@@ -107,6 +107,26 @@ def test_a_running_job_runs_until_now_and_a_queued_one_waits(local):
     assert (waiting.phase, waiting.status, waiting.end) == ("wait", "RUNNABLE", now.value / 1e6)
 
 
+def test_charts_end_running_jobs_at_the_backends_now_even_ahead_of_this_machines(local):
+    """The manual clock runs hours ahead of wall time here: a job still running is drawn up to the
+    simulated now, not cut off at the machine's."""
+    local.reset()
+    local.set_outcome("long", duration=6 * 3600)
+    b = local.batch
+    local.advance(3 * 3600)
+    b.submit_job(jobName="long", jobQueue="HighPriority", jobDefinition="sleep")
+    local.advance(3600)
+    now = local.now
+    vcpus = {t.name: t for t in b.capacity().data if t.meta == "vcpus"}["ondemand-ce"]
+    in_use = [(pd.Timestamp(x).value / 1e6, y) for x, y in zip(vcpus.x, vcpus.y)]
+    (end, vcpus_then), (_, before) = in_use[-1], in_use[-2]
+    assert end == pytest.approx(now, abs=1) and (before, vcpus_then) == (1, 0)  # up to now, where the chart ends
+    job = b.jobs(queue="HighPriority", status="RUNNING")
+    (running,) = traces(b.timeline(job), "run").values()
+    ran = now - job.loc[0, "startedAt"].value / 1e6  # ms: its start to the simulated now
+    assert running.x[0] == pytest.approx(ran, abs=1) and ran > 3590 * 1000
+
+
 def test_capacity_steps_per_environment_against_max_vcpus(local, run):
     fig = local.batch.capacity()
     vcpus = {t.name: t for t in fig.data if t.meta == "vcpus"}

@@ -2,6 +2,8 @@
 memory and GPU, blocked queues and their reasons, time-limit actions, reclaimed hosts, OOM kills.
 Each test cites the user guide or API passage it follows; in-process and over HTTP."""
 
+import re
+
 import pytest
 
 import batchkit
@@ -32,8 +34,9 @@ def definition(name, vcpus=1, memory=512, gpus=0, **extra):
 SEED = {
     "computeEnvironments": [managed("m5-ce", ["m5.large"], max_vcpus=8), managed("gpu-ce", ["g4dn"], max_vcpus=16),
                             managed("fargate-ce", None, max_vcpus=4, kind="FARGATE"),
+                            managed("spot-ce", ["m5.large"], max_vcpus=8, kind="SPOT"),
                             {"computeEnvironmentName": "onprem", "type": "UNMANAGED", "unmanagedvCpus": 2}],
-    "jobQueues": [queue("cpu", "m5-ce"), queue("gpu", "gpu-ce"), queue("fargate", "fargate-ce"), queue("onprem", "onprem"),
+    "jobQueues": [queue("cpu", "m5-ce"), queue("spot", "spot-ce"), queue("gpu", "gpu-ce"), queue("fargate", "fargate-ce"), queue("onprem", "onprem"),
                   queue("limited", "m5-ce", jobStateTimeLimitActions=[
                       {"reason": "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT", "state": "RUNNABLE",
                        "maxTimeSeconds": 600, "action": "CANCEL"}])],
@@ -177,6 +180,32 @@ def test_a_reclaimed_host_stops_its_attempts_and_the_retry_strategy_decides(lb, 
         lb.interrupt(job)
     lb.run_until_idle()
     assert detail(c, job)["status"] == "SUCCEEDED" and len(detail(c, job)["attempts"]) == 2
+
+
+def test_spot_instances_are_reclaimed_at_the_rate_asked_the_same_way_every_run(lb, c):
+    """User guide, "Automated job retries": "retry if the host (a Spot Instance) is reclaimed"
+    with evaluateOnExit onStatusReason "Host EC2*"; `lb.faults.spot(per_hour)` reclaims each Spot
+    instance after an exponential time with that rate, from the faults' seed."""
+    def run() -> list[list[str]]:
+        lb.reset()
+        lb.faults.spot(per_hour=2)  # a reclaim every half hour per instance, on average
+        lb.set_outcome("retried", duration=1800)
+        jobs = [submit(c, "retried", queue="spot") for _ in range(8)]
+        lb.run_until_idle()
+        return [[re.sub(r"i-[0-9a-f]+", "i-*", a["statusReason"]) for a in detail(c, job)["attempts"]] for job in jobs]
+
+    first = run()
+    reclaimed = [reason for attempts in first for reason in attempts if reason.startswith("Host EC2")]
+    assert reclaimed and set(reclaimed) == {"Host EC2 (instance i-*) terminated."}
+    assert any(len(attempts) == 3 and attempts[-1].startswith("Host EC2") for attempts in first)  # out of retries
+    assert run() == first  # the same seed reclaims the same way
+    lb.reset()
+    lb.faults.spot(per_hour=0)
+    job = submit(c, "retried", queue="spot")
+    lb.run_until_idle()
+    assert len(detail(c, job)["attempts"]) == 1
+    with pytest.raises(ValueError, match="per_hour"):
+        lb.faults.spot(per_hour=-1)
 
 
 def test_a_container_over_its_memory_is_killed_with_137(lb, c):

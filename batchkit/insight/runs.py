@@ -59,10 +59,17 @@ def gather(b, since=None, queues=None) -> Run:
     return Run(jobs, b.queues(), b.envs(), b.label or "AWS", _since(since))
 
 
+def backend_now(b) -> pd.Timestamp:
+    """The backend's now (a simulated clock may run ahead of this machine's)."""
+    return pd.Timestamp(round(b.clock() * 1000), unit="ms", tz="UTC")
+
+
 def timeline(b, jobs=None, since=None, queue=None, expand=False, now=None, title: str = "Timeline"):
+    now = backend_now(b) if now is None else now
     return charts.timeline(spans.spans(jobs_of(b, jobs, since, queue), expand=expand, now=now), title=title)
 
 
 def capacity(b, jobs=None, since=None, queue=None, now=None, title: str = "Capacity in use"):
     df = jobs_of(b, jobs, since, queue, detail=True)
+    now = backend_now(b) if now is None else now
     return charts.capacity(usage.usage(df, b.queues(), now), usage.limits(b.envs()), title=title)

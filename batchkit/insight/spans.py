@@ -62,9 +62,13 @@ def _runs(attempts, started: float, stopped: float, status: str, now: float) -> 
 def job_times(df: pd.DataFrame, now=None) -> pd.DataFrame:
     """Per job (same index): its runs, when it was created, first started and last ended,
     seconds waiting in the queue before its first start, and seconds running in all."""
-    now = now_ms(now)
     created, started, stopped = (epoch_ms(column(df, c).astype("datetime64[ms, UTC]"))
                                  for c in ("createdAt", "startedAt", "stoppedAt"))
+    if now is None:  # a simulated clock may run ahead of this one: "now" is no earlier than the data
+        stamps = np.concatenate([created, started, stopped])
+        now = max(now_ms(), float(np.nanmax(stamps)) if np.isfinite(stamps).any() else 0.0)
+    else:
+        now = now_ms(now)
     statuses = column(df, "status").astype(object).to_numpy()
     attempts = column(df, "attemptDetails").to_numpy()
     runs = [_runs(a, s, e, st, now) for a, s, e, st in zip(attempts, started, stopped, statuses)]

@@ -1,9 +1,11 @@
-"""Why a job is where it is, from the Batch API alone (issue #14): `Batch.why(job_id)`.
+"""Why a job is where it is, and what holds up a queue, from the Batch API alone (issue #14):
+`Batch.why(job_id)`, `Batch.why_queue(queue)`.
 
 Findings are rows of (check, verdict, detail, fix); ``attrs["summary"]`` is the one-line answer.
 Every call goes through `Batch` (so it works on AWS, an endpoint or the local backend alike) and is
-cached for the one `why`: a job, its queue, the queue's environments, its dependencies and the
-queue's snapshot; never a listing of the account.
+cached for the one `why` (a `why_queue` shares its cache with the `why` of the queue's head): a job,
+its queue, the queue's environments, its dependencies and the queue's snapshot; listings are of one
+queue or one array's failed children, a page at most each; never a listing of the account.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ MAX_CHAIN = 20  # dependencies walked to find the job that failed first
 LOG_LINES = 5  # the last log lines of a failed attempt shown in its finding
 STARTING_LONG = 120  # seconds: a job STARTING longer than this is likely pulling a large or unreachable image
 HOLDERS = 5  # running jobs named as holding a full environment
+LISTED = 100  # one page: jobs of a status listed per queue (holders, counts), an array's failed children sampled
+GROUPS = 5  # kinds of failure of an array's children shown
+INDEXES = 8  # array indexes named per kind
+GENERIC = ("Essential container in task exited",)  # a statusReason that says nothing about a failure
 
 # The codes AWS Batch puts in a blocked RUNNABLE job's statusReason (user guide, "Jobs stuck in RUNNABLE").
 BLOCKED = {
@@ -54,24 +60,52 @@ def why(b, job_id: str):
     return Why(b, job_id.strip()).frame()
 
 
+def why_queue(b, queue: str):
+    """A DataFrame of findings about one job queue: is it flowing, what blocks its head."""
+    if not isinstance(queue, str) or not queue.strip():
+        raise ValueError(f"why_queue takes one job queue name or ARN; got {queue!r}")
+    return WhyQueue(b, queue.strip()).frame()
+
+
+class Cache:
+    """The answers of one `why` (or of a `why_queue` and the `why` of its head)."""
+
+    def __init__(self):
+        self.jobs: dict[str, dict] = {}
+        self.pages: dict[tuple, list[dict]] = {}
+
+
 class Why:
-    def __init__(self, b, job_id: str):
+    def __init__(self, b, job_id: str, cache: Cache | None = None):
         self.b, self.job_id = b, job_id
-        self._jobs: dict[str, dict] = {}
+        self.cache = cache or Cache()
         self.findings: list[tuple[str, str, str, str]] = []
 
     # --- API, cached for this one `why` ---------------------------------------------------
 
+    def _pages(self, operation: str, **request) -> list[dict]:
+        key = (operation, repr(sorted(request.items())))
+        if key not in self.cache.pages:
+            self.cache.pages[key] = self.b.pages(catalog.operation(operation), request)
+        return self.cache.pages[key]
+
     def _call(self, operation: str, key: str, **request) -> list[dict]:
-        op = catalog.operation(operation)
-        return [row for page in self.b.pages(op, request) for row in page.get(key, ())]
+        return [row for page in self._pages(operation, **request) for row in page.get(key, ())]
+
+    def listed(self, status: str, limit: int = LISTED, **where) -> tuple[list[dict], bool]:
+        """The first `limit` job summaries of a status (one page); whether there are more."""
+        pages = self._pages("ListJobs", jobStatus=status, **where,
+                            PaginationConfig={"MaxItems": limit, "PageSize": limit})
+        rows = [row for page in pages for row in page.get("jobSummaryList", ())]
+        return rows[:limit], bool(pages and (pages[-1].get("NextToken") or pages[-1].get("nextToken")))
 
     def jobs(self, ids) -> list[dict]:
-        missing = [i for i in dict.fromkeys(ids) if i not in self._jobs]
+        known = self.cache.jobs
+        missing = [i for i in dict.fromkeys(ids) if i not in known]
         if missing:
             for job in self._call("DescribeJobs", "jobs", jobs=missing):
-                self._jobs[job["jobId"]] = job
-        return [self._jobs[i] for i in ids if i in self._jobs]
+                known[job["jobId"]] = job
+        return [known[i] for i in ids if i in known]
 
     @cached_property
     def job(self) -> dict:
@@ -80,9 +114,13 @@ class Why:
             raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {self.job_id!r}")
         return found[0]
 
+    @property
+    def queue_id(self) -> str:
+        return self.job["jobQueue"]
+
     @cached_property
     def queue(self) -> dict | None:
-        found = self._call("DescribeJobQueues", "jobQueues", jobQueues=[self.job["jobQueue"]])
+        found = self._call("DescribeJobQueues", "jobQueues", jobQueues=[self.queue_id])
         return found[0] if found else None
 
     @cached_property
@@ -96,14 +134,18 @@ class Why:
 
     @cached_property
     def snapshot(self) -> dict:
-        return self.queue_snapshot(self.job["jobQueue"])
+        return self.queue_snapshot(self.queue_id)
 
     def queue_snapshot(self, queue: str) -> dict:
         try:
-            pages = self.b.pages(catalog.operation("GetJobQueueSnapshot"), {"jobQueue": queue})
+            pages = self._pages("GetJobQueueSnapshot", jobQueue=queue)
         except BatchError:  # an older endpoint without the action: the place in the queue is left out
             return {}
         return pages[0] if pages else {}
+
+    def front(self) -> list[str]:
+        """The ARNs of the RUNNABLE jobs at the front of the queue, next first (at most 100)."""
+        return [j.get("jobArn") for j in (self.snapshot.get("frontOfQueue") or {}).get("jobs") or ()]
 
     def now(self) -> float:
         """The endpoint's time in ms (a simulated backend's clock is not ours): the snapshot's, else ours."""
@@ -122,22 +164,26 @@ class Why:
     def add(self, check: str, verdict: str, detail: str, fix: str = "") -> None:
         self.findings.append((check, verdict, detail, fix))
 
-    def frame(self):
-        import pandas as pd
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """The findings, blocking first (stable: checks keep their order within a verdict)."""
+        return sorted(self.findings, key=lambda f: ORDER[f[1]])
 
+    def explain(self) -> str:
+        """Work out the findings; the one-line summary."""
         status = self.job.get("status")
         {"SUBMITTED": self.waiting, "PENDING": self.waiting, "RUNNABLE": self.runnable, "STARTING": self.starting,
          "FAILED": self.failed}.get(status, self.going)()
         if not self.findings:
             self.add("status", "info", f"{status}: {self.job.get('statusReason') or 'nothing more to tell'}")
-        rows = sorted(self.findings, key=lambda f: ORDER[f[1]])  # stable: checks keep their order within a verdict
-        df = pd.DataFrame(rows, columns=list(COLUMNS)).astype("string")
-        df.attrs["summary"] = f"{status}: {rows[0][2]}" if rows[0][1] in ("blocking", "warning") else \
-            f"{status}: {self.findings[0][2]}"
-        df.attrs["job"] = self.job_id
-        if self.b.label:
-            df.attrs["backend"] = self.b.label
-        return df
+        first = self.rows()[0]
+        return f"{status}: {first[2] if first[1] in ('blocking', 'warning') else self.findings[0][2]}"
+
+    def frame(self):
+        summary = self.explain()
+        return _frame(self.rows(), summary, self.b, **self.about())
+
+    def about(self) -> dict:
+        return {"job": self.job_id}
 
     # SUBMITTED / PENDING
     def waiting(self) -> None:
@@ -156,12 +202,54 @@ class Why:
                 self.add("dependencies", "ok", f"all {len(deps)} dependencies SUCCEEDED")
         self.array_progress()
 
-    def array_progress(self) -> None:
+    def array_progress(self, failures: bool = True) -> None:
         array = self.job.get("arrayProperties") or {}
         if array.get("size"):
             counts = {s: n for s, n in (array.get("statusSummary") or {}).items() if n}
             text = ", ".join(f"{n} {s}" for s, n in counts.items()) or "none started"
             self.add("array", "info", f"array of {array['size']}: {text}")
+            if failures:  # partly failed while the other children go on
+                self.array_failures("warning")
+
+    def array_failures(self, verdict: str) -> bool:
+        """An array parent's failed children grouped by exit code and reason (from its first failed children:
+        one ListJobs page and one DescribeJobs); whether it had any."""
+        array = self.job.get("arrayProperties") or {}
+        size, failed = array.get("size"), (array.get("statusSummary") or {}).get("FAILED") or 0
+        if not size or not failed:
+            return False
+        listed, more = self.listed("FAILED", arrayJobId=self.job["jobId"])
+        children = self.jobs([s["jobId"] for s in listed])
+        if not children:
+            return False
+        groups: dict[tuple, list[dict]] = {}
+        for child in sorted(children, key=lambda c: (c.get("arrayProperties") or {}).get("index", 0)):
+            groups.setdefault(child_failure(child), []).append(child)
+        ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))  # stable: the first index's kind first
+        kinds = []
+        for (code, reason), members in ranked[:GROUPS]:
+            indexes = [str((c.get("arrayProperties") or {}).get("index", "?")) for c in members]
+            shown = ", ".join(indexes[:INDEXES]) + (", …" if len(indexes) > INDEXES else "")
+            said = f' "{_clip(reason, 80)}"' if reason else ""
+            kinds.append(f"{'exit ' + str(code) if code is not None else 'no exit code'}{said} ({len(members)}: "
+                         f"index{'es' if len(members) > 1 else ''} {shown})")
+        if len(ranked) > GROUPS:
+            kinds.append(f"{len(ranked) - GROUPS} more kinds")
+        sampled = (f" (grouped from the first {len(children)} failed children)"
+                   if more or failed > len(children) else "")
+        sample = ranked[0][1][0]
+        attempts = sample.get("attempts") or ()
+        explained = ""
+        fix = f"see b.why({sample['jobId']!r})"
+        if attempts:
+            _, _, meaning, fix = decode_attempt(attempts[-1], sample)
+            explained = f"; the most common, e.g. {sample['jobId']}: {meaning}"
+            if (attempts[-1].get("container") or {}).get("exitCode") not in (None, 0):
+                explained += self.log_tail(sample, len(attempts) - 1)
+            fix = f"{fix} (then submit the array again; b.why({sample['jobId']!r}) explains that child)"
+        self.add("array failures", verdict, f"{failed} of {size} children failed: {'; '.join(kinds)}{sampled}"
+                 f"{explained}", fix)
+        return True
 
     # RUNNABLE
     def runnable(self) -> None:
@@ -170,6 +258,21 @@ class Why:
             self.add("queue", "blocking", f"queue {self.job['jobQueue']} no longer exists", "submit to another queue")
             return
         name = q["jobQueueName"]
+        self.queue_state(q)
+        self.check_environments(name)
+        self.decode_reason()
+        if not self.blocked():
+            self.behind_blocked_head(name)
+        if not self.blocked():  # nothing wrong with it: is there room?
+            self.capacity_in_use()
+        self.time_limit()
+        self.place_in_queue(name)
+
+    def blocked(self) -> bool:
+        return any(f[1] == "blocking" for f in self.findings)
+
+    def queue_state(self, q: dict) -> None:
+        name = q["jobQueueName"]
         if q.get("state") == "DISABLED":
             self.add("queue", "blocking", f"queue {name} is DISABLED: it starts no jobs",
                      f"enable it: b.update_job_queue(jobQueue={name!r}, state='ENABLED')")
@@ -177,12 +280,24 @@ class Why:
             self.add("queue", "blocking", f"queue {name} is INVALID: {q.get('statusReason')}", "fix what it names")
         else:
             self.add("queue", "ok", f"queue {name} is ENABLED and VALID (priority {q.get('priority')})")
-        self.check_environments(name)
-        self.decode_reason()
-        if not any(f[1] == "blocking" for f in self.findings):  # nothing wrong with it: is there room?
-            self.capacity_in_use()
-        self.time_limit()
-        self.place_in_queue(name)
+
+    def behind_blocked_head(self, queue: str) -> None:
+        """A job behind a blocked head waits for it (first in, first out), whatever room there is."""
+        front, arn = self.front(), self.job.get("jobArn")
+        if not front or front[0] == arn:
+            return
+        head = self.jobs([front[0].rsplit("/", 1)[-1]])  # job/<id> (an array child: job/<id>:<index>)
+        if not head or head[0].get("status") != "RUNNABLE":
+            return
+        head, reason = head[0], head[0].get("statusReason") or ""
+        code = blocked_code(reason)
+        if code is None:
+            return
+        place = f"{_ordinal(front.index(arn) + 1)} in line" if arn in front else f"behind the first {len(front)}"
+        self.add("queue head", "blocking", f"the head of queue {queue}, {head.get('jobName')} ({head['jobId']}), "
+                 f"is blocked: {code} ({BLOCKED[code]}); the jobs behind it wait, this one {place}",
+                 f"see b.why({head['jobId']!r}) and fix what blocks it, or cancel it: "
+                 f"b.cancel([{head['jobId']!r}], reason='blocks the queue')")
 
     def check_environments(self, queue: str) -> None:
         envs = self.environments
@@ -196,17 +311,16 @@ class Why:
                                  else "") for e in unusable)
         if len(unusable) == len(envs):
             self.add("environments", "blocking", f"every environment of queue {queue} is DISABLED or INVALID: "
-                     f"{described}", "enable them (update_compute_environment state='ENABLED') or fix what "
-                     "statusReason names")
+                     f"{described}", environment_fix(unusable))
         elif unusable:
             self.add("environments", "warning", f"some environments cannot run jobs: {described}",
-                     "enable or fix them")
+                     environment_fix(unusable))
         else:
             self.add("environments", "ok", "; ".join(describe_env(e) for e in envs) + ": ENABLED and VALID")
 
     def decode_reason(self) -> None:
         reason = self.job.get("statusReason") or ""
-        code = next((c for c in BLOCKED if reason.startswith(c)), None)
+        code = blocked_code(reason)
         if code is None:
             return
         needs = requirements(self.job)
@@ -228,10 +342,13 @@ class Why:
                      f"environments: {envs}", "allow more instance types or families, more subnets (Availability "
                      "Zones), or a Spot/On-Demand environment as a fallback in the queue's order")
         elif code == "ACTION_REQUIRED":
-            bad = "; ".join(f"{e['computeEnvironmentName']}: {e.get('statusReason') or e.get('status')}"
-                            for e in self.environments if e.get("status") == "INVALID")
-            self.add("environments", "blocking", f"{BLOCKED[code]}: {bad or envs}",
-                     "fix what the environments' statusReason names (roles, subnets, launch template)")
+            invalid = [e for e in self.environments if e.get("status") == "INVALID"]
+            if not any(f[0] == "environments" and f[1] == "blocking" for f in self.findings):  # said already
+                bad = "; ".join(f"{e['computeEnvironmentName']}: {e.get('statusReason') or e.get('status')}"
+                                for e in invalid)
+                self.add("statusReason", "blocking", f"{code}: {BLOCKED[code]}: {bad or envs}",
+                         environment_fix(invalid) if invalid else "fix what the environments' statusReason names "
+                         "(roles, subnets, launch template)")
         else:
             self.add("statusReason", "blocking" if code.startswith("MISCONFIGURATION") else "warning",
                      f"{BLOCKED[code]}: {reason}", "see the user guide's 'Jobs stuck in a RUNNABLE status'")
@@ -239,37 +356,50 @@ class Why:
     def capacity_in_use(self) -> None:
         """maxvCpus reached: by which running jobs (of the queues sharing the environments), and which
         higher-priority queues sharing them have a backlog."""
-        envs = [e for e in self.environments if e.get("state") == "ENABLED" and e.get("status") != "INVALID"]
+        envs = self.usable_environments()
         limit = sum((e.get("computeResources") or {}).get("maxvCpus") or 0 for e in envs)
         if not limit:
             return
         queues = self.sharing(envs)
         names = {q["jobQueueArn"]: q["jobQueueName"] for q in queues}
-        ids = [s["jobId"] for q in queues for status in ("RUNNING", "STARTING")
-               for s in self._call("ListJobs", "jobSummaryList", jobQueue=q["jobQueueArn"], jobStatus=status)]
+        ids, more = [], False
+        for q in queues:
+            for status in ("RUNNING", "STARTING"):
+                listed, truncated = self.listed(status, jobQueue=q["jobQueueArn"])
+                ids += [s["jobId"] for s in listed]
+                more = more or truncated
         holders = sorted(self.jobs(ids), key=lambda j: -requirements(j)["vcpus"])
         used, asked = sum(requirements(j)["vcpus"] for j in holders), requirements(self.job)["vcpus"]
         where = ", ".join(e["computeEnvironmentName"] for e in envs)
+        at_least = "at least " if more else ""  # a page of each status per queue was listed
         if used + asked <= limit:
-            self.add("capacity", "info", f"{used:g} of {limit:g} vCPUs (maxvCpus of {where}) in use by "
-                     f"{len(holders)} jobs: room for its {asked:g}")
+            self.add("capacity", "info", f"{at_least}{used:g} of {limit:g} vCPUs (maxvCpus of {where}) in use by "
+                     f"{at_least}{len(holders)} jobs: room for its {asked:g}")
             return
         held = ", ".join(f"{j.get('jobName')} ({j['jobId']}, {requirements(j)['vcpus']:g} vCPUs, {j.get('status')} "
                          f"on {names.get(j.get('jobQueue'), j.get('jobQueue'))})" for j in holders[:HOLDERS])
-        more = f" and {len(holders) - HOLDERS} more" if len(holders) > HOLDERS else ""
-        self.add("capacity", "blocking", f"environments full: {used:g} of {limit:g} vCPUs (maxvCpus of {where}) in use, "
-                 f"the job asks {asked:g}; held by {held or 'no job the queues list'}{more}",
+        others = f" and {at_least}{len(holders) - HOLDERS} more" if len(holders) > HOLDERS else ""
+        self.add("capacity", "blocking", f"environments full: {at_least}{used:g} of {limit:g} vCPUs (maxvCpus of "
+                 f"{where}) in use, the job asks {asked:g}; held by {held or 'no job the queues list'}{others}",
                  f"wait for them to finish, or raise maxvCpus: b.update_compute_environment(computeEnvironment="
                  f"{envs[0]['computeEnvironmentName']!r}, computeResources={{'maxvCpus': {used + asked:g}}})")
-        mine = (self.queue or {}).get("priority", 0)
+        self.queues_ahead(envs, queues)
+
+    def usable_environments(self) -> list[dict]:
+        return [e for e in self.environments if e.get("state") == "ENABLED" and e.get("status") != "INVALID"]
+
+    def queues_ahead(self, envs: list[dict], queues: list[dict], verdict: str = "warning") -> None:
+        """Higher-priority queues sharing `envs` with RUNNABLE jobs: the scheduler places theirs first."""
+        mine, name = (self.queue or {}).get("priority", 0), (self.queue or {}).get("jobQueueName")
+        where = ", ".join(e["computeEnvironmentName"] for e in envs)
         for q in queues:
             if q.get("priority", 0) > mine and q.get("state") == "ENABLED":
                 front = (self.queue_snapshot(q["jobQueueArn"]).get("frontOfQueue") or {}).get("jobs") or ()
                 if front:
                     count = f"{len(front)}+" if len(front) >= 100 else str(len(front))
-                    self.add("priority", "warning", f"queue {q['jobQueueName']} (priority {q.get('priority')} > "
+                    self.add("priority", verdict, f"queue {q['jobQueueName']} (priority {q.get('priority')} > "
                              f"{mine}) shares {where} and has {count} RUNNABLE jobs: they are placed first",
-                             f"raise queue {self.queue['jobQueueName']}'s priority above {q.get('priority')}, "
+                             f"raise queue {name}'s priority above {q.get('priority')}, "
                              "or give it an environment of its own")
 
     def time_limit(self) -> None:
@@ -316,9 +446,12 @@ class Why:
                      f"RUNNABLE with {code}: {BLOCKED.get(code.split(' ')[0], code)}",
                      "fix the cause of the block (see why of a job stuck like it) and submit again")
             return
+        if self.array_failures("blocking"):
+            self.array_progress(failures=False)
+            return
         if not self.explain_attempts(self.job):
             self.add("status", "blocking", f"FAILED: {reason or 'no reason given'}")
-        self.array_progress()
+        self.array_progress(failures=False)
 
     def root_failure(self, job: dict) -> dict | None:
         """The dependency that failed first, walking down while it failed because of its own dependencies."""
@@ -354,8 +487,10 @@ class Why:
         return last
 
     def log_tail(self, job: dict, attempt: int) -> str:
-        try:
-            lines = self.b.logs(job["jobId"], attempt=attempt, tail=LOG_LINES)["message"].dropna().tolist()
+        from ..jobs import logs
+
+        try:  # the job as described already: only GetLogEvents
+            lines = logs(self.b, job["jobId"], attempt=attempt, tail=LOG_LINES, job=job)["message"].dropna().tolist()
         except (BatchError, ValueError):  # no logs to read (no stream, no access): left out
             return ""
         clipped = [" ".join(str(line).split())[:200] for line in lines]
@@ -394,7 +529,107 @@ class Why:
         self.array_progress()
 
 
+class WhyQueue(Why):
+    """`Batch.why_queue`: is the queue flowing (its state, its environments, how many jobs RUNNABLE,
+    STARTING and RUNNING: a page of each), what blocks its head (the `why` of the job at the front,
+    sharing this cache), and higher-priority queues sharing its environments with a backlog."""
+
+    STATUSES = ("RUNNABLE", "STARTING", "RUNNING")
+
+    def __init__(self, b, queue: str, cache: Cache | None = None):
+        super().__init__(b, "", cache)
+        self.queue_name = queue
+
+    @property
+    def queue_id(self) -> str:
+        return self.queue_name
+
+    @cached_property
+    def job(self) -> dict:  # no job of its own: the head's `why` has one
+        return {}
+
+    def about(self) -> dict:
+        return {"queue": (self.queue or {}).get("jobQueueName", self.queue_name)}
+
+    def explain(self) -> str:
+        q = self.queue
+        if q is None:
+            raise BatchError("DescribeJobQueues", "JobQueueNotFound", f"no job queue named {self.queue_name!r}")
+        name = q["jobQueueName"]
+        self.queue_state(q)
+        self.check_environments(name)
+        counts = {}
+        for status in self.STATUSES:
+            listed, more = self.listed(status, jobQueue=q["jobQueueArn"])
+            counts[status] = f"{len(listed)}+" if more else str(len(listed))
+        said = ", ".join(f"{n} {s}" for s, n in counts.items())
+        capped = " (a page of each status listed)" if any(n.endswith("+") for n in counts.values()) else ""
+        self.add("jobs", "info", said + capped)
+        self.head(name, counts["RUNNABLE"] != "0")
+        if counts["RUNNABLE"] != "0":
+            envs = self.usable_environments()
+            self.queues_ahead(envs, self.sharing(envs))
+        first = self.rows()[0]
+        if first[1] == "blocking":
+            return f"{name} held up: {first[2]}"
+        if first[1] == "warning":
+            return f"{name} slowed: {first[2]}"
+        going = counts["RUNNING"] != "0" or counts["STARTING"] != "0"
+        if going:
+            return f"{name} flowing: {said}"
+        if counts["RUNNABLE"] != "0":
+            return f"{name} waiting: {counts['RUNNABLE']} RUNNABLE, none started yet"
+        return f"{name} idle: no job RUNNABLE, STARTING or RUNNING"
+
+    def head(self, name: str, runnable: bool) -> None:
+        """The job at the front of the queue, and why it waits (its own `why`, on this cache)."""
+        front = self.front()
+        if not front:
+            if runnable and not self.snapshot:
+                self.add("head", "info", "the endpoint has no GetJobQueueSnapshot: the head is not known")
+            return
+        head_id = front[0].rsplit("/", 1)[-1]
+        head = Why(self.b, head_id, self.cache)
+        head.__dict__.update(queue=self.queue, environments=self.environments, snapshot=self.snapshot)
+        try:
+            head.job
+        except BatchError:  # gone between the snapshot and now
+            return
+        summary = head.explain()
+        label = f"{head.job.get('jobName')} ({head_id})"
+        waited = self.now() - (head.job.get("createdAt") or self.now())
+        count = len(front) - 1
+        behind = f"{count}{'+' if len(front) >= 100 else ''} RUNNABLE job{'' if count == 1 else 's'} behind it"
+        # the queue's own state and environments are findings of this `why_queue` already
+        blocking = [f for f in head.rows() if f[1] == "blocking" and f[0] not in ("queue", "environments")]
+        if not blocking and head.blocked():
+            self.add("head", "info", f"the head job {label}, created {_seconds(waited)} ago, waits for that; {behind}")
+        elif blocking:
+            check, _, detail, fix = blocking[0]
+            self.add("head", "blocking", f"the head job {label}, created {_seconds(waited)} ago, waits: {detail}; "
+                     f"{behind}", fix or f"see b.why({head_id!r})")
+        else:
+            self.add("head", "info", f"the head job {label}, created {_seconds(waited)} ago, is next: {summary}; "
+                     f"{behind}")
+
+
 # --- pure helpers -------------------------------------------------------------------------
+
+
+def _frame(rows, summary: str, b, **attrs):
+    import pandas as pd
+
+    df = pd.DataFrame(rows, columns=list(COLUMNS)).astype("string")
+    df.attrs["summary"] = summary
+    df.attrs.update(attrs)
+    if b.label:
+        df.attrs["backend"] = b.label
+    return df
+
+
+def blocked_code(reason: str) -> str | None:
+    """The AWS blocked-queue code a RUNNABLE job's statusReason starts with, if any."""
+    return next((c for c in BLOCKED if (reason or "").startswith(c)), None)
 
 
 def requirements(job: dict) -> dict:
@@ -438,6 +673,20 @@ def registry(image: str) -> str:
     if not host or ("." not in host and ":" not in host and host != "localhost"):
         return "Docker Hub (anonymous pulls are rate-limited)"
     return f"the registry {host}"
+
+
+def environment_fix(envs: list[dict]) -> str:
+    """What makes DISABLED or INVALID environments run jobs again."""
+    fixes = []
+    for env in envs:
+        name = env["computeEnvironmentName"]
+        if env.get("status") == "INVALID":
+            fixes.append(f"fix what {name}'s statusReason names (often a service role or instance role Batch "
+                         f"cannot use), then b.update_compute_environment(computeEnvironment={name!r}, "
+                         "serviceRole=<role ARN>) or computeResources={'instanceRole': <instance profile ARN>}")
+        elif env.get("state") == "DISABLED":
+            fixes.append(f"enable it: b.update_compute_environment(computeEnvironment={name!r}, state='ENABLED')")
+    return "; ".join(fixes)
 
 
 def describe_env(env: dict) -> str:
@@ -487,6 +736,22 @@ def decode_attempt(attempt: dict, job: dict) -> tuple[str, str, str, str]:
         said = f", {reason!r}" if reason else ""
         return ("exit code", "blocking", f"exit {code}: {meaning}{said}", fix)
     return ("attempt", "info", status or reason or "no reason given", "")
+
+
+def child_failure(child: dict) -> tuple[int | None, str]:
+    """(exit code, reason) of a failed job's last attempt: what its failures are grouped by."""
+    attempts = child.get("attempts") or ()
+    last = attempts[-1] if attempts else {}
+    container = last.get("container") or {}
+    code = container.get("exitCode", (child.get("container") or {}).get("exitCode"))
+    reason = container.get("reason") or next((r for r in (last.get("statusReason"), child.get("statusReason"))
+                                               if r and not r.startswith(GENERIC)), "")
+    return code, reason
+
+
+def _clip(text: str, size: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _names(jobs: list[dict]) -> str:

@@ -67,11 +67,12 @@ class LocalBatch(Factories):
         self._exposure = Exposure(host, allow_remote, moto_api, require_key)  # a bad one fails here too
         self.region, self.clock = region, Clock(clock, speed)
         self.faults, self.outcomes = Faults(), Outcomes()
+        self.faults.environments_changed = self._environments_changed
         for name, value in (("launch_seconds", launch_seconds), ("pull_seconds", pull_seconds),
                             ("idle_seconds", idle_seconds)):
             if not (isinstance(value, (int, float)) and 0 <= value < float("inf")):
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
-        settings = Settings(launch_seconds, pull_seconds, idle_seconds, self.faults.capacity_fails)
+        settings = Settings(launch_seconds, pull_seconds, idle_seconds, self.faults)
         self._runtime = service.Runtime(service.free_account(account), self.clock, self.faults, self.outcomes,
                                         strict, executor, settings)
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
@@ -86,6 +87,7 @@ class LocalBatch(Factories):
             self.client = self.boto3_client("batch")
             self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
                                logs_client=self.boto3_client("logs"))
+            self.batch.clock = lambda: self.now / 1000  # charts end running jobs at simulated now
             if self.clock.manual:
                 self.batch.sleep = self.advance  # `wait` passes simulated time instead of sleeping
             self.reset(seed)
@@ -191,20 +193,22 @@ class LocalBatch(Factories):
 
     def set_outcome(self, pattern: str, exit_code=0, duration: float | None = None, logs=None,
                     reason: str | None = None, definition: str | None = None, queue: str | None = None,
-                    memory: float | None = None):
+                    memory: float | None = None, index=None):
         """Jobs whose name matches `pattern` (a glob) end like this, from their next attempt on.
 
         `exit_code` may be a list, one per attempt (the last repeats); `duration`
         is simulated seconds; `logs` become the attempt's log events (by default
         one line naming the simulated command); `memory` is the MiB the container
         uses: above the job's memory the attempt is killed (exit code 137,
-        ``OutOfMemoryError: Container killed due to memory usage``).  A node of a
-        multi-node parallel job also matches ``<name>#<index>`` (``"train#0"``: its
+        ``OutOfMemoryError: Container killed due to memory usage``); `index` (an
+        int, a list or a range) limits the rule to those children of an array job
+        (``set_outcome("shards", exit_code=2, index=[3, 7])``: two shards fail).  A node
+        of a multi-node parallel job also matches ``<name>#<node>`` (``"train#0"``: its
         node 0); a node other than the main one without a `duration` runs until the
         main node exits.
         """
         with self._runtime.lock:
-            return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue, memory)
+            return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue, memory, index)
 
     def interrupt(self, job_id: str) -> str:
         """Reclaim the EC2 host of a STARTING or RUNNING job (a Spot reclaim): the attempts on it stop
@@ -215,6 +219,21 @@ class LocalBatch(Factories):
             if job is None:
                 raise ValueError(f"job {job_id!r} does not exist")
             return self._backend.lifecycle.interrupt(job)
+
+    def _environments_changed(self, name: str | None) -> None:
+        """`faults.invalid`/`clear`: each environment's status as the faults say; `name` must exist."""
+        invalid = self.faults.invalid_environments
+        with self._runtime.lock:
+            backends = list(self._runtime.backends.values())
+            if name is not None and not any(b.get_compute_environment(name) for b in backends):
+                raise ValueError(f"no compute environment named {name!r}")
+            for backend in backends:
+                for env in backend._compute_environments.values():
+                    if env.name in invalid:
+                        env.status, env.status_reason = "INVALID", invalid[env.name]
+                    elif getattr(env, "status", "VALID") == "INVALID":
+                        env.status, env.status_reason = "VALID", None
+                backend.lifecycle.wake()  # the queues' heads are placed (or blocked) again
 
     def reset(self, seed=None) -> None:
         """Back to a seeded state: restore its snapshot; outcomes, faults and calls cleared.

@@ -1,4 +1,5 @@
-"""Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity."""
+"""Injected faults: throttling, errors and latency per operation, deterministic; EC2 out of capacity;
+compute environments made INVALID; Spot instances reclaimed at a rate."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import threading
 import time
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Callable
 
 THROTTLE = (429, "TooManyRequestsException", "Too Many Requests")
+# What AWS says of an environment whose service role it cannot assume
+INVALID_REASON = ("CLIENT_ERROR - Not authorized to perform sts:AssumeRole (Service: AWSSecurityTokenService; "
+                  "Status Code: 403; Error Code: AccessDenied)")
 
 
 @dataclass
@@ -38,6 +43,10 @@ class Faults:
         self.seed = seed
         self.rules: list[Fault] = []
         self.no_capacity: list[str] = []  # instance type globs EC2 cannot launch
+        self.invalid_environments: dict[str, str] = {}  # compute environment name -> its statusReason
+        # set by the LocalBatch: applies invalid_environments to its environments (ValueError: no such name)
+        self.environments_changed: Callable[[str | None], None] | None = None
+        self.spot_per_hour = 0.0  # how often a Spot instance is reclaimed
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -70,11 +79,62 @@ class Faults:
     def capacity_fails(self, instance_type: str) -> bool:
         return any(fnmatchcase(instance_type, pattern) for pattern in self.no_capacity)
 
+    def invalid(self, environment: str, reason: str = INVALID_REASON) -> None:
+        """The compute environment (name or ARN) becomes INVALID with `reason` as its statusReason, as on AWS
+        when its service role or instance role is wrong: it places no jobs, and a queue whose environments
+        are all INVALID holds its jobs RUNNABLE with ``ACTION_REQUIRED``.  Until `clear()`, or an
+        UpdateComputeEnvironment that gives it a serviceRole or an instanceRole (the fix)."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError(f"reason must be a non-empty string (the statusReason), not {reason!r}")
+        name = str(environment).rsplit("/", 1)[-1]
+        with self._lock:
+            previous = self.invalid_environments.get(name)
+            self.invalid_environments[name] = reason
+        try:
+            self._environments_changed(name)
+        except ValueError:
+            with self._lock:
+                if previous is None:
+                    self.invalid_environments.pop(name, None)
+                else:
+                    self.invalid_environments[name] = previous
+            raise
+
+    def valid(self, environment: str) -> None:
+        """The environment is VALID again (what an UpdateComputeEnvironment fixing its role does)."""
+        with self._lock:
+            found = self.invalid_environments.pop(str(environment).rsplit("/", 1)[-1], None)
+        if found is not None:
+            self._environments_changed(None)
+
+    def _environments_changed(self, name: str | None) -> None:
+        if self.environments_changed is not None:
+            self.environments_changed(name)
+    def spot(self, per_hour: float) -> None:
+        """Reclaim each Spot instance after a random (exponential) time, `per_hour` times an hour on
+        average: its jobs stop with ``Host EC2 (instance i-...) terminated.`` and retry as their
+        retryStrategy says (``lb.interrupt`` does one on purpose).  Drawn from the faults' seed: the
+        same run reclaims the same instances."""
+        if not (isinstance(per_hour, (int, float)) and 0 <= per_hour <= 3600):
+            raise ValueError(f"per_hour must be a number of reclaims per hour between 0 and 3600, not {per_hour!r}")
+        with self._lock:
+            self.spot_per_hour = float(per_hour)
+
+    def reclaim_after(self) -> float | None:
+        """Seconds until a Spot instance is reclaimed, or None: Spot reclaims are off."""
+        with self._lock:
+            return self._random.expovariate(self.spot_per_hour / 3600) if self.spot_per_hour else None
+
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
             self.no_capacity.clear()
+            had_invalid = bool(self.invalid_environments)
+            self.invalid_environments.clear()
+            self.spot_per_hour = 0.0
             self._random.seed(self.seed)
+        if had_invalid:
+            self._environments_changed(None)
 
     def _add(self, fault: Fault) -> Fault:
         with self._lock:

@@ -11,13 +11,19 @@ from __future__ import annotations
 from . import rules
 
 
+def listed_status(request: dict) -> str | None:
+    """The one status ListJobs lists: its jobStatus, or RUNNING; None when filters decide (they see every status)."""
+    if request.get("filters"):
+        return None
+    return rules.status(request["jobStatus"]) if request.get("jobStatus") else "RUNNING"
+
+
 def job_filter(request: dict):
     """ListJobs: filters see every status; a status alone filters; neither means RUNNING."""
-    filters = request.get("filters") or []
-    if not filters:
-        status = rules.status(request["jobStatus"]) if request.get("jobStatus") else "RUNNING"
+    status = listed_status(request)
+    if status is not None:
         return lambda job: job.status == status
-    tests = [_job_test(f.get("name"), list(f.get("values") or ())) for f in filters]
+    tests = [_job_test(f.get("name"), list(f.get("values") or ())) for f in request["filters"]]
     return lambda job: all(test(job) for test in tests)
 
 

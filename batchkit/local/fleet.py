@@ -18,11 +18,11 @@ UNMANAGED environments, not on Spot; Fargate does not run them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 from moto.moto_api._internal import mock_random
 
 from . import instances, nodes as node_ranges
+from .faults import Faults
 
 UNLIMITED = float("inf")
 # Fargate's task sizes: vCPUs -> the memory (MiB) a task of that size may have
@@ -38,7 +38,7 @@ class Settings:
     launch_seconds: float = 120.0
     pull_seconds: float = 20.0
     idle_seconds: float = 300.0
-    capacity_fault: Callable[[str], bool] = lambda instance_type: False  # Faults.capacity
+    faults: Faults = field(default_factory=Faults)  # the LocalBatch's: capacity and Spot reclaims
 
 
 @dataclass(eq=False)
@@ -58,6 +58,7 @@ class Instance:
     images: set = field(default_factory=set)  # pulled already: later jobs start faster
     idle_since: int | None = None
     held: bool = False  # all of it taken by one job (a node of a multi-node parallel job)
+    reclaim_at: int | None = None  # simulated ms: a Spot instance reclaimed then (Faults.spot)
 
     def room_for(self, need) -> bool:
         return all(used + asked <= total for used, asked, total in zip(self.used, need, self.size))
@@ -66,19 +67,16 @@ class Instance:
     def size(self) -> tuple:
         return self.vcpus, self.memory, self.gpus
 
+    @property
+    def free_vcpus(self) -> float:
+        return self.vcpus - self.used[0]
+
     def take(self, job, need) -> None:
         self.used = [used + asked for used, asked in zip(self.used, need)]
         self.jobs.add(job)
         self.idle_since = None
 
-    def hold(self, job) -> None:
-        """The whole instance for one job: nothing else is packed beside it."""
-        self.take(job, self.size)
-        self.held = True
-
     def give_back(self, job, need, now: int) -> None:
-        if self.held:
-            need, self.held = self.size, False
         self.used = [used - asked for used, asked in zip(self.used, need)]
         self.jobs.discard(job)
         if job in self.waiting:
@@ -92,11 +90,16 @@ def need_of(job) -> tuple:
 
 
 class Fleet:
-    """What an environment can run and what it runs now; `blocked` says why a job can never run here."""
+    """What an environment can run and what it runs now; `blocked` says why a job can never run here.
+
+    Totals are kept as jobs come and go (never summed over instances), so a placement costs the
+    same with 1 instance or 1,000."""
 
     def __init__(self, env, now: int, settings):
         self.env, self.settings = env, settings
-        self.instances: list[Instance] = []
+        self.instances: dict[Instance, None] = {}  # in launch order
+        self.used_vcpus = 0.0  # reserved or running
+        self.desired_vcpus = 0.0  # of the instances running or launching
 
     @property
     def resources(self) -> dict:
@@ -112,8 +115,19 @@ class Fleet:
     def place(self, job, now: int) -> Instance | None:
         raise NotImplementedError
 
+    def take(self, job, instance: Instance, whole: bool = False) -> None:
+        """Room for the job on the instance; `whole`: all of it (a node of a multi-node parallel job:
+        "single-tenant", nothing is packed beside it)."""
+        need = instance.size if whole else need_of(job)
+        instance.take(job, need)
+        instance.held = whole
+        self.used_vcpus += need[0]
+
     def release(self, job, instance: Instance, now: int) -> None:
-        instance.give_back(job, need_of(job), now)
+        need = instance.size if instance.held else need_of(job)
+        instance.held = False
+        instance.give_back(job, need, now)
+        self.used_vcpus -= need[0]
 
     def blocked_nodes(self, nodes: list) -> str | None:
         """Why a multi-node parallel job can never run here: only managed EC2 On-Demand environments run them."""
@@ -130,20 +144,17 @@ class Fleet:
         """Terminate what has idled long enough; when to look again (ms), if ever."""
         return None
 
-    @property
-    def desired_vcpus(self) -> float:
-        return sum(i.vcpus for i in self.instances)
-
-    @property
-    def used_vcpus(self) -> float:
-        return sum(i.used[0] for i in self.instances)
-
 
 class Instances(Fleet):
-    """MANAGED EC2 and SPOT: instances of the environment's types, launched and packed."""
+    """MANAGED EC2 and SPOT: instances of the environment's types, launched and packed.
+
+    A job goes to the instance with the fewest free vCPUs that still has room for it (best fit:
+    instances are filed by free vCPUs, so the search looks at few of them), else to a new one."""
 
     def __init__(self, env, now: int, settings):
         super().__init__(env, now, settings)
+        self.by_free: dict[float, dict[Instance, None]] = {}  # free vCPUs -> those instances, oldest first
+        self.idle: dict[Instance, None] = {}  # instances without jobs, in the order they became idle
         self.top_up(now)
 
     @property
@@ -169,9 +180,10 @@ class Instances(Fleet):
         need = need_of(job)
         if self.used_vcpus + need[0] > self.max_vcpus:  # the environment supports maxvCpus of jobs
             return None
-        for instance in self.instances:  # packed onto what runs or launches already, oldest first
-            if instance.room_for(need):
-                return instance
+        for free in sorted(free for free in self.by_free if free >= need[0]):  # packed onto what runs or launches
+            for instance in self.by_free[free]:
+                if instance.room_for(need):
+                    return instance
         if self.desired_vcpus + need[0] > self.max_vcpus:
             return None
         # the smallest type that fits: AWS may exceed maxvCpus by this one instance (botocore's docs)
@@ -200,50 +212,74 @@ class Instances(Fleet):
         kind, count = self._node_kind(nodes), len(nodes)
         if self.used_vcpus + count * kind.vcpus > self.max_vcpus:
             return None
-        found = [i for i in self.instances if not i.jobs and i.type == kind.name][:count]
+        found = [i for i in self.idle if i.type == kind.name][:count]
         more = count - len(found)
         if more:
-            idle = [i for i in self.instances if not i.jobs and i.type != kind.name]
+            others = [i for i in self.idle if i.type != kind.name]
             over = self.desired_vcpus + more * kind.vcpus - self.max_vcpus
-            if over > sum(i.vcpus for i in idle):
+            if over > sum(i.vcpus for i in others):
                 return None
-            if self.settings.capacity_fault(kind.name):
+            if self.settings.faults.capacity_fails(kind.name):
                 raise InsufficientCapacity(kind.name)
-            for instance in idle:  # idle instances of other types make room, as the service replaces them
+            for instance in others:  # idle instances of other types make room, as the service replaces them
                 if over <= 0:
                     break
-                self.instances.remove(instance)
+                self.terminate(instance)
                 over -= instance.vcpus
             found += [self._launch(kind, now) for _ in range(more)]
         return found
 
+    def take(self, job, instance: Instance, whole: bool = False) -> None:
+        self._unfile(instance)
+        self.idle.pop(instance, None)
+        super().take(job, instance, whole)
+        self._file(instance)
+
+    def release(self, job, instance: Instance, now: int) -> None:
+        self._unfile(instance)
+        super().release(job, instance, now)
+        if instance in self.instances:  # not reclaimed meanwhile
+            self._file(instance)
+            if not instance.jobs:
+                self.idle[instance] = None
+
+    def _file(self, instance: Instance) -> None:
+        self.by_free.setdefault(instance.free_vcpus, {})[instance] = None
+
+    def _unfile(self, instance: Instance) -> None:
+        filed = self.by_free.get(instance.free_vcpus)
+        if filed is not None and filed.pop(instance, 0) is None and not filed:
+            del self.by_free[instance.free_vcpus]
+
     def _launch(self, kind, now: int) -> Instance:
-        if self.settings.capacity_fault(kind.name):
+        if self.settings.faults.capacity_fails(kind.name):
             raise InsufficientCapacity(kind.name)
         instance = Instance(f"i-{mock_random.get_random_hex(17)}", kind.name, kind.vcpus, kind.usable_memory,
                             kind.gpus, now + int(self.settings.launch_seconds * 1000),
                             self.resources.get("type") == "SPOT", idle_since=now)
-        self.instances.append(instance)
+        self.instances[instance] = None
+        self.idle[instance] = None
+        self.desired_vcpus += instance.vcpus
+        self._file(instance)
         return instance
 
     def scale_down(self, now: int) -> int | None:
         idle_ms = int(self.settings.idle_seconds * 1000)
         floor = float(self.resources.get("minvCpus", 0))
-        later = None
-        for instance in list(self.instances):
-            if instance.jobs or instance.idle_since is None:
-                continue
+        for instance in list(self.idle):  # the longest idle first
             due = instance.idle_since + idle_ms
-            if due <= now and self.desired_vcpus - instance.vcpus >= floor:
-                self.instances.remove(instance)
-            elif due > now:
-                later = due if later is None else min(later, due)
-        return later
+            if due > now:
+                return due
+            if self.desired_vcpus - instance.vcpus >= floor:
+                self.terminate(instance)
+        return None
 
     def terminate(self, instance: Instance) -> None:
         """A reclaimed host: gone, with whatever ran on it (the lifecycle stops those attempts)."""
-        if instance in self.instances:
-            self.instances.remove(instance)
+        if self.instances.pop(instance, 0) is None:
+            self._unfile(instance)
+            self.idle.pop(instance, None)
+            self.desired_vcpus -= instance.vcpus
 
 
 class Tasks(Fleet):
@@ -262,12 +298,14 @@ class Tasks(Fleet):
         if self.used_vcpus + vcpus > self.max_vcpus:
             return None
         task = Instance(f"fargate-{mock_random.get_random_hex(12)}", "FARGATE", vcpus, memory, 0, now)
-        self.instances.append(task)
+        self.instances[task] = None
+        self.desired_vcpus += vcpus
         return task
 
     def release(self, job, instance: Instance, now: int) -> None:
         super().release(job, instance, now)
-        self.instances.remove(instance)
+        del self.instances[instance]
+        self.desired_vcpus -= instance.vcpus
 
 
 class Pool(Fleet):
@@ -276,22 +314,26 @@ class Pool(Fleet):
     def __init__(self, env, now: int, settings):
         super().__init__(env, now, settings)
         vcpus = float(getattr(env, "unmanaged_vcpus", None) or UNLIMITED)
-        self.instances = [Instance("unmanaged", "UNMANAGED", vcpus, UNLIMITED, 1 << 30, now)]
+        self.pool = Instance("unmanaged", "UNMANAGED", vcpus, UNLIMITED, 1 << 30, now)
+        self.instances = {self.pool: None}
 
     @property
     def max_vcpus(self) -> float:
-        return self.instances[0].vcpus
+        return self.pool.vcpus
 
     def blocked(self, job) -> str | None:
         return "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE" if job.vcpus > self.max_vcpus else None
 
     def place(self, job, now: int) -> Instance | None:
-        pool = self.instances[0]
-        return pool if pool.room_for(need_of(job)) else None
+        return self.pool if self.pool.room_for(need_of(job)) else None
 
-    @property
-    def desired_vcpus(self) -> float:
-        return self.used_vcpus
+    def take(self, job, instance: Instance, whole: bool = False) -> None:
+        super().take(job, instance, whole)
+        self.desired_vcpus = self.used_vcpus
+
+    def release(self, job, instance: Instance, now: int) -> None:
+        super().release(job, instance, now)
+        self.desired_vcpus = self.used_vcpus
 
 
 class InsufficientCapacity(Exception):

@@ -74,7 +74,7 @@ class Job:
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
         "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
-        "gpus", "instance", "blocked", "node_props", "nodes", "node_of", "node_index",
+        "gpus", "instance", "blocked", "order", "node_props", "nodes", "node_of", "node_index",
     )
 
     def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None,
@@ -107,6 +107,7 @@ class Job:
         self.frozen = False  # finished when a snapshot was taken: shared by the snapshot's restores
         self.instance = None  # where it runs, or is reserved while the instance launches (fleet.py)
         self.blocked = None  # (code, since): why it cannot run, at the head of its queue
+        self.order = None  # its place among its queue's jobs (array children have none)
         # a multi-node parallel job: its nodeProperties (numNodes overridden) and its node jobs once RUNNABLE;
         # a node: its job and index (nodes.py)
         self.node_props = self.nodes = None

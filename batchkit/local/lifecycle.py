@@ -23,9 +23,10 @@ from moto.batch.utils import make_arn_for_job
 from moto.moto_api._internal import mock_random
 
 from . import nodes, rules, scheduler
-from .fleet import Fleet, Settings, fleet_for, need_of
+from .fleet import Fleet, Settings, fleet_for
 from .job import Job
 from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process, simulated_logs
+from .status_index import StatusIndex
 
 SUBMITTED_SECONDS, RUNNABLE_SECONDS, STARTING_SECONDS = 1, 1, 2  # simulated time in each state
 OUT_OF_MEMORY = "OutOfMemoryError: Container killed due to memory usage"
@@ -43,12 +44,14 @@ class Lifecycle:
         self.now = now  # simulated epoch milliseconds
         self.jobs: dict[str, Job] = {}  # by id and by ARN, array children included
         self.by_queue: dict[str, list[Job]] = {}  # queue ARN -> its jobs (no children) in submission order
+        self.listed = StatusIndex()  # the same by status, for ListJobs
         self.events: list[tuple] = []  # heap of (at, seq, job or None for a wake-up, job version)
         self.seq = 0
         self.wakes: set[int] = set()
         self.runnable: dict[str, deque] = {}  # queue ARN -> (job, version, eligible at), FIFO
         self.fleets: dict[str, Fleet] = {}  # environment ARN -> its instances and what runs on them
         self.launching: list[tuple] = []  # heap of (ready at, seq, instance) with jobs waiting for it
+        self.reclaims: list[tuple] = []  # heap of (at, seq, instance, environment): Spot reclaims (Faults.spot)
         self.scale_due: int | None = None  # when an idle instance may next go: scale-down looks only then
         self.settings = Settings() if settings is None else settings  # shared with the LocalBatch
         self.settled: deque[Job] = deque()  # finished jobs whose dependents are not yet told
@@ -72,10 +75,14 @@ class Lifecycle:
                   request["jobName"], queue, definition, request, self.now)
         job.node_props = node_props
         self._add(job)
-        self.by_queue.setdefault(queue.arn, []).append(job)
+        queued = self.by_queue.setdefault(queue.arn, [])
+        job.order = len(queued)
+        queued.append(job)
         if history is not None:  # finished long ago, as recorded: its dependencies are not resolved
             self._record(job, history)
+            self.listed.add(job)
             return job
+        self.listed.add(job)
         job.depends = depends
         for target, kind in depends:
             if kind != "N_TO_N":  # N_TO_N binds child to child when the children are spawned
@@ -165,7 +172,12 @@ class Lifecycle:
             summary = job.parent.summary
             summary[job.status] -= 1
             summary[status] += 1
-        job.status = status
+        if job.order is not None:
+            self.listed.remove(job)
+            job.status = status
+            self.listed.add(job)
+        else:
+            job.status = status
         job.version += 1
 
     def _leave_submitted(self, job: Job) -> None:
@@ -227,6 +239,7 @@ class Lifecycle:
 
     def _place(self) -> None:
         self._instances_ready()
+        self._reclaims_due()
         queues = sorted(self.backend._job_queues.values(), key=lambda q: -int(q.priority))
         for queue in queues:
             waiting = self.runnable.get(queue.arn)
@@ -274,7 +287,7 @@ class Lifecycle:
         if job.nodes is not None:
             return self._bind_nodes(job, env, instance)
         job.env, job.instance, job.blocked, job.reason = env, instance, None, None
-        instance.take(job, need_of(job))
+        self.fleet(env).take(job, instance)
         self._start_when_ready(job)
 
     def _start_when_ready(self, job: Job) -> None:
@@ -342,6 +355,8 @@ class Lifecycle:
             self._node_starting(job)
         if instance.type not in ("UNMANAGED", "FARGATE"):
             job.current["container"]["instanceType"] = instance.type
+        if instance.spot and instance.reclaim_at is None:
+            self._reclaim_later(instance, job.env)
         image = job.container.get("image")
         pulled = image in instance.images or instance.type == "UNMANAGED"
         instance.images.add(image)
@@ -366,7 +381,7 @@ class Lifecycle:
         """How the attempt that starts now ends: (exit code, log lines, seconds, container reason)."""
         if self.executor == "subprocess":
             return run_process(job, limit)
-        rule = self.outcomes.find(job.name, job.queue, job.definition, job.node_index)
+        rule = self.outcomes.find(job.name, job.queue, job.definition, job.index, job.node_index)
         exit_code, reason = rule.exit_code_for(len(job.attempts)), rule.reason
         lines = simulated_logs(job) if rule.logs is None else rule.logs
         seconds = rule.duration
@@ -485,22 +500,46 @@ class Lifecycle:
         instance = job.instance
         if job.status not in ("STARTING", "RUNNING") or instance is None or instance.type in ("UNMANAGED", "FARGATE"):
             raise ValueError(f"job {job.id} is {job.status}, not STARTING or RUNNING on an EC2 instance")
+        self._reclaim(instance, job.env)
+        return instance.id
+
+    def _reclaim_later(self, instance, env) -> None:
+        after = self.settings.faults.reclaim_after()
+        if after is not None:
+            instance.reclaim_at = self.now + int(after * 1000)
+            self.seq += 1
+            heapq.heappush(self.reclaims, (instance.reclaim_at, self.seq, instance, env))
+            self.wake(instance.reclaim_at)
+
+    def _reclaims_due(self) -> None:
+        while self.reclaims and self.reclaims[0][0] <= self.now:
+            _, _, instance, env = heapq.heappop(self.reclaims)
+            instance.reclaim_at = None
+            # unless Spot reclaims were turned off since, or the instance went (idle, or reclaimed on purpose)
+            if self.settings.faults.spot_per_hour and instance in self.fleet(env).instances:
+                self._reclaim(instance, env)
+
+    def _reclaim(self, instance, env) -> None:
         reason = f"Host EC2 (instance {instance.id}) terminated."
-        self.fleet(job.env).terminate(instance)
+        self.fleet(env).terminate(instance)
         for victim in sorted(instance.jobs, key=lambda j: j.id):
+            if victim.node_of is not None:  # a node: the main one's job retries or fails, another fails
+                if victim.current is not None:
+                    self._stop_attempt(victim, None, None, reason)
+                else:
+                    self._release(victim)
+                self._node_exited(victim, None, "", reason)
+                continue
             if victim.status == "RUNNABLE":  # reserved on it: back in line
                 self._release(victim)
                 self._enqueue(victim)
                 continue
             self._stop_attempt(victim, None, None, reason)
-            if victim.node_of is not None:
-                self._node_exited(victim, None, "", reason)
-            elif self._retries(victim, None, "", reason):
+            if self._retries(victim, None, "", reason):
                 self._set(victim, "RUNNABLE")
                 self._enqueue(victim)
             else:
                 self._finish(victim, "FAILED", reason)
-        return instance.id
 
     # -- multi-node parallel jobs (user guide: "Multi-node parallel jobs", "Job lifecycle for MNP jobs") --
 
@@ -512,7 +551,7 @@ class Lifecycle:
         ordered = [node for node in job.nodes if node is not main] + [main]
         for node, instance in zip(ordered, sorted(instances, key=lambda i: i.ready_at)):
             node.env, node.instance, node.reason = env, instance, None
-            instance.hold(node)
+            self.fleet(env).take(node, instance, whole=True)
         self._start_when_ready(main)
 
     def _node_starting(self, node: Job) -> None:

@@ -33,12 +33,14 @@ class Outcome:
     definition: str | None = None
     queue: str | None = None
     memory: int | None = None  # MiB the container uses: above the job's memory it is killed (exit 137)
+    index: frozenset[int] | None = None  # only these array children (None: any job)
 
-    def matches(self, name: str, queue, definition=None, node: int | None = None) -> bool:
-        """Whether the rule is for a job of this name, queue and definition (a service job has none);
-        a node (its index) also by ``<name>#<index>``."""
+    def matches(self, name: str, queue, definition=None, index: int | None = None, node: int | None = None) -> bool:
+        """Whether the rule is for a job of this name, queue and definition (a service job has none) and,
+        when the rule names indexes, an array child of one of them; a node also matches as ``<name>#<node>``."""
         return (
             (fnmatchcase(name, self.pattern) or (node is not None and fnmatchcase(f"{name}#{node}", self.pattern)))
+            and (self.index is None or index in self.index)
             and (self.definition is None if definition is None
                  else _matches(self.definition, definition.name, definition.arn))
             and _matches(self.queue, queue.name, queue.arn)
@@ -60,7 +62,7 @@ class Outcomes:
     rules: list[Outcome] = field(default_factory=list)
 
     def add(self, pattern, exit_code=0, duration=None, logs=None, reason=None, definition=None, queue=None,
-            memory=None) -> Outcome:
+            memory=None, index=None) -> Outcome:
         if isinstance(exit_code, (list, tuple)):
             exit_code = tuple(int(code) for code in exit_code) or (0,)
         elif not isinstance(exit_code, int):
@@ -72,13 +74,20 @@ class Outcomes:
         logs = None if logs is None else tuple(str(line) for line in logs)
         if memory is not None and not (isinstance(memory, (int, float)) and memory > 0):
             raise ValueError(f"memory must be a number of MiB > 0, not {memory!r}")
-        rule = Outcome(str(pattern), exit_code, duration, logs, reason, definition, queue, memory)
+        if index is not None:
+            indexes = [index] if isinstance(index, int) else list(index) if isinstance(index, (list, tuple, range,
+                                                                                                 set, frozenset)) else None
+            if not indexes or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in indexes):
+                raise ValueError(f"index must be an array index (int >= 0) or a list or range of them, not {index!r}")
+            index = frozenset(indexes)
+        rule = Outcome(str(pattern), exit_code, duration, logs, reason, definition, queue, memory, index)
         self.rules.insert(0, rule)
         return rule
 
-    def find(self, name: str, queue, definition=None, node: int | None = None) -> Outcome:
-        """The newest rule for a job of this name, queue and definition (and node), or the default outcome."""
-        return next((rule for rule in self.rules if rule.matches(name, queue, definition, node)), Outcome())
+    def find(self, name: str, queue, definition=None, index: int | None = None, node: int | None = None) -> Outcome:
+        """The newest rule for a job of this name, queue, definition (and array index, or node), or the default
+        outcome."""
+        return next((rule for rule in self.rules if rule.matches(name, queue, definition, index, node)), Outcome())
 
     def clear(self) -> None:
         self.rules.clear()

@@ -18,7 +18,7 @@ from moto.batch.responses import BatchResponse
 from moto.core.exceptions import AWSError
 from moto.utilities.aws_headers import gen_amzn_requestid_long
 
-from . import filters, rules, service, store, validation
+from . import filters, rules, service, status_index, store, validation
 from .job import Job
 from .paging import paged
 
@@ -152,6 +152,8 @@ class LocalBatchResponse(BatchResponse):
             found = backend.get_compute_environment(env["computeEnvironmentArn"])
             if getattr(found, "unmanaged_vcpus", None):
                 env["unmanagedvCpus"] = found.unmanaged_vcpus
+            if getattr(found, "status", "VALID") == "INVALID":  # lb.faults.invalid
+                env["status"], env["statusReason"] = "INVALID", found.status_reason
             if env.get("computeResources"):  # what the fleet runs now (fleet.py)
                 env["computeResources"]["desiredvCpus"] = int(backend.lifecycle.fleet(found).desired_vcpus)
             described.append({k: v for k, v in env.items() if v is not None})
@@ -219,6 +221,11 @@ class LocalBatchResponse(BatchResponse):
             jobs = (job.nodes or []) if job is not None else []
         elif request.get("jobQueue"):
             queue = backend.find_queue(request["jobQueue"])
+            status = filters.listed_status(request)
+            if status is not None:  # only that status's jobs are read
+                jobs = backend.lifecycle.listed.jobs(queue.arn, status)
+                return json.dumps(paged("jobSummaryList", jobs, request, status_index.current(status), Job.summary_dict,
+                                        order=status_index.order))
             jobs = backend.lifecycle.by_queue.get(queue.arn, [])
         else:
             rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")

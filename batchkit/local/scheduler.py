@@ -45,7 +45,8 @@ def place(queue, job, now: int, fleet_of) -> tuple | Blocked | None:
     if queue.environments and all(getattr(env, "status", "VALID") == "INVALID" for env in queue.environments):
         return Blocked("ACTION_REQUIRED")
     refusals, fits_somewhere, gang = [], False, job.nodes is not None
-    for env in (env for env in queue.environments if env.state == "ENABLED"):
+    for env in (env for env in queue.environments
+                if env.state == "ENABLED" and getattr(env, "status", "VALID") != "INVALID"):
         fleet: Fleet = fleet_of(env)
         code = fleet.blocked_nodes(job.nodes) if gang else fleet.blocked(job)  # the filter: could it ever run here?
         if code is not None:

@@ -220,6 +220,8 @@ class LocalBatchBackend(BatchBackend):
             rules.fail(f"state {state} must be one of ENABLED | DISABLED")
         if compute_resources:
             rules.instance_types(compute_resources)
+            if compute_resources.get("instanceRole"):  # before anything changes: strict rejects a missing one
+                references.check(self, None, {"instanceRole": compute_resources["instanceRole"]}, self.strict)
             merged = {**(env.compute_resources or {}), **compute_resources}
             low, high = merged.get("minvCpus", 0), merged.get("maxvCpus", 0)
             if env.env_type == "MANAGED" and not 0 <= low <= merged.get("desiredvCpus", low) <= high:
@@ -232,6 +234,8 @@ class LocalBatchBackend(BatchBackend):
         if service_role is not None:
             references.check(self, service_role, None, self.strict)
             env.service_role = service_role
+        if service_role is not None or (compute_resources or {}).get("instanceRole"):
+            runtime_of(self.account_id).faults.valid(env.name)  # the role that made it INVALID is replaced
         if state is not None:
             env.state = state
         self.lifecycle.wake()

@@ -17,6 +17,7 @@ import copy
 from collections import ChainMap
 
 from .service import forget, services
+from .status_index import StatusIndex
 
 
 class Snapshot:
@@ -31,6 +32,7 @@ class Snapshot:
         self._state, self._unfinished = copy.deepcopy((backend.__dict__, unfinished), memo)
         self._jobs = {key: memo.get(id(job), job) for key, job in lifecycle.jobs.items()}
         self._by_queue = {arn: [memo.get(id(job), job) for job in jobs] for arn, jobs in lifecycle.by_queue.items()}
+        self._listed = lifecycle.listed.frozen(memo)
         self._places = [(arn, index, job) for arn, jobs in self._by_queue.items()
                         for index, job in enumerate(jobs) if not job.frozen]
         self._tags = {arn: dict(tags) for arn, tags in backend.tagger.tags.items()}
@@ -51,6 +53,7 @@ class Snapshot:
         lifecycle.by_queue = {arn: list(jobs) for arn, jobs in self._by_queue.items()}
         for arn, index, job in self._places:
             lifecycle.by_queue[arn][index] = memo[id(job)]
+        lifecycle.listed = StatusIndex.restored(self._listed, memo)
         state["tagger"].tags = dict(self._tags)  # a resource's tags are copied when they change
         backend.__dict__.update(state)
         backend.logs_backend.groups = {name: _group(settings, streams) for name, (settings, streams) in self._groups.items()}
@@ -61,7 +64,8 @@ def _memo(backend) -> dict:
     left empty in the copy (`restore` fills them)."""
     lifecycle = backend.lifecycle
     return {id(backend): backend, id(lifecycle.outcomes): lifecycle.outcomes, id(lifecycle.settings): lifecycle.settings,
-            id(lifecycle.jobs): {}, id(lifecycle.by_queue): {}, id(backend.tagger.tags): {}}
+            id(lifecycle.jobs): {}, id(lifecycle.by_queue): {}, id(lifecycle.listed): None,
+            id(backend.tagger.tags): {}}
 
 
 class _Streams(dict):

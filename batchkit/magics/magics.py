@@ -344,8 +344,14 @@ class BatchMagics(Magics):
         return self._panel(widgets.console(self.b, interval=parsed.interval))
 
     def why(self, args, cell, yes):
-        """why ID: why a job is where it is (stuck RUNNABLE, waiting, failed): findings with what to fix"""
-        ids = self._ids([ONE_ID.parse_args(args).id])  # an id, or a variable holding one
+        """why ID|--queue NAME: why a job is where it is (stuck RUNNABLE, waiting, failed), or what holds up a queue: findings with what to fix"""
+        parsed = WHY.parse_args(args)
+        if (parsed.id is None) == (parsed.queue is None):
+            raise ArgumentError("why takes a job id, or --queue NAME; not both" if parsed.id
+                                else "why takes a job id, or --queue NAME")
+        if parsed.queue is not None:
+            return self.b.why_queue(parsed.queue)
+        ids = self._ids([parsed.id])  # an id, or a variable holding one
         if len(ids) > 1:
             raise ArgumentError(f"why explains one job; {len(ids)} were given")
         return self.b.why(ids[0])
@@ -483,6 +489,7 @@ JOBS = _alias_parser(
     "jobs", (("--queue",), {"action": "append"}), (("--status",), {"action": "append"}), (("--name",), {}),
     (("--since",), {}), (("--detail",), {"action": "store_true"}), (("--children",), {"action": "store_true"}))
 ONE_ID = _alias_parser("job", (("id",), {}))
+WHY = _alias_parser("why", (("id",), {"nargs": "?"}), (("--queue",), {}))
 LOGS = _alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "default": -1}), (("--tail",), {"type": int}),
                      (("--follow",), {"action": "store_true"}))
 IDS = _alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type": float}))
@@ -528,7 +535,7 @@ def _local_parser() -> _AliasParser:
 LOCAL = _local_parser()
 PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
-           "config": NOTHING, "why": ONE_ID, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
+           "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
            "local": LOCAL}  # each short command's parser (completion reads their options)
 
 
