@@ -40,8 +40,9 @@ def multinode(name, num_nodes=4, main=0, ranges=None, **extra):
 SEED = {
     "computeEnvironments": [managed("ec2"), managed("spot", kind="SPOT", max_vcpus=16),
                             managed("fargate", kind="FARGATE", max_vcpus=4), managed("off", state="DISABLED")],
+    "schedulingPolicies": [{"name": "shares", "fairsharePolicy": {}}],
     "jobQueues": [queue("mnp", "ec2"), queue("spot", "spot"), queue("fargate", "fargate"), queue("waiting", "off"),
-                  queue("seeded", "ec2")],
+                  queue("seeded", "ec2"), {**queue("shared", "ec2"), "schedulingPolicyArn": "shares"}],
     "jobDefinitions": [multinode("mpi"), multinode("closed", num_nodes=2, ranges=[
                            {"targetNodes": "0:1", "container": container("run")}]),
                        {"jobDefinitionName": "small", "type": "container", "containerProperties": container("true")}],
@@ -355,6 +356,29 @@ def test_reset_restores_seeded_multinode_jobs(lb, c):
         lb.reset()
         assert c.describe_jobs(jobs=[extra, f"{extra}#0"])["jobs"] == []
         assert statuses(c, done) == ["SUCCEEDED"] * 5
+
+
+def test_on_a_fair_share_queue_a_job_uses_its_nodes_vcpus_of_its_share(lb, c):
+    """User guide, "Use share identifiers to identify workloads": the scheduler "tracks usage for each share
+    identifier by using the (T * weightFactor) formula, where T is the vCPU usage over time"; GetJobQueueSnapshot
+    fairshareUtilization: the shares using capacity now.  A multi-node job uses what its nodes ask for, once,
+    until it ends, retries included."""
+    def shares():
+        found = c.get_job_queue_snapshot(jobQueue="shared")["queueUtilization"]["fairshareUtilization"]
+        return {s["shareIdentifier"]: s["capacityUsage"][0]["quantity"] for s in found["topCapacityUtilization"]}
+
+    lb.set_outcome("shared#0", exit_code=[1, 0], duration=60)
+    job = submit(c, "shared", queue="shared", shareIdentifier="A", retryStrategy={"attempts": 2})
+    lb.advance(180)
+    assert statuses(c, job) == ["RUNNING"] * 5 and shares() == {"A": 4.0}
+    lb.advance(70)  # the main node failed: every node runs again, and counts once
+    assert statuses(c, job) == ["RUNNING"] * 5 and len(detail(c, job)["attempts"]) == 1
+    assert shares() == {"A": 4.0}
+    lb.run_until_idle()
+    assert statuses(c, job) == ["SUCCEEDED"] * 5 and shares() == {}
+    small = submit(c, "after", "small", queue="shared", shareIdentifier="A")  # the share is not held up
+    lb.run_until_idle()
+    assert detail(c, small)["status"] == "SUCCEEDED"
 
 
 @pytest.fixture(scope="module", params=["in-process", "server"])

@@ -148,3 +148,43 @@ def test_a_job_table_exported_from_batch_round_trips_into_a_seed(tmp_path, suffi
     assert mine.index.tolist() == theirs.index.tolist() and len(mine) == 4
     for column in columns[1:]:
         assert mine[column].tolist() == theirs[column].tolist(), column
+
+
+def test_reset_restores_fair_share_state_exactly():
+    """Share usage, active shares, queued jobs in fair-share order and the policies come back as seeded."""
+    seed = copy.deepcopy(DEMO)
+    seed["schedulingPolicies"] = [{"name": "fair", "fairsharePolicy": {"shareDecaySeconds": 86_400,
+                                                                       "computeReservation": 10}}]
+    seed["jobQueues"].append({"jobQueueName": "Fair", "priority": 5, "schedulingPolicyArn": "fair",
+                              "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "ondemand-ce"}]})
+    seed["jobs"] += [{"jobName": "early", "jobQueue": "Fair", "jobDefinition": "sleep", "shareIdentifier": "A"}]
+    with batchkit.local(seed=seed) as lb:
+        c = lb.client
+        arn = c.list_scheduling_policies()["schedulingPolicies"][0]["arn"]
+
+        def fair_state() -> dict:
+            ids = [s["jobId"] for status in ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED")
+                   for s in c.list_jobs(jobQueue="Fair", jobStatus=status)["jobSummaryList"]]
+            snapshot = {k: v for k, v in c.get_job_queue_snapshot(jobQueue="Fair").items() if k != "ResponseMetadata"}
+            return {"snapshot": snapshot,
+                    "policies": c.describe_scheduling_policies(arns=[arn])["schedulingPolicies"],
+                    "jobs": sorted((j["jobName"], j["status"], j.get("shareIdentifier")) for j in
+                                   c.describe_jobs(jobs=ids)["jobs"])}
+
+        seeded = fair_state()
+        assert seeded["jobs"] == [("early", "SUCCEEDED", "A")]
+        for _ in range(2):
+            for share in ("A", "B"):
+                for i in range(3):
+                    c.submit_job(jobName=f"{share}{i}", jobQueue="Fair", jobDefinition="sleep", shareIdentifier=share)
+            lb.advance(1)
+            # A used the environment while seeded (a day's memory): B's jobs come first though submitted later
+            names = {j["jobArn"]: j["jobName"] for j in c.describe_jobs(jobs=[
+                s["jobId"] for s in c.list_jobs(jobQueue="Fair", jobStatus="RUNNABLE")["jobSummaryList"]])["jobs"]}
+            front = [names[j["jobArn"]] for j in c.get_job_queue_snapshot(jobQueue="Fair")["frontOfQueue"]["jobs"]]
+            assert front[0] == "B0"
+            c.update_scheduling_policy(arn=arn, fairsharePolicy={"shareDecaySeconds": 60})
+            lb.advance(600)
+            assert fair_state() != seeded
+            lb.reset()
+            assert fair_state() == seeded

@@ -19,11 +19,17 @@ def listed_status(request: dict) -> str | None:
 
 
 def job_filter(request: dict):
-    """ListJobs: filters see every status; a status alone filters; neither means RUNNING."""
+    """ListJobs: filters see every status (but SHARE_IDENTIFIER, which a status narrows); a status alone
+    filters; neither means RUNNING."""
     status = listed_status(request)
     if status is not None:
         return lambda job: job.status == status
-    tests = [_job_test(f.get("name"), list(f.get("values") or ())) for f in request["filters"]]
+    filters = request["filters"]
+    tests = [_job_test(f.get("name"), list(f.get("values") or ())) for f in filters]
+    if request.get("jobStatus") and all(f.get("name") == "SHARE_IDENTIFIER" for f in filters):
+        # "SHARE_IDENTIFIER and jobStatus can be used together"
+        status = rules.status(request["jobStatus"])
+        tests.append(lambda job: job.status == status)
     return lambda job: all(test(job) for test in tests)
 
 
@@ -45,7 +51,10 @@ def _job_test(name: str, values: list):
         except ValueError:
             rules.fail(f"filter {name} takes a time in milliseconds since the epoch, not {value!r}")
         return _created(name, at, lambda job: job.created_at)
-    rules.fail(f"filter name {name!r} is not valid: use JOB_NAME, JOB_DEFINITION, BEFORE_CREATED_AT or AFTER_CREATED_AT")
+    if name == "SHARE_IDENTIFIER":
+        return lambda job: job.share == value
+    rules.fail(f"filter name {name!r} is not valid: use JOB_NAME, JOB_DEFINITION, BEFORE_CREATED_AT, AFTER_CREATED_AT "
+               "or SHARE_IDENTIFIER")
 
 
 def _prefix_or_equal(value: str, of):

@@ -74,7 +74,8 @@ class Job:
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
         "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
-        "gpus", "instance", "blocked", "order", "node_props", "nodes", "node_of", "node_index",
+        "gpus", "instance", "blocked", "position", "share", "priority", "node_props", "nodes", "node_of",
+        "node_index",
     )
 
     def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None,
@@ -107,7 +108,10 @@ class Job:
         self.frozen = False  # finished when a snapshot was taken: shared by the snapshot's restores
         self.instance = None  # where it runs, or is reserved while the instance launches (fleet.py)
         self.blocked = None  # (code, since): why it cannot run, at the head of its queue
-        self.order = None  # its place among its queue's jobs (array children have none)
+        self.position = None  # its place among its queue's jobs, for ListJobs (array children have none)
+        self.share = request.get("shareIdentifier")  # its share of a fair-share queue (ordering.py)
+        # SubmitJob's schedulingPriorityOverride "overrides any scheduling priority in the job definition"
+        self.priority = request.get("schedulingPriorityOverride", getattr(definition, "scheduling_priority", None))
         # a multi-node parallel job: its nodeProperties (numNodes overridden) and its node jobs once RUNNABLE;
         # a node: its job and index (nodes.py)
         self.node_props = self.nodes = None
@@ -143,6 +147,8 @@ class Job:
             "jobArn": self.arn, "jobId": self.id, "jobName": self.name, "createdAt": self.created_at,
             "status": self.status, "jobDefinition": self.definition.arn,
         }
+        if self.share is not None:
+            result["shareIdentifier"] = self.share
         self._times(result)
         if self.attempts and "exitCode" in self.attempts[-1]["container"]:
             container = self.attempts[-1]["container"]
@@ -172,9 +178,10 @@ class Job:
         for key, value in (("retryStrategy", self.retry), ("timeout", self.timeout)):
             if value:
                 result[key] = value
-        for key in ("shareIdentifier", "schedulingPriorityOverride"):
-            if key in request:
-                result["shareIdentifier" if key == "shareIdentifier" else "schedulingPriority"] = request[key]
+        if self.share is not None:
+            result["shareIdentifier"] = self.share
+        if self.priority is not None:
+            result["schedulingPriority"] = self.priority
         if self.definition.container_properties is not None or self.node_of is not None:
             result["container"] = self._container_detail()
         if self.node_props is not None:  # the job's, numNodes overridden; its nodes are jobs of their own

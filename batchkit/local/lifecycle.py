@@ -2,10 +2,11 @@
 
 Every timed transition is an event on a heap; `advance_to` pops them in time
 order and, after each instant, places RUNNABLE jobs (higher-priority queues
-first, first in first out) where `scheduler.place` finds room on the compute
-environments' fleets (fleet.py: instances launched and packed by vCPU, memory
-and GPU), binds them, and scales idle instances down.  Nothing scans all jobs,
-so cost grows with the events, not with the jobs stored.
+first, each in its queue order: ordering.py, FIFO or fair share) where
+`scheduler.place` finds room on the compute environments' fleets (fleet.py:
+instances launched and packed by vCPU, memory and GPU), binds them, and scales
+idle instances down.  Nothing scans all jobs, so cost grows with the events,
+not with the jobs stored.
 
 A multi-node parallel job queues as one job; its nodes ``<id>#<n>`` are jobs
 of their own, spawned when it becomes RUNNABLE and bound together.  The main
@@ -25,6 +26,7 @@ from moto.moto_api._internal import mock_random
 from . import nodes, rules, scheduler
 from .fleet import Fleet, Settings, fleet_for
 from .job import Job
+from .ordering import ordering_for
 from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process, simulated_logs
 from .status_index import StatusIndex
 
@@ -48,7 +50,7 @@ class Lifecycle:
         self.events: list[tuple] = []  # heap of (at, seq, job or None for a wake-up, job version)
         self.seq = 0
         self.wakes: set[int] = set()
-        self.runnable: dict[str, deque] = {}  # queue ARN -> (job, version, eligible at), FIFO
+        self.orders: dict = {}  # queue ARN -> its RUNNABLE jobs in its queue order (ordering.Fifo, FairShare)
         self.fleets: dict[str, Fleet] = {}  # environment ARN -> its instances and what runs on them
         self.launching: list[tuple] = []  # heap of (ready at, seq, instance) with jobs waiting for it
         self.reclaims: list[tuple] = []  # heap of (at, seq, instance, environment): Spot reclaims (Faults.spot)
@@ -71,18 +73,23 @@ class Lifecycle:
         job_id = (history or {}).get("jobId") or str(mock_random.uuid4())
         if job_id in self.jobs:
             rules.fail(f"a job with the id {job_id} already exists")
+        share = request.get("shareIdentifier") if history is None else None
+        if share is not None:
+            self.order(queue).admit(share, self.now)
         job = Job(job_id, make_arn_for_job(self.backend.account_id, job_id, self.backend.region_name),
                   request["jobName"], queue, definition, request, self.now)
         job.node_props = node_props
         self._add(job)
         queued = self.by_queue.setdefault(queue.arn, [])
-        job.order = len(queued)
+        job.position = len(queued)
         queued.append(job)
         if history is not None:  # finished long ago, as recorded: its dependencies are not resolved
             self._record(job, history)
             self.listed.add(job)
             return job
         self.listed.add(job)
+        if share is not None:
+            self.order(queue).submitted(job, self.now)
         job.depends = depends
         for target, kind in depends:
             if kind != "N_TO_N":  # N_TO_N binds child to child when the children are spawned
@@ -172,7 +179,7 @@ class Lifecycle:
             summary = job.parent.summary
             summary[job.status] -= 1
             summary[status] += 1
-        if job.order is not None:
+        if job.position is not None:
             self.listed.remove(job)
             job.status = status
             self.listed.add(job)
@@ -206,6 +213,8 @@ class Lifecycle:
                         parent.definition, parent.request, self.now, parent=parent, index=index)
             child.status = "PENDING"
             self._add(child)
+            if child.share is not None:
+                self.order(child.queue).submitted(child, self.now)
             parent.children.append(child)
             for target, kind in parent.depends:
                 if kind == "N_TO_N":
@@ -231,33 +240,44 @@ class Lifecycle:
                 node.timeout = None
             self._add(node)
             job.nodes.append(node)
+        job.vcpus = sum(node.vcpus for node in job.nodes)  # what its share uses while it runs (ordering.py)
+
+    def order(self, queue):
+        """The queue's order of RUNNABLE jobs (ordering.py), made when first needed."""
+        order = self.orders.get(queue.arn)
+        if order is None:
+            order = self.orders[queue.arn] = ordering_for(self, queue)
+        return order
 
     def _enqueue(self, job: Job) -> None:
         eligible = self.now + RUNNABLE_SECONDS * 1000
-        self.runnable.setdefault(job.queue.arn, deque()).append((job, job.version, eligible))
+        self.order(job.queue).push(job, eligible)
         self.wake(eligible)
 
     def _place(self) -> None:
         self._instances_ready()
         self._reclaims_due()
         queues = sorted(self.backend._job_queues.values(), key=lambda q: -int(q.priority))
+        now = self.now
         for queue in queues:
-            waiting = self.runnable.get(queue.arn)
-            if queue.state != "ENABLED" or not waiting:
+            order = self.orders.get(queue.arn)
+            if queue.state != "ENABLED" or not order:
                 continue
-            while waiting:
-                job, version, eligible = waiting[0]
-                if job.version != version:  # cancelled or terminated while queued
-                    waiting.popleft()
-                    continue
-                if eligible > self.now:
+            skipped = None  # fair share: the shares whose first job is blocked, this pass
+            while True:
+                job = order.next(now, skipped)  # the queue order
+                if job is None:
                     break
-                found = scheduler.place(queue, job, self.now, self.fleet)
+                found = scheduler.place(queue, job, now, self.fleet)  # filter and choice
                 if isinstance(found, tuple):
-                    waiting.popleft()
-                    self._bind(job, *found)
-                elif found is None or not self._blocked(queue, job, found):
-                    break  # the head waits, and the jobs behind it with it
+                    order.take(job, now)
+                    self._bind(job, *found)  # bind
+                elif found is None:
+                    break  # it waits for room, and the jobs behind it with it
+                elif not self._blocked(queue, job, found):
+                    if order.head_blocks:
+                        break  # a blocked head holds up a FIFO queue
+                    skipped = order.skip(job, skipped)  # on a fair-share queue, its share
         if self.scale_due is not None and self.scale_due <= self.now:
             self._scale_down()
 
@@ -312,8 +332,12 @@ class Lifecycle:
     def _release(self, job: Job) -> None:
         if job.instance is not None:
             self.fleet(job.env).release(job, job.instance, self.now)
+            if job.share is not None and job.node_of is None:  # a node's vCPUs count in its job's share
+                self.order(job.queue).released(job, self.now)
             if not job.instance.jobs:
                 self._scale_at(self.now + int(self.settings.idle_seconds * 1000))
+        elif job.env is not None and job.share is not None:  # a multi-node parallel job, bound (_bind_nodes)
+            self.order(job.queue).released(job, self.now)
         job.env = job.instance = None
 
     def capacity_changed(self) -> None:
@@ -333,14 +357,11 @@ class Lifecycle:
                 self._scale_at(later)
 
     def front_of_queue(self, queue, limit: int) -> list[tuple[Job, int]]:
-        """The RUNNABLE jobs next in line on `queue`, with when each became RUNNABLE."""
-        front = []
-        for job, version, eligible in self.runnable.get(queue.arn, ()):
-            if job.version == version:
-                front.append((job, eligible - RUNNABLE_SECONDS * 1000))
-                if len(front) == limit:
-                    break
-        return front
+        """The RUNNABLE jobs next in line on `queue` in its queue order, with when each became RUNNABLE."""
+        order = self.orders.get(queue.arn)
+        if order is None:
+            return []
+        return [(job, eligible - RUNNABLE_SECONDS * 1000) for job, eligible in order.front(self.now, limit)]
 
     def _start(self, job: Job) -> None:
         self._set(job, "STARTING")
@@ -433,6 +454,8 @@ class Lifecycle:
         self._release(job)  # reserved on an instance still launching
         self._set(job, status)
         job.reason, job.stopped_at = reason, self.now
+        if job.share is not None and job.node_of is None:  # a node is not a job of its share: its job is
+            self.order(job.queue).finished(job, self.now)
         if job.nodes:
             self._finish_nodes(job, status, reason)
         self.settled.append(job)
@@ -546,7 +569,7 @@ class Lifecycle:
     def _bind_nodes(self, job: Job, env, instances: list) -> None:
         """Every node on an instance of its own, at once; the main node starts first, when the last of
         them is up ("AWS Batch provisions the instance capacity ... The main node is launched first")."""
-        job.blocked = job.reason = None
+        job.env, job.blocked, job.reason = env, None, None  # bound: its share's until released (_release)
         main = job.nodes[job.node_props["mainNode"]]
         ordered = [node for node in job.nodes if node is not main] + [main]
         for node, instance in zip(ordered, sorted(instances, key=lambda i: i.ready_at)):
@@ -596,6 +619,7 @@ class Lifecycle:
             self._release(node)
             node.reason = node.stopped_at = None
             self._set(node, "RUNNABLE")
+        self._release(job)
         self._set(job, "RUNNABLE")
         self._enqueue(job)
 

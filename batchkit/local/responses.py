@@ -192,11 +192,32 @@ class LocalBatchResponse(BatchResponse):
 
     def registerjobdefinition(self) -> str:
         body = super().registerjobdefinition()
-        properties = self.request.get("consumableResourceProperties")
-        if properties:  # moto drops them; consumable resources count the jobs that name them
-            arn = json.loads(body)["jobDefinitionArn"]
-            self.batch_backend.get_job_definition(arn).consumable_resource_properties = properties
+        request = self.request
+        definition = self.batch_backend.get_job_definition(json.loads(body)["jobDefinitionArn"])
+        # moto drops both: consumable resources count the jobs that name them; fair share orders by priority
+        if request.get("consumableResourceProperties"):
+            definition.consumable_resource_properties = request["consumableResourceProperties"]
+        if request.get("schedulingPriority") is not None:
+            definition.scheduling_priority = request["schedulingPriority"]
         return body
+
+    # -- scheduling policies: the service's rules (service.py), fair share in ordering.py ------
+
+    def createschedulingpolicy(self) -> str:
+        policy = self.batch_backend.create_policy(self.request)
+        return json.dumps(policy.to_dict(create=True))
+
+    def updateschedulingpolicy(self) -> str:
+        self.batch_backend.update_policy(self.request)
+        return "{}"
+
+    def deleteschedulingpolicy(self) -> str:
+        self.batch_backend.delete_policy(rules.required(self.request, "arn"))
+        return "{}"
+
+    def listschedulingpolicies(self) -> str:
+        arns = [{"arn": arn} for arn in self.batch_backend.list_scheduling_policies()]
+        return json.dumps(paged("schedulingPolicies", arns, self.request))
 
     # -- jobs: the lifecycle -------------------------------------------------------
 
@@ -225,7 +246,7 @@ class LocalBatchResponse(BatchResponse):
             if status is not None:  # only that status's jobs are read
                 jobs = backend.lifecycle.listed.jobs(queue.arn, status)
                 return json.dumps(paged("jobSummaryList", jobs, request, status_index.current(status), Job.summary_dict,
-                                        order=status_index.order))
+                                        position=status_index.position))
             jobs = backend.lifecycle.by_queue.get(queue.arn, [])
         else:
             rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")
@@ -264,13 +285,18 @@ class LocalBatchResponse(BatchResponse):
         backend = self.batch_backend
         queue = backend.find_queue(self.request.get("jobQueue"))
         lifecycle = backend.lifecycle
-        front = lifecycle.front_of_queue(queue, rules.PAGE[1])
+        front = lifecycle.front_of_queue(queue, rules.PAGE[1])  # in the queue's order: FIFO or fair share
         used = sum(lifecycle.fleet(env).used_vcpus for env in queue.environments)
+        utilization = {"totalCapacityUsage": [{"capacityUnit": "VCPU", "quantity": used}],
+                       "lastUpdatedAt": lifecycle.now}
+        if queue.schedule_policy:  # "break downs by share for job queues with attached fair-share ... policies"
+            order = lifecycle.orders.get(queue.arn)
+            utilization["fairshareUtilization"] = (order.utilization(lifecycle.now) if order is not None else
+                                                   {"activeShareCount": 0, "topCapacityUtilization": []})
         return json.dumps({
             "frontOfQueue": {"jobs": [{"jobArn": job.arn, "earliestTimeAtPosition": at} for job, at in front],
                              "lastUpdatedAt": lifecycle.now},
-            "queueUtilization": {"totalCapacityUsage": [{"capacityUnit": "VCPU", "quantity": used}],
-                                 "lastUpdatedAt": lifecycle.now},
+            "queueUtilization": utilization,
         })
 
 
@@ -290,7 +316,12 @@ def _described(definition) -> dict:
     if definition.node_properties is not None:  # moto's describe leaves them out
         described["nodeProperties"] = definition.node_properties
     properties = getattr(definition, "consumable_resource_properties", None)
-    return {**described, "consumableResourceProperties": properties} if properties else described
+    if properties:
+        described["consumableResourceProperties"] = properties
+    priority = getattr(definition, "scheduling_priority", None)
+    if priority is not None:
+        described["schedulingPriority"] = priority
+    return described
 
 
 def _error_code(body) -> str:

@@ -5,6 +5,7 @@ Limits and wording follow the AWS Batch API reference (../shared/seeds).
 
 from __future__ import annotations
 
+import bisect
 from functools import cache
 
 from moto.batch.exceptions import ClientException
@@ -144,3 +145,35 @@ def max_results(value) -> int:
     if not isinstance(value, int) or not low <= value <= high:
         fail(f"maxResults {value} is not valid: the value can be between {low} and {high}")
     return value
+
+
+# -- fair share -------------------------------------------------------------------------------
+
+
+def share_distribution(entries) -> None:
+    """ShareAttributes: "The list of share identifiers in a fair-share policy can't overlap. For
+    example, you can't have one that specifies a shareIdentifier of UserA* and another that
+    specifies a shareIdentifier of UserA1" (the identifiers' form and weights: validation.py)."""
+    identifiers = sorted(entry.get("shareIdentifier", "") for entry in entries or ())
+    for before, after in zip(identifiers, identifiers[1:]):
+        if before == after:
+            fail(f"fairsharePolicy.shareDistribution: shareIdentifier {before} is listed twice")
+    for wildcard in (i for i in identifiers if i.endswith("*")):
+        prefix = wildcard[:-1]
+        at = bisect.bisect_left(identifiers, prefix)  # those starting with it sort together from here
+        while at < len(identifiers) and identifiers[at].startswith(prefix):
+            if identifiers[at] != wildcard:
+                fail(f"fairsharePolicy.shareDistribution: share identifiers can't overlap: {wildcard} and "
+                     f"{identifiers[at]}")
+            at += 1
+
+
+def fairshare_policy(request: dict) -> dict:
+    """CreateSchedulingPolicy/UpdateSchedulingPolicy's fairsharePolicy, as DescribeSchedulingPolicies shows it."""
+    if request.get("fairsharePolicy") is not None and request.get("quotaSharePolicy") is not None:
+        fail("Only one of fairsharePolicy or quotaSharePolicy can be set")
+    policy = request.get("fairsharePolicy") or {}
+    share_distribution(policy.get("shareDistribution"))
+    return {"computeReservation": policy.get("computeReservation") or 0,
+            "shareDecaySeconds": policy.get("shareDecaySeconds") or 0,
+            "shareDistribution": list(policy.get("shareDistribution") or ())}

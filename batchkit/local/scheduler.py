@@ -1,13 +1,14 @@
 """Where a RUNNABLE job runs: the scheduler's filter and choice, in the shape of Kubernetes' framework.
 
-The lifecycle brings jobs in its queue order (first in, first out per queue,
-higher-priority queues first) and binds what this returns.  `place` filters the
+The lifecycle brings jobs in each queue's order (ordering.py: first in, first
+out, or fair share; higher-priority queues first) and binds what this returns.  `place` filters the
 queue's ENABLED compute environments to those that could ever run the job,
 then chooses the first in the queue's order with room now: an instance that
 runs or launches (`Fleet.place`).  When none could ever run it, the job is
 blocked and says why with the codes AWS Batch puts in ``statusReason`` (the
 user guide's "Jobs stuck in a RUNNABLE status"); a blocked job at the head of
-a queue holds up the jobs behind it, as on AWS.  A multi-node parallel job is
+a FIFO queue holds up the jobs behind it, as on AWS (on a fair-share queue,
+those of its share).  A multi-node parallel job is
 placed all or nothing: every node on an instance of its own in one environment
 (`Fleet.blocked_nodes`, `Fleet.place_nodes`); it waits RUNNABLE until they all fit.
 """

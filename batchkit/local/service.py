@@ -258,11 +258,23 @@ class LocalBatchBackend(BatchBackend):
         for item in compute_env_order or ():  # moto reports these as "malformed"
             if isinstance(item, dict):
                 self.find_environment(item.get("computeEnvironment"))
+        if schedule_policy is not None:
+            schedule_policy = self.find_policy(schedule_policy).arn
         return super().create_job_queue(queue_name, priority, schedule_policy, state or "ENABLED",
                                         compute_env_order, tags)
 
     def update_job_queue(self, queue_name, priority, state, compute_env_order, schedule_policy):
         queue = self.find_queue(queue_name)
+        if schedule_policy is not None:
+            # CreateJobQueue: "After a job queue has a fair-share scheduling policy, it can be replaced but can't be
+            # removed" and "A job queue without a fair-share scheduling policy ... can't have [one] added"
+            if not queue.schedule_policy:
+                rules.fail(f"Job queue {queue.name} is a FIFO job queue: it can't have a fair-share scheduling "
+                           "policy added")
+            if not schedule_policy:
+                rules.fail(f"Job queue {queue.name} has a fair-share scheduling policy: it can be replaced but "
+                           "can't be removed")
+            schedule_policy = self.find_policy(schedule_policy).arn
         if compute_env_order:  # moto only resolves ARNs here; the service takes names too
             compute_env_order = [
                 {**item, "computeEnvironment": getattr(self.get_compute_environment(item.get("computeEnvironment", "")), "arn", item.get("computeEnvironment"))}
@@ -277,6 +289,41 @@ class LocalBatchBackend(BatchBackend):
         if queue.state == "ENABLED":
             rules.fail(f"Cannot delete job queue {queue.name}: it is ENABLED; disable it first")
         del self._job_queues[queue.arn]
+        self.lifecycle.orders.pop(queue.arn, None)  # a queue made later under this name starts afresh
+
+    # -- scheduling policies (fair share: ordering.FairShare reads them) ---------------------------
+
+    def create_policy(self, request: dict):
+        name = request.get("name")
+        if any(policy.name == name for policy in self._scheduling_policies.values()):
+            rules.fail(f"Scheduling policy {name} already exists")
+        fairshare = rules.fairshare_policy(request)
+        return super().create_scheduling_policy(name, fairshare, request.get("tags"))
+
+    def update_policy(self, request: dict) -> None:
+        policy = self.find_policy(request.get("arn"), exact=True)
+        if request.get("quotaSharePolicy") is not None:
+            rules.fail("Once set during creation, a fairsharePolicy cannot be removed or changed to a quotaSharePolicy")
+        policy.fairshare_policy = rules.fairshare_policy(request)
+        self.lifecycle.wake()  # new weights or reservation: look again
+
+    def delete_policy(self, arn: str) -> None:
+        users = sorted(q.name for q in self._job_queues.values() if q.schedule_policy and q.schedule_policy == arn)
+        if users:
+            rules.fail(f"Cannot delete scheduling policy {arn}: it is used by job queue(s) {', '.join(users)}")
+        self.delete_scheduling_policy(arn)
+
+    def find_policy(self, identifier, exact: bool = False):
+        """A scheduling policy by ARN (or, leniently, by name or by the name in another account's ARN,
+        as seeds written for moto's default account give it), or the service's ClientException."""
+        identifier = identifier or ""
+        policy = self._scheduling_policies.get(identifier)
+        if policy is None and not exact and not self.strict:
+            name = identifier.rsplit("scheduling-policy/", 1)[-1]
+            policy = next((p for p in self._scheduling_policies.values() if p.name == name), None)
+        if policy is None:
+            rules.fail(f"Scheduling policy {identifier} does not exist")
+        return policy
 
     # -- job definitions -----------------------------------------------------------
 
@@ -330,6 +377,15 @@ class LocalBatchBackend(BatchBackend):
         queue = self.find_queue(request.get("jobQueue"))
         if queue.state != "ENABLED":
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
+        if history is None:  # SubmitJob's shareIdentifier: "Don't specify this parameter if the job queue doesn't
+            # have a fair-share scheduling policy. If the job queue has a fair-share scheduling policy, then this
+            # parameter must be specified."
+            if queue.schedule_policy and request.get("shareIdentifier") is None:
+                rules.fail(f"Job queue {queue.name} has a fair-share scheduling policy: a shareIdentifier must be "
+                           "specified")
+            if not queue.schedule_policy and request.get("shareIdentifier") is not None:
+                rules.fail(f"Job queue {queue.name} doesn't have a fair-share scheduling policy: don't specify a "
+                           "shareIdentifier")
         definition = self.get_job_definition(request.get("jobDefinition") or "")
         if definition is None and history is not None:  # a revision of another account's history
             definition = self.get_job_definition(request["jobDefinition"].rsplit(":", 1)[0])

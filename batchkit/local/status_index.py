@@ -1,6 +1,6 @@
 """Each queue's jobs by status, so that ListJobs for a status reads only the jobs in it.
 
-Lists hold a queue's own jobs (not array children) in submission order (`Job.order`,
+Lists hold a queue's own jobs (not array children) in submission order (`Job.position`,
 the job's place in `Lifecycle.by_queue`).  A job that leaves a status stays in its
 list until the list is compacted (when more than half of it has left): removing
 from the front of a 100,000-job list would move the rest every time.  Readers
@@ -16,7 +16,7 @@ from operator import attrgetter
 
 from .job import FINISHED
 
-order = attrgetter("order")
+position = attrgetter("position")
 
 
 def current(status: str):
@@ -37,10 +37,10 @@ class StatusIndex:
     def add(self, job) -> None:
         key = (job.queue.arn, job.status)
         jobs = self._own(key)
-        if not jobs or jobs[-1].order < job.order:  # the newest job in it: most often
+        if not jobs or jobs[-1].position < job.position:  # the newest job in it: most often
             jobs.append(job)
             return
-        at = bisect_left(jobs, job.order, key=order)
+        at = bisect_left(jobs, job.position, key=position)
         if at < len(jobs) and jobs[at] is job:  # back in a status it had left (a retry): its entry is still there
             self.gone[key] -= 1
         else:

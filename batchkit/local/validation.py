@@ -30,11 +30,20 @@ RANGES = {
     "JobStateTimeLimitAction.maxTimeSeconds": (600, 86_400),
     "FairsharePolicy.shareDecaySeconds": (0, 604_800),
     "FairsharePolicy.computeReservation": (0, 99),
+    "ShareAttributes.weightFactor": (0.0001, 999.9999,
+                                     "the smallest supported value is 0.0001, and the largest supported value is 999.9999"),
     "LinuxParameters.swappiness": (0, 100),
     "EphemeralStorage.sizeInGiB": (21, 200),
     "EFSVolumeConfiguration.transitEncryptionPort": (0, 65_535),
     "UpdatePolicy.jobExecutionTimeoutMinutes": (1, 7200),
     "ComputeScalingPolicy.minScaleDownDelayMinutes": (20, None),
+}
+# Strings whose form the reference states in prose: (pattern, its words).
+SHARE_IDENTIFIER = (re.compile(r"[A-Za-z0-9]{1,255}\*?"),
+                    "limited to 255 alphanumeric characters, and can be followed by an asterisk (*)")
+PATTERNS = {
+    "ShareAttributes.shareIdentifier": SHARE_IDENTIFIER,
+    "SubmitJobRequest.shareIdentifier": SHARE_IDENTIFIER,
 }
 MAX_RESULTS = (1, 100)  # every maxResults ("This value can be between 1 and 100")
 # List lengths the reference states; larger requests are rejected, not truncated.
@@ -121,6 +130,9 @@ def _walk(operation: str, shape, value, path: str, owner: str = "", member: str 
                 _string(f"{path}[{key[:SHOWN]!r}]", item, _tag_limits()["value"])
     elif kind == "string":
         _string(path, value, shape.metadata.get("max"))
+        pattern = PATTERNS.get(where)
+        if pattern is not None and not pattern[0].fullmatch(value):
+            raise Invalid(f"{path}: {_shown(value)} is not valid: {pattern[1]}")
         enum = shape.metadata.get("enum")
         if enum and value not in enum:
             raise Invalid(f"{path}: {_shown(value)} is not one of {' | '.join(enum)}")
