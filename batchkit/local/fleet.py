@@ -118,14 +118,20 @@ class Fleet:
     def take(self, job, instance: Instance, whole: bool = False) -> None:
         """Room for the job on the instance; `whole`: all of it (a node of a multi-node parallel job:
         "single-tenant", nothing is packed beside it)."""
-        need = instance.size if whole else need_of(job)
+        if whole:
+            need = instance.size
+            instance.held = True
+        else:
+            need = need_of(job)
         instance.take(job, need)
-        instance.held = whole
         self.used_vcpus += need[0]
 
     def release(self, job, instance: Instance, now: int) -> None:
-        need = instance.size if instance.held else need_of(job)
-        instance.held = False
+        if instance.held:
+            need = instance.size
+            instance.held = False
+        else:
+            need = need_of(job)
         instance.give_back(job, need, now)
         self.used_vcpus -= need[0]
 

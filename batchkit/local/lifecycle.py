@@ -308,18 +308,24 @@ class Lifecycle:
             return self._bind_nodes(job, env, instance)
         job.env, job.instance, job.blocked, job.reason = env, instance, None, None
         self.fleet(env).take(job, instance)
-        self._start_when_ready(job)
+        if instance.ready_at > self.now:
+            self._wait_for(instance, job)
+        else:
+            self._start(job)
 
     def _start_when_ready(self, job: Job) -> None:
-        instance = job.instance
-        if instance.ready_at > self.now:  # launching: the job starts when it is ready
-            instance.waiting.append(job)
-            if len(instance.waiting) == 1:
-                self.seq += 1
-                heapq.heappush(self.launching, (instance.ready_at, self.seq, instance))
-                self.wake(instance.ready_at)
-            return
-        self._start(job)
+        if job.instance.ready_at > self.now:
+            self._wait_for(job.instance, job)
+        else:
+            self._start(job)
+
+    def _wait_for(self, instance, job: Job) -> None:
+        """The instance is launching: the job starts when it is ready (`_instances_ready`)."""
+        instance.waiting.append(job)
+        if len(instance.waiting) == 1:
+            self.seq += 1
+            heapq.heappush(self.launching, (instance.ready_at, self.seq, instance))
+            self.wake(instance.ready_at)
 
     def _instances_ready(self) -> None:
         while self.launching and self.launching[0][0] <= self.now:
@@ -387,7 +393,17 @@ class Lifecycle:
         self._set(job, "RUNNING")
         job.started_at = job.current["startedAt"] = self.now
         limit = (job.timeout or {}).get("attemptDurationSeconds")
-        exit_code, lines, seconds, reason = self._outcome(job, limit)
+        if self.executor == "subprocess":
+            exit_code, lines, seconds, reason = run_process(job, limit)
+        else:
+            rule = self.outcomes.find(job.name, job.queue, job.definition, job.index, job.node_index)
+            exit_code, reason = rule.exit_code_for(len(job.attempts)), rule.reason
+            lines = simulated_logs(job) if rule.logs is None else rule.logs
+            seconds = rule.duration
+            if seconds is None and (job.node_of is None or job.is_main_node):  # other nodes: until stopped
+                seconds = DEFAULT_SECONDS
+            if rule.memory is not None and rule.memory > job.memory:  # the kernel's OOM killer, at the end
+                exit_code, reason = 137, OUT_OF_MEMORY
         if limit is not None and seconds is not None and seconds >= limit:
             job.plan, seconds = (None, None, TIMED_OUT), limit
         else:
@@ -397,20 +413,6 @@ class Lifecycle:
             self._node_running(job)
         if seconds is not None:  # None: a node that runs until its main node exits
             self._after(job, seconds)
-
-    def _outcome(self, job: Job, limit) -> tuple:
-        """How the attempt that starts now ends: (exit code, log lines, seconds, container reason)."""
-        if self.executor == "subprocess":
-            return run_process(job, limit)
-        rule = self.outcomes.find(job.name, job.queue, job.definition, job.index, job.node_index)
-        exit_code, reason = rule.exit_code_for(len(job.attempts)), rule.reason
-        lines = simulated_logs(job) if rule.logs is None else rule.logs
-        seconds = rule.duration
-        if seconds is None and (job.node_of is None or job.is_main_node):
-            seconds = DEFAULT_SECONDS
-        if rule.memory is not None and rule.memory > job.memory:  # the kernel's OOM killer, at the end
-            exit_code, reason = 137, OUT_OF_MEMORY
-        return exit_code, lines, seconds, reason
 
     def _end(self, job: Job) -> None:
         exit_code, reason, status_reason = job.plan
@@ -438,7 +440,7 @@ class Lifecycle:
             attempt["container"]["reason"] = reason
         attempt.update(stoppedAt=self.now, statusReason=status_reason)
         job.attempts.append(attempt)
-        if job.is_main_node:  # a multi-node parallel job's attempts are its main node's
+        if job.node_of is not None and job.is_main_node:  # a multi-node parallel job's attempts are its main node's
             job.node_of.attempts.append(attempt)
 
     def _retries(self, job: Job, exit_code: int, reason: str, status_reason: str) -> bool:
