@@ -137,6 +137,10 @@ def _job_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
     reqs = _col(df, "container.resourceRequirements")
     attempts = _col(df, "attempts")
     exit_code = _col(df, "container.exitCode", "int")
+    missing = exit_code.isna()
+    if missing.any():  # a multi-node parallel job has no container: its exit code is its last attempt's
+        exit_code = exit_code.copy()
+        exit_code[missing] = _cast(attempts[missing].map(_last_exit_code), "int")
     return {
         "queue": _name_from_arn(_col(df, "jobQueue", "string")),
         "definition": _name_from_arn(_col(df, "jobDefinition", "string")),
@@ -147,6 +151,12 @@ def _job_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
         "vcpus": _resource(reqs, "VCPU").fillna(_number(df, "container.vcpus")),
         "memory": _resource(reqs, "MEMORY").fillna(_number(df, "container.memory")),
     }
+
+
+def _last_exit_code(attempts):
+    if isinstance(attempts, list) and attempts:
+        return (attempts[-1].get("container") or {}).get("exitCode")
+    return None
 
 
 def _summary_columns(df: pd.DataFrame) -> dict[str, pd.Series]:

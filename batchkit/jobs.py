@@ -96,9 +96,12 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
 
     describer = _Describer(b, keep) if detail else None
     summaries = _list(b, requests, describer)
-    if children:
+    if children:  # array children, and the nodes of multi-node parallel jobs
         parents = [r["jobId"] for r in summaries if _array_parent(r)]
         summaries += _list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted], describer)
+        gangs = [r["jobId"] for r in summaries if "numNodes" in (r.get("nodeProperties") or {})
+                 and "nodeIndex" not in r["nodeProperties"]]
+        summaries += _list(b, [{"multiNodeJobId": p, "jobStatus": s} for p in gangs for s in wanted], describer)
     rank = {s: i for i, s in enumerate(order)}
     newest: dict[str, dict] = {}
     for record in summaries:  # a job that moved on between listings shows up twice
@@ -326,6 +329,7 @@ class Related:
     dependencies: pd.DataFrame | None = None
     logs: pd.DataFrame | None = None
     why: str | None = None  # the one-line summary of `Batch.why`
+    nodes: pd.DataFrame | None = None  # a multi-node parallel job's nodes (DescribeJobs of <id>#<n>)
     findings: pd.DataFrame | None = None  # all of `Batch.why`'s findings (the card expands to them)
     notes: list[str] = field(default_factory=list)  # what could not be fetched
 
@@ -346,6 +350,9 @@ def job(b, job_id: str, log_lines: int = 20) -> pd.DataFrame:
     try:
         if depends:
             related.dependencies = b.frame(_describe(b, depends), _shape("DescribeJobs"))
+        num_nodes = (record.get("nodeProperties") or {}).get("numNodes")
+        if num_nodes and "nodeDetails" not in record:  # a multi-node parallel job: its nodes are jobs <id>#<n>
+            related.nodes = b.frame(_describe(b, [f"{job_id}#{n}" for n in range(num_nodes)]), _shape("DescribeJobs"))
         if record.get("attempts") or (record.get("container") or {}).get("logStreamName"):
             related.logs = logs(b, job_id, tail=log_lines, job=record)
         related.findings = b.why(job_id)

@@ -29,6 +29,7 @@ from . import catalog
 ROWS = 50  # rows a view shows; the frame keeps every row
 GENERIC_COLUMNS = 12  # columns shown of a frame without a curated view
 REASON_CHARS = 40
+NODE_ROWS = 20  # nodes a card lists
 LOG_TAIL = 20
 FINISHED = ("SUCCEEDED", "FAILED")
 COLORS = {"SUBMITTED": "#9e9e9e", "PENDING": "#7f7f7f", "RUNNABLE": "#c99a00", "STARTING": "#4aa3df",
@@ -175,9 +176,9 @@ def hover_cell(value, limit: int = REASON_CHARS) -> Cell:
 
 
 def short_id(job_id: str) -> str:
-    """The first 8 characters; an array child keeps its index (`6f1c2a9e:3`)."""
-    parent, colon, index = job_id.partition(":")
-    return parent[:8] + colon + index
+    """The first 8 characters; an array child or a node keeps its index (`6f1c2a9e:3`, `6f1c2a9e#3`)."""
+    cut = min((i for i in (job_id.find(":"), job_id.find("#")) if i >= 0), default=len(job_id))
+    return job_id[:min(cut, 8)] + job_id[cut:]
 
 
 def id_cell(value) -> Cell:
@@ -199,10 +200,28 @@ class Column:
     needs: tuple[str, ...] = ()  # shown only when the frame has these columns
 
 
+def node_index(row):
+    """A node's index (`nodeProperties.nodeIndex` in ListJobs, `nodeDetails.nodeIndex` in DescribeJobs)."""
+    for key in ("nodeDetails.nodeIndex", "nodeProperties.nodeIndex"):
+        if not blank(row.get(key)):
+            return int(row[key])
+    return None
+
+
 def _job_name(row) -> Cell:
-    index = row.get("arrayProperties.index")
+    index, node = row.get("arrayProperties.index"), node_index(row)
     name = plain(row.get("jobName"))
+    if node is not None:
+        return Cell(f"{name}#{node}")
     return Cell(name if blank(index) else f"{name}[{int(index)}]")
+
+
+def _array(row) -> Cell:
+    """An array's progress; a multi-node parallel job's number of nodes."""
+    nodes = row.get("nodeProperties.numNodes")
+    if not blank(nodes) and node_index(row) is None:
+        return Cell(f"{int(nodes)} nodes")
+    return progress_cell(row.get("arrayProperties.statusSummary"), row.get("arrayProperties.size"))
 
 
 def _exit(row) -> Cell:
@@ -217,7 +236,7 @@ def _reason(row) -> Cell:
 JOB_COLUMNS = (
     Column("name", _job_name),
     Column("status", lambda r: status_cell(r.get("status"))),
-    Column("array", lambda r: progress_cell(r.get("arrayProperties.statusSummary"), r.get("arrayProperties.size"))),
+    Column("array", _array),
     Column("queue", lambda r: Cell(name_of(r.get("queue")))),
     Column("definition", lambda r: Cell(name_of(r.get("definition")))),
     Column("started", lambda r: time_cell(r.get("startedAt"))),
@@ -527,6 +546,14 @@ class Card:
             facts.append(("array", progress_cell(r.get("arrayProperties.statusSummary"), r.get("arrayProperties.size"))))
         if not blank(r.get("arrayProperties.index")):
             facts.append(("array index", Cell(plain(r.get("arrayProperties.index")))))
+        if self.related.nodes is not None:
+            counts = self.related.nodes["status"].value_counts().to_dict() if len(self.related.nodes) else {}
+            total = r.get("nodeProperties.numNodes")
+            facts.append(("nodes", progress_cell(counts, len(self.related.nodes) if blank(total) else total)))
+            facts.append(("main node", Cell(f"#{plain(r.get('nodeProperties.mainNode'))}")))
+        if node_index(r) is not None:
+            main = " (main node)" if r.get("nodeDetails.isMainNode") is True else ""
+            facts.append(("node", Cell(f"#{node_index(r)}{main}")))
         if self.related.why:
             facts.insert(2, ("why", why_cell(self.related.why, self.related.findings)))
         return [(k, v) for k, v in facts if v.text]
@@ -542,6 +569,23 @@ class Card:
                          Cell(plain(dep.get("type")))])
         return ["id", "name", "status", "type"], body
 
+    def _nodes(self) -> tuple[list[str], list[list[Cell]]]:
+        """A multi-node parallel job's nodes, the first NODE_ROWS of them."""
+        nodes = self.related.nodes
+        body = []
+        for row in [] if nodes is None else _records(nodes.head(NODE_ROWS)):
+            main = " (main)" if row.get("nodeDetails.isMainNode") is True else ""
+            body.append([Cell(f"#{node_index(row)}{main}"), status_cell(row.get("status")),
+                         Cell(plain(row.get("container.instanceType"))), time_cell(row.get("startedAt")),
+                         Cell(plain(row.get("exitCode"))), _reason(row),
+                         hover_cell(row.get("container.logStreamName"), 30)])
+        return ["node", "status", "instance", "started", "exit", "reason", "log stream"], body
+
+    def _more_nodes(self) -> str:
+        nodes = self.related.nodes
+        more = 0 if nodes is None else len(nodes) - NODE_ROWS
+        return f"… {more} more nodes: b.list_jobs(multiNodeJobId=...)" if more > 0 else ""
+
     def _title(self) -> str:
         return f"{plain(self.row.get('jobName'))}  ({plain(self.row.get('status'))})"
 
@@ -556,6 +600,11 @@ class Card:
         header, body = self._dependencies()
         if body:
             parts.append(f"<b>depends on</b>{table(header, body)}")
+        header, body = self._nodes()
+        if body:
+            more = self._more_nodes()
+            parts.append(f"<b>nodes</b>{table(header, body)}"
+                         + (f"<div style='{CAPTION_STYLE}'>{html.escape(more)}</div>" if more else ""))
         if self.related.logs is not None:
             parts.append(f"<b>log tail</b>{LogText(self.related.logs).html()}")
         parts += [f"<div style='{CAPTION_STYLE}'>{html.escape(n)}</div>" for n in self._notes()]
@@ -573,9 +622,11 @@ class Card:
         width = max(len(k) for k, _ in facts)
         lines = [self._title(), *(f"  {k.ljust(width)}  {v.text}" for k, v in facts)]
         for title, (header, body) in (("attempts", _attempt_rows(self.row.get("attemptDetails"))),
-                                      ("depends on", self._dependencies())):
+                                      ("depends on", self._dependencies()), ("nodes", self._nodes())):
             if body:
                 lines += ["", f"{title}:", text_table(header, body)]
+        if self._more_nodes():
+            lines.append(self._more_nodes())
         if self.related.logs is not None:
             lines += ["", "log tail:", LogText(self.related.logs).text()]
         return "\n".join(lines + [f"({n})" for n in self._notes()])

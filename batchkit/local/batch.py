@@ -202,7 +202,10 @@ class LocalBatch(Factories):
         uses: above the job's memory the attempt is killed (exit code 137,
         ``OutOfMemoryError: Container killed due to memory usage``); `index` (an
         int, a list or a range) limits the rule to those children of an array job
-        (``set_outcome("shards", exit_code=2, index=[3, 7])``: two shards fail).
+        (``set_outcome("shards", exit_code=2, index=[3, 7])``: two shards fail).  A node
+        of a multi-node parallel job also matches ``<name>#<node>`` (``"train#0"``: its
+        node 0); a node other than the main one without a `duration` runs until the
+        main node exits.
         """
         with self._runtime.lock:
             return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue, memory, index)

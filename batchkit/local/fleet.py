@@ -8,6 +8,11 @@ environments run each job as a task sized to it (Fargate's valid vCPU/memory
 combinations), UNMANAGED ones take jobs up to ``unmanagedvCpus``.
 `place` reserves room for a job (on a ready instance, or on one still
 launching), `release` gives it back; the lifecycle asks in its queue order.
+A multi-node parallel job's nodes are placed together or not at all
+(`place_nodes`): one instance each ("Multi-node parallel job nodes are
+single-tenant"), all of one type, in one environment, on EC2 On-Demand only
+(the user guide's "Compute environment considerations for MNP": not on
+UNMANAGED environments, not on Spot; Fargate does not run them).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 
 from moto.moto_api._internal import mock_random
 
-from . import instances
+from . import instances, nodes as node_ranges
 from .faults import Faults
 
 UNLIMITED = float("inf")
@@ -52,6 +57,7 @@ class Instance:
     waiting: list = field(default_factory=list)  # jobs reserved while it launches
     images: set = field(default_factory=set)  # pulled already: later jobs start faster
     idle_since: int | None = None
+    held: bool = False  # all of it taken by one job (a node of a multi-node parallel job)
     reclaim_at: int | None = None  # simulated ms: a Spot instance reclaimed then (Faults.spot)
 
     def room_for(self, need) -> bool:
@@ -109,15 +115,33 @@ class Fleet:
     def place(self, job, now: int) -> Instance | None:
         raise NotImplementedError
 
-    def take(self, job, instance: Instance) -> None:
-        need = need_of(job)
+    def take(self, job, instance: Instance, whole: bool = False) -> None:
+        """Room for the job on the instance; `whole`: all of it (a node of a multi-node parallel job:
+        "single-tenant", nothing is packed beside it)."""
+        if whole:
+            need = instance.size
+            instance.held = True
+        else:
+            need = need_of(job)
         instance.take(job, need)
         self.used_vcpus += need[0]
 
     def release(self, job, instance: Instance, now: int) -> None:
-        need = need_of(job)
+        if instance.held:
+            need = instance.size
+            instance.held = False
+        else:
+            need = need_of(job)
         instance.give_back(job, need, now)
         self.used_vcpus -= need[0]
+
+    def blocked_nodes(self, nodes: list) -> str | None:
+        """Why a multi-node parallel job can never run here: only managed EC2 On-Demand environments run them."""
+        return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"
+
+    def place_nodes(self, nodes: list, now: int) -> list[Instance] | None:
+        """An instance for each node, all reserved at once, or None."""
+        return None
 
     def top_up(self, now: int, vcpus: float | None = None) -> None:
         """Launch instances up to minvCpus or `vcpus` (only instance fleets have any to launch)."""
@@ -172,10 +196,49 @@ class Instances(Fleet):
         fitting = [t for t in self.types if t.fits(*need)]
         return self._launch(min(fitting, key=lambda t: (t.vcpus, t.memory, t.gpus)), now) if fitting else None
 
-    def take(self, job, instance: Instance) -> None:
+    def blocked_nodes(self, nodes: list) -> str | None:
+        if self.resources.get("type") == "SPOT":
+            return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"
+        kind = self._node_kind(nodes)
+        if kind is None:
+            return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"
+        if len(nodes) * kind.vcpus > self.max_vcpus:
+            return "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE"
+        return None
+
+    def _node_kind(self, nodes: list):
+        """The one instance type a job's nodes run on: the one they name, or else the smallest type of the
+        environment that fits the largest node."""
+        need = [max(values) for values in zip(*(need_of(node) for node in nodes))]
+        named = node_ranges.instance_type(nodes)
+        fitting = [t for t in self.types if t.fits(*need) and named in (None, t.name)]
+        return min(fitting, key=lambda t: (t.vcpus, t.memory, t.gpus), default=None)
+
+    def place_nodes(self, nodes: list, now: int) -> list[Instance] | None:
+        kind, count = self._node_kind(nodes), len(nodes)
+        if self.used_vcpus + count * kind.vcpus > self.max_vcpus:
+            return None
+        found = [i for i in self.idle if i.type == kind.name][:count]
+        more = count - len(found)
+        if more:
+            others = [i for i in self.idle if i.type != kind.name]
+            over = self.desired_vcpus + more * kind.vcpus - self.max_vcpus
+            if over > sum(i.vcpus for i in others):
+                return None
+            if self.settings.faults.capacity_fails(kind.name):
+                raise InsufficientCapacity(kind.name)
+            for instance in others:  # idle instances of other types make room, as the service replaces them
+                if over <= 0:
+                    break
+                self.terminate(instance)
+                over -= instance.vcpus
+            found += [self._launch(kind, now) for _ in range(more)]
+        return found
+
+    def take(self, job, instance: Instance, whole: bool = False) -> None:
         self._unfile(instance)
         self.idle.pop(instance, None)
-        super().take(job, instance)
+        super().take(job, instance, whole)
         self._file(instance)
 
     def release(self, job, instance: Instance, now: int) -> None:
@@ -270,8 +333,8 @@ class Pool(Fleet):
     def place(self, job, now: int) -> Instance | None:
         return self.pool if self.pool.room_for(need_of(job)) else None
 
-    def take(self, job, instance: Instance) -> None:
-        super().take(job, instance)
+    def take(self, job, instance: Instance, whole: bool = False) -> None:
+        super().take(job, instance, whole)
         self.desired_vcpus = self.used_vcpus
 
     def release(self, job, instance: Instance, now: int) -> None:

@@ -25,9 +25,14 @@ def _overridden(base: dict | None, overrides: dict | None, merged_by: dict) -> d
     return result
 
 
+def merge_container(base: dict | None, overrides: dict | None) -> dict:
+    """Container properties with containerOverrides applied (environment by name, resources by type)."""
+    return _overridden(base, overrides, {"environment": "name", "resourceRequirements": "type"})
+
+
 def container_of(definition, overrides: dict | None) -> dict:
     """The definition's container properties with the job's containerOverrides applied."""
-    return _overridden(definition.container_properties, overrides, {"environment": "name", "resourceRequirements": "type"})
+    return merge_container(definition.container_properties, overrides)
 
 
 def eks_of(definition, overrides: dict | None) -> dict | None:
@@ -62,24 +67,26 @@ def requirement(container: dict, kind: str, legacy: str, cast):
 
 
 class Job:
-    """A job (or array parent, or array child) inside the local backend."""
+    """A job (or array parent, or array child, or a multi-node parallel job or one of its nodes)."""
 
     __slots__ = (
         "id", "arn", "name", "queue", "definition", "request", "created_at", "status", "reason",
         "started_at", "stopped_at", "attempts", "current", "container", "parameters", "timeout",
         "retry", "vcpus", "memory", "parent", "index", "size", "children", "summary",
         "depends", "waiting", "dependents", "dependency_failed", "version", "env", "plan", "eks", "frozen",
-        "gpus", "instance", "blocked", "position", "share", "priority",
+        "gpus", "instance", "blocked", "position", "share", "priority", "node_props", "nodes", "node_of",
+        "node_index",
     )
 
-    def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None):
+    def __init__(self, job_id, arn, name, queue, definition, request, now, parent=None, index=None,
+                 node_of=None, node_index=None, container=None):
         self.id, self.arn, self.name = job_id, arn, name
         self.queue, self.definition, self.request = queue, definition, request
         self.created_at, self.status, self.reason = now, "SUBMITTED", None
         self.started_at = self.stopped_at = None
         self.attempts: list[dict] = []
         self.current: dict | None = None  # the running attempt: its start, outcome, task ids, stream
-        self.container = container_of(definition, request.get("containerOverrides"))
+        self.container = container_of(definition, request.get("containerOverrides")) if container is None else container
         self.eks = eks_of(definition, request.get("eksPropertiesOverride"))
         self.parameters = {**(definition.parameters or {}), **(request.get("parameters") or {})}
         self.timeout = request.get("timeout") or definition.timeout or None
@@ -105,6 +112,10 @@ class Job:
         self.share = request.get("shareIdentifier")  # its share of a fair-share queue (ordering.py)
         # SubmitJob's schedulingPriorityOverride "overrides any scheduling priority in the job definition"
         self.priority = request.get("schedulingPriorityOverride", getattr(definition, "scheduling_priority", None))
+        # a multi-node parallel job: its nodeProperties (numNodes overridden) and its node jobs once RUNNABLE;
+        # a node: its job and index (nodes.py)
+        self.node_props = self.nodes = None
+        self.node_of, self.node_index = node_of, node_index
 
     def __deepcopy__(self, memo):
         if self.frozen:
@@ -117,6 +128,15 @@ class Job:
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def settled(self) -> bool:
+        """Finished for good: a node of an unfinished job may run again when its job is retried."""
+        return self.status in FINISHED and (self.node_of is None or self.node_of.status in FINISHED)
+
+    @property
+    def is_main_node(self) -> bool:
+        return self.node_of is not None and self.node_index == self.node_of.node_props["mainNode"]
 
     @property
     def attempt_limit(self) -> int:
@@ -137,6 +157,11 @@ class Job:
             result["arrayProperties"] = {"size": self.size}
         elif self.index is not None:
             result["arrayProperties"] = {"index": self.index}
+        if self.node_props is not None:
+            result["nodeProperties"] = {"numNodes": self.node_props["numNodes"]}
+        elif self.node_of is not None:
+            result["nodeProperties"] = {"isMainNode": self.is_main_node, "numNodes": self.node_of.node_props["numNodes"],
+                                        "nodeIndex": self.node_index}
         return result
 
     def detail(self, tags: dict) -> dict:
@@ -157,10 +182,12 @@ class Job:
             result["shareIdentifier"] = self.share
         if self.priority is not None:
             result["schedulingPriority"] = self.priority
-        if self.definition.container_properties is not None:
+        if self.definition.container_properties is not None or self.node_of is not None:
             result["container"] = self._container_detail()
-        if self.definition.node_properties:
-            result["nodeProperties"] = self.definition.node_properties
+        if self.node_props is not None:  # the job's, numNodes overridden; its nodes are jobs of their own
+            result["nodeProperties"] = self.node_props
+        elif self.node_of is not None:
+            result["nodeDetails"] = {"nodeIndex": self.node_index, "isMainNode": self.is_main_node}
         if self.eks:
             result["eksProperties"] = self.eks
         if self.size:

@@ -7,6 +7,11 @@ first, each in its queue order: ordering.py, FIFO or fair share) where
 instances launched and packed by vCPU, memory and GPU), binds them, and scales
 idle instances down.  Nothing scans all jobs, so cost grows with the events,
 not with the jobs stored.
+
+A multi-node parallel job queues as one job; its nodes ``<id>#<n>`` are jobs
+of their own, spawned when it becomes RUNNABLE and bound together.  The main
+node starts first, the others when it runs; the main node's exit ends the job
+(see "multi-node parallel jobs" below, and nodes.py).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from fnmatch import fnmatchcase
 from moto.batch.utils import make_arn_for_job
 from moto.moto_api._internal import mock_random
 
-from . import rules, scheduler
+from . import nodes, rules, scheduler
 from .fleet import Fleet, Settings, fleet_for
 from .job import Job
 from .ordering import ordering_for
@@ -61,6 +66,9 @@ class Lifecycle:
     def submit(self, request: dict, queue, definition, history: dict | None = None) -> Job:
         """A new job; with `history` (see history.py) one that already finished, as recorded."""
         size = rules.array_size(request.get("arrayProperties"))
+        node_props = nodes.effective(definition, request) if definition.node_properties is not None else None
+        if node_props is None and request.get("nodeOverrides"):
+            rules.fail("nodeOverrides can only be used with a multi-node parallel job definition")
         depends = self._dependencies(request, size) if history is None else []
         job_id = (history or {}).get("jobId") or str(mock_random.uuid4())
         if job_id in self.jobs:
@@ -70,6 +78,7 @@ class Lifecycle:
             self.order(queue).admit(share, self.now)
         job = Job(job_id, make_arn_for_job(self.backend.account_id, job_id, self.backend.region_name),
                   request["jobName"], queue, definition, request, self.now)
+        job.node_props = node_props
         self._add(job)
         queued = self.by_queue.setdefault(queue.arn, [])
         job.position = len(queued)
@@ -191,6 +200,8 @@ class Lifecycle:
         if job.size:
             self._spawn(job)
         else:
+            if job.node_props is not None and job.nodes is None:
+                self._spawn_nodes(job)
             self._set(job, "RUNNABLE")
             self._enqueue(job)
 
@@ -215,6 +226,21 @@ class Lifecycle:
             elif not child.waiting:
                 self._ready(child)
         self._drain()
+
+    def _spawn_nodes(self, job: Job) -> None:
+        """A multi-node parallel job's nodes, RUNNABLE with it: ``<id>#<n>``, each with its node range's
+        container (nodes.py); the scheduler places them together."""
+        overrides = (job.request.get("nodeOverrides") or {}).get("nodePropertyOverrides")
+        job.nodes = []
+        for index, container in enumerate(nodes.containers(job.node_props, overrides)):
+            node = Job(f"{job.id}#{index}", f"{job.arn}#{index}", job.name, job.queue, job.definition, job.request,
+                       self.now, node_of=job, node_index=index, container=container)
+            node.status = "RUNNABLE"
+            if not node.is_main_node:  # the timeout "applies to the whole job and not to the nodes"
+                node.timeout = None
+            self._add(node)
+            job.nodes.append(node)
+        job.vcpus = sum(node.vcpus for node in job.nodes)  # what its share uses while it runs (ordering.py)
 
     def order(self, queue):
         """The queue's order of RUNNABLE jobs (ordering.py), made when first needed."""
@@ -278,16 +304,28 @@ class Lifecycle:
         return False
 
     def _bind(self, job: Job, env, instance) -> None:
+        if job.nodes is not None:
+            return self._bind_nodes(job, env, instance)
         job.env, job.instance, job.blocked, job.reason = env, instance, None, None
         self.fleet(env).take(job, instance)
-        if instance.ready_at > self.now:  # launching: the job starts when it is ready
-            instance.waiting.append(job)
-            if len(instance.waiting) == 1:
-                self.seq += 1
-                heapq.heappush(self.launching, (instance.ready_at, self.seq, instance))
-                self.wake(instance.ready_at)
-            return
-        self._start(job)
+        if instance.ready_at > self.now:
+            self._wait_for(instance, job)
+        else:
+            self._start(job)
+
+    def _start_when_ready(self, job: Job) -> None:
+        if job.instance.ready_at > self.now:
+            self._wait_for(job.instance, job)
+        else:
+            self._start(job)
+
+    def _wait_for(self, instance, job: Job) -> None:
+        """The instance is launching: the job starts when it is ready (`_instances_ready`)."""
+        instance.waiting.append(job)
+        if len(instance.waiting) == 1:
+            self.seq += 1
+            heapq.heappush(self.launching, (instance.ready_at, self.seq, instance))
+            self.wake(instance.ready_at)
 
     def _instances_ready(self) -> None:
         while self.launching and self.launching[0][0] <= self.now:
@@ -300,10 +338,12 @@ class Lifecycle:
     def _release(self, job: Job) -> None:
         if job.instance is not None:
             self.fleet(job.env).release(job, job.instance, self.now)
-            if job.share is not None:
+            if job.share is not None and job.node_of is None:  # a node's vCPUs count in its job's share
                 self.order(job.queue).released(job, self.now)
             if not job.instance.jobs:
                 self._scale_at(self.now + int(self.settings.idle_seconds * 1000))
+        elif job.env is not None and job.share is not None:  # a multi-node parallel job, bound (_bind_nodes)
+            self.order(job.queue).released(job, self.now)
         job.env = job.instance = None
 
     def capacity_changed(self) -> None:
@@ -338,6 +378,8 @@ class Lifecycle:
             "taskArn": f"arn:aws:ecs:{region}:{account}:task/{task}",
             "logStreamName": f"{job.definition.name}/default/{task}",
         }}
+        if job.node_of is not None:
+            self._node_starting(job)
         if instance.type not in ("UNMANAGED", "FARGATE"):
             job.current["container"]["instanceType"] = instance.type
         if instance.spot and instance.reclaim_at is None:
@@ -354,22 +396,29 @@ class Lifecycle:
         if self.executor == "subprocess":
             exit_code, lines, seconds, reason = run_process(job, limit)
         else:
-            rule = self.outcomes.find(job.name, job.queue, job.definition, job.index)
+            rule = self.outcomes.find(job.name, job.queue, job.definition, job.index, job.node_index)
             exit_code, reason = rule.exit_code_for(len(job.attempts)), rule.reason
             lines = simulated_logs(job) if rule.logs is None else rule.logs
-            seconds = DEFAULT_SECONDS if rule.duration is None else rule.duration
+            seconds = rule.duration
+            if seconds is None and (job.node_of is None or job.is_main_node):  # other nodes: until stopped
+                seconds = DEFAULT_SECONDS
             if rule.memory is not None and rule.memory > job.memory:  # the kernel's OOM killer, at the end
                 exit_code, reason = 137, OUT_OF_MEMORY
-        if limit is not None and seconds >= limit:
+        if limit is not None and seconds is not None and seconds >= limit:
             job.plan, seconds = (None, None, TIMED_OUT), limit
         else:
             job.plan = (exit_code, reason, reason or SUCCESS)
         self._write_logs(job, lines)
-        self._after(job, seconds)
+        if job.node_of is not None:
+            self._node_running(job)
+        if seconds is not None:  # None: a node that runs until its main node exits
+            self._after(job, seconds)
 
     def _end(self, job: Job) -> None:
         exit_code, reason, status_reason = job.plan
         self._stop_attempt(job, exit_code, reason, status_reason)
+        if job.node_of is not None:
+            return self._node_exited(job, exit_code, reason or "", status_reason, retry=exit_code is not None)
         if exit_code == 0:
             self._finish(job, "SUCCEEDED", status_reason)
         elif exit_code is not None and self._retries(job, exit_code, reason or "", status_reason):
@@ -391,6 +440,8 @@ class Lifecycle:
             attempt["container"]["reason"] = reason
         attempt.update(stoppedAt=self.now, statusReason=status_reason)
         job.attempts.append(attempt)
+        if job.node_of is not None and job.is_main_node:  # a multi-node parallel job's attempts are its main node's
+            job.node_of.attempts.append(attempt)
 
     def _retries(self, job: Job, exit_code: int, reason: str, status_reason: str) -> bool:
         if len(job.attempts) >= job.attempt_limit:
@@ -405,8 +456,10 @@ class Lifecycle:
         self._release(job)  # reserved on an instance still launching
         self._set(job, status)
         job.reason, job.stopped_at = reason, self.now
-        if job.share is not None:
+        if job.share is not None and job.node_of is None:  # a node is not a job of its share: its job is
             self.order(job.queue).finished(job, self.now)
+        if job.nodes:
+            self._finish_nodes(job, status, reason)
         self.settled.append(job)
         self._drain()
 
@@ -445,7 +498,9 @@ class Lifecycle:
     # -- cancel and terminate ----------------------------------------------------
 
     def cancel(self, job: Job, reason: str) -> None:
-        """SUBMITTED, PENDING and RUNNABLE jobs fail; later states are left alone."""
+        """SUBMITTED, PENDING and RUNNABLE jobs fail; later states are left alone.  A node is cancelled
+        with its job (nodes are not queued on their own)."""
+        job = job.node_of or job
         if job.status in ("SUBMITTED", "PENDING", "RUNNABLE") and not self._running_children(job):
             self._finish(job, "FAILED", reason)
             self.wake()  # the next job in line may run now
@@ -453,8 +508,11 @@ class Lifecycle:
             self.cancel(child, reason)
 
     def terminate(self, job: Job, reason: str) -> None:
-        """Every unfinished job fails; STARTING and RUNNING attempts are stopped."""
-        if job.status in ("STARTING", "RUNNING"):
+        """Every unfinished job fails; STARTING and RUNNING attempts are stopped (a multi-node parallel
+        job's on all its nodes)."""
+        if job.node_of is not None:
+            return self._terminate_node(job, reason)
+        if job.status in ("STARTING", "RUNNING") and job.node_props is None:
             self._stop_attempt(job, None, None, reason)
         if not job.finished:
             self._finish(job, "FAILED", reason)
@@ -490,6 +548,13 @@ class Lifecycle:
         reason = f"Host EC2 (instance {instance.id}) terminated."
         self.fleet(env).terminate(instance)
         for victim in sorted(instance.jobs, key=lambda j: j.id):
+            if victim.node_of is not None:  # a node: the main one's job retries or fails, another fails
+                if victim.current is not None:
+                    self._stop_attempt(victim, None, None, reason)
+                else:
+                    self._release(victim)
+                self._node_exited(victim, None, "", reason)
+                continue
             if victim.status == "RUNNABLE":  # reserved on it: back in line
                 self._release(victim)
                 self._enqueue(victim)
@@ -500,6 +565,88 @@ class Lifecycle:
                 self._enqueue(victim)
             else:
                 self._finish(victim, "FAILED", reason)
+
+    # -- multi-node parallel jobs (user guide: "Multi-node parallel jobs", "Job lifecycle for MNP jobs") --
+
+    def _bind_nodes(self, job: Job, env, instances: list) -> None:
+        """Every node on an instance of its own, at once; the main node starts first, when the last of
+        them is up ("AWS Batch provisions the instance capacity ... The main node is launched first")."""
+        job.env, job.blocked, job.reason = env, None, None  # bound: its share's until released (_release)
+        main = job.nodes[job.node_props["mainNode"]]
+        ordered = [node for node in job.nodes if node is not main] + [main]
+        for node, instance in zip(ordered, sorted(instances, key=lambda i: i.ready_at)):
+            node.env, node.instance, node.reason = env, instance, None
+            self.fleet(env).take(node, instance, whole=True)
+        self._start_when_ready(main)
+
+    def _node_starting(self, node: Job) -> None:
+        """A node's container gets an awsvpc network interface; the main node's start is the job's."""
+        address = f"10.0.{mock_random.randint(0, 255)}.{mock_random.randint(1, 254)}"
+        node.current["container"]["networkInterfaces"] = [
+            {"attachmentId": str(mock_random.uuid4()), "privateIpv4Address": address}]
+        if node.is_main_node:
+            self._set(node.node_of, "STARTING")
+
+    def _node_running(self, node: Job) -> None:
+        """The main node runs: so does the job, and the other nodes are launched ("When the main node
+        reaches the RUNNING status ... the child nodes are launched and they also move to STARTING")."""
+        if not node.is_main_node:
+            return
+        job = node.node_of
+        self._set(job, "RUNNING")
+        job.started_at = self.now
+        for other in job.nodes:
+            if other is not node and other.status == "RUNNABLE" and other.instance is not None:
+                self._start_when_ready(other)
+
+    def _node_exited(self, node: Job, exit_code, reason: str, status_reason: str, retry: bool = True) -> None:
+        """A node's attempt has stopped.  Another node than the main one just ends ("If a child node dies,
+        AWS Batch doesn't take any action on the other nodes"); the main node's exit ends the job with
+        its status, or, if the job has retries left, starts another attempt of every node."""
+        status = "SUCCEEDED" if exit_code == 0 else "FAILED"
+        if not node.is_main_node:
+            return self._finish(node, status, status_reason)
+        job = node.node_of
+        if status == "FAILED" and retry and self._retries(node, exit_code, reason, status_reason):
+            return self._retry_nodes(job, status_reason)
+        self._finish(node, status, status_reason)
+        self._finish(job, status, status_reason)
+
+    def _retry_nodes(self, job: Job, reason: str) -> None:
+        """Another attempt: every node stops and the job waits to be placed again ("Each new attempt of a
+        multi-node parallel job updates the corresponding child nodes' attempts")."""
+        for node in job.nodes:
+            if node.current is not None:  # the main node's attempt has stopped already
+                self._stop_attempt(node, None, None, reason)
+            self._release(node)
+            node.reason = node.stopped_at = None
+            self._set(node, "RUNNABLE")
+        self._release(job)
+        self._set(job, "RUNNABLE")
+        self._enqueue(job)
+
+    def _finish_nodes(self, job: Job, status: str, reason: str | None) -> None:
+        """The job has ended: its other nodes stop ("If the main node exits, the job is considered
+        finished, and all of the child nodes are stopped") and end with the job's status."""
+        for node in job.nodes:
+            if node.finished:
+                continue
+            if node.status in ("STARTING", "RUNNING"):
+                self._stop_attempt(node, None, None, reason)
+            self._finish(node, status, reason)
+
+    def _terminate_node(self, node: Job, reason: str) -> None:
+        """TerminateJob on one node of a running job stops that node (the main node: the job); on a job
+        not yet running, it terminates the job."""
+        job = node.node_of
+        if job.status not in ("STARTING", "RUNNING"):
+            return self.terminate(job, reason)
+        if node.finished:
+            return
+        if node.status in ("STARTING", "RUNNING"):
+            self._stop_attempt(node, None, None, reason)
+        self._node_exited(node, None, "", reason, retry=False)
+        self.wake()
 
     @staticmethod
     def _running_children(job: Job) -> bool:

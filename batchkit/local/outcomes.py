@@ -1,4 +1,10 @@
-"""How simulated jobs end: outcome rules matched on job name, plus the opt-in subprocess executor."""
+"""How simulated jobs end: outcome rules matched on job name, plus the opt-in subprocess executor.
+
+A node of a multi-node parallel job is matched as ``<name>#<index>`` as well as by its job's
+name: ``set_outcome("train#0", exit_code=1)`` fails the main node (index 0) of jobs named
+``train``, ``set_outcome("train", ...)`` applies to every node.  A node other than the main one
+without a duration of its own runs until the main node exits.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+
+from . import nodes
 
 DEFAULT_SECONDS = 5.0  # a job with no matching rule succeeds after this much simulated time
 SUCCESS = "Essential container in task exited"
@@ -27,11 +35,11 @@ class Outcome:
     memory: int | None = None  # MiB the container uses: above the job's memory it is killed (exit 137)
     index: frozenset[int] | None = None  # only these array children (None: any job)
 
-    def matches(self, name: str, queue, definition=None, index: int | None = None) -> bool:
+    def matches(self, name: str, queue, definition=None, index: int | None = None, node: int | None = None) -> bool:
         """Whether the rule is for a job of this name, queue and definition (a service job has none) and,
-        when the rule names indexes, an array child of one of them."""
+        when the rule names indexes, an array child of one of them; a node also matches as ``<name>#<node>``."""
         return (
-            fnmatchcase(name, self.pattern)
+            (fnmatchcase(name, self.pattern) or (node is not None and fnmatchcase(f"{name}#{node}", self.pattern)))
             and (self.index is None or index in self.index)
             and (self.definition is None if definition is None
                  else _matches(self.definition, definition.name, definition.arn))
@@ -76,9 +84,10 @@ class Outcomes:
         self.rules.insert(0, rule)
         return rule
 
-    def find(self, name: str, queue, definition=None, index: int | None = None) -> Outcome:
-        """The newest rule for a job of this name, queue, definition (and array index), or the default outcome."""
-        return next((rule for rule in self.rules if rule.matches(name, queue, definition, index)), Outcome())
+    def find(self, name: str, queue, definition=None, index: int | None = None, node: int | None = None) -> Outcome:
+        """The newest rule for a job of this name, queue, definition (and array index, or node), or the default
+        outcome."""
+        return next((rule for rule in self.rules if rule.matches(name, queue, definition, index, node)), Outcome())
 
     def clear(self) -> None:
         self.rules.clear()
@@ -102,8 +111,11 @@ def run_process(job, timeout: float | None) -> tuple[int, list[str], float, str 
     """Run the job's command here: (exit code, output lines, seconds taken, reason)."""
     env = {**os.environ, **{e["name"]: e.get("value", "") for e in job.container.get("environment") or ()}}
     env.update(AWS_BATCH_JOB_ID=job.id, AWS_BATCH_JQ_NAME=job.queue.name, AWS_BATCH_JOB_ATTEMPT=str(len(job.attempts) + 1))
+    if job.env is not None:
+        env["AWS_BATCH_CE_NAME"] = job.env.name
     if job.index is not None:
         env["AWS_BATCH_JOB_ARRAY_INDEX"] = str(job.index)
+    env.update(nodes.environment(job))
     command = command_of(job)
     started = time.monotonic()
     try:

@@ -238,7 +238,8 @@ class LocalBatchResponse(BatchResponse):
             parent = backend.lifecycle.jobs.get(request["arrayJobId"])
             jobs = parent.children if parent is not None else []
         elif request.get("multiNodeJobId"):
-            jobs = []
+            job = backend.lifecycle.jobs.get(request["multiNodeJobId"])
+            jobs = (job.nodes or []) if job is not None else []
         elif request.get("jobQueue"):
             queue = backend.find_queue(request["jobQueue"])
             status = filters.listed_status(request)
@@ -312,6 +313,8 @@ def _clipped(body, size: int = 1000) -> str:
 
 def _described(definition) -> dict:
     described = definition.describe()
+    if definition.node_properties is not None:  # moto's describe leaves them out
+        described["nodeProperties"] = definition.node_properties
     properties = getattr(definition, "consumable_resource_properties", None)
     if properties:
         described["consumableResourceProperties"] = properties

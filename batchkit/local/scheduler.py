@@ -8,7 +8,9 @@ runs or launches (`Fleet.place`).  When none could ever run it, the job is
 blocked and says why with the codes AWS Batch puts in ``statusReason`` (the
 user guide's "Jobs stuck in a RUNNABLE status"); a blocked job at the head of
 a FIFO queue holds up the jobs behind it, as on AWS (on a fair-share queue,
-those of its share).
+those of its share).  A multi-node parallel job is
+placed all or nothing: every node on an instance of its own in one environment
+(`Fleet.blocked_nodes`, `Fleet.place_nodes`); it waits RUNNABLE until they all fit.
 """
 
 from __future__ import annotations
@@ -39,19 +41,21 @@ class Blocked:
 
 
 def place(queue, job, now: int, fleet_of) -> tuple | Blocked | None:
-    """(environment, instance) with room for the job, why it is `Blocked`, or None: it waits for room."""
+    """(environment, instance) with room for the job, why it is `Blocked`, or None: it waits for room.
+    For a multi-node parallel job: (environment, [an instance per node])."""
     if queue.environments and all(getattr(env, "status", "VALID") == "INVALID" for env in queue.environments):
         return Blocked("ACTION_REQUIRED")
-    refusals, fits_somewhere = [], False
+    refusals, fits_somewhere, gang = [], False, job.nodes is not None
     for env in (env for env in queue.environments
                 if env.state == "ENABLED" and getattr(env, "status", "VALID") != "INVALID"):
         fleet: Fleet = fleet_of(env)
-        code = fleet.blocked(job)  # the filter: could it ever run here?
+        code = fleet.blocked_nodes(job.nodes) if gang else fleet.blocked(job)  # the filter: could it ever run here?
         if code is not None:
             refusals.append(Blocked(code))
             continue
         try:
-            instance = fleet.place(job, now)  # the choice: room now, on a running or a new instance
+            # the choice: room now, on a running or a new instance (for every node at once)
+            instance = fleet.place_nodes(job.nodes, now) if gang else fleet.place(job, now)
         except InsufficientCapacity as exc:
             refusals.append(Blocked("CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY", exc.instance_type))
             continue

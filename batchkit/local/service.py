@@ -16,7 +16,7 @@ import threading
 from moto.batch.models import BatchBackend, ComputeEnvironment, batch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from . import references, rules
+from . import nodes, references, rules
 from .calls import Call, Calls
 from .lifecycle import Lifecycle
 from .store import Store
@@ -332,7 +332,12 @@ class LocalBatchBackend(BatchBackend):
         rules.retry_strategy(kwargs.get("retry_strategy"))
         rules.timeout(kwargs.get("timeout"))
         rules.tags(kwargs.get("tags"))  # moto's JobDefinition tags itself, past tag_resource
-        return super().register_job_definition(def_name, *args, **kwargs)
+        nodes.check_definition(kwargs.get("_type"), kwargs.get("node_properties"), kwargs.get("container_properties"),
+                               kwargs.get("eks_properties"), kwargs.get("platform_capabilities"))
+        definition = super().register_job_definition(def_name, *args, **kwargs)
+        if definition.node_properties is not None:  # moto's new revision keeps the last one's containerProperties
+            definition.container_properties = None
+        return definition
 
     def job_definitions(self, name=None, identifiers=None, status=None) -> list:
         """DescribeJobDefinitions' selection: by name, by name:revision or ARN, by status."""

@@ -26,7 +26,7 @@ class Snapshot:
         self._services = {(id(service), region) for service, region, _ in services(backend.account_id)}
         lifecycle = backend.lifecycle
         for job in lifecycle.jobs.values():
-            job.frozen = job.finished  # from now on shared by every restore
+            job.frozen = job.settled  # from now on shared by every restore
         unfinished = list({id(job): job for job in lifecycle.jobs.values() if not job.frozen}.values())
         memo = _memo(backend)
         self._state, self._unfinished = copy.deepcopy((backend.__dict__, unfinished), memo)
