@@ -9,6 +9,7 @@ with an HTML copy.  No AWS account and no network are needed.
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 SPEED = 20.0  # simulated seconds per wall second
@@ -46,6 +47,20 @@ report_id = report.jobId[0]"""),
     ("code", "%batch logs $report_id --tail 20"),
     ("markdown", "## One job in full"),
     ("code", "%batch job $transform_id"),
+    ("markdown", """## A job that waits for capacity, and why
+
+The GPU queue's environment, `gpu-ce`, runs no instance until a job needs one
+(`minvCpus` 0), and a new instance takes a couple of minutes to launch, on AWS
+as here. A training job waits RUNNABLE meanwhile; `why` tells what it waits
+for, from the Batch API alone."""),
+    ("code", """%batch submit train-resnet GPU train-gpu -o train
+train_id = train.jobId[0]"""),
+    ("code", """import time
+time.sleep(3)  # a simulated minute later (20x)
+%batch why $train_id"""),
+    ("markdown", "Once its instance is up, it starts:"),
+    ("code", """%batch wait train_id
+%batch why $train_id"""),
 ]
 
 
@@ -75,6 +90,12 @@ def run(out: Path, quiet: bool = False) -> int:
                               dependsOn=[{"jobId": shards}], retryStrategy={"attempts": 2}).loc[0, "jobId"]
         print("\nSubmitted: extract -> transform (array of 4) -> report")
         b.wait([extract, shards, report], progress=not quiet)
+        train = b.submit_job(jobName="train-resnet", jobQueue="GPU", jobDefinition="train-gpu").loc[0, "jobId"]
+        time.sleep(60 / SPEED)  # a simulated minute
+        print("\nA GPU job (gpu-ce runs no instance until one is needed), a minute after it was submitted:\n ",
+              b.why(train).attrs["summary"])
+        b.wait([train], progress=not quiet)
+        print("Then:\n ", b.why(train).attrs["summary"])
         jobs = b.jobs(detail=True, children=True)
     print("\nJobs:")
     print(jobs.batch.text())

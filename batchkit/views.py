@@ -266,6 +266,8 @@ QUEUE_COLUMNS = (
     Column("status", lambda r: status_cell(r.get("status"))),
     Column("priority", lambda r: Cell(plain(r.get("priority")))),
     Column("compute environments", lambda r: Cell(plain(r.get("computeEnvironments")))),
+    Column("scheduling", lambda r: Cell(f"fair share ({plain(r.get('schedulingPolicyArn')).rsplit('/', 1)[-1]})"
+                                        if plain(r.get("schedulingPolicyArn")) else "FIFO")),
     Column("type", lambda r: Cell(plain(r.get("jobQueueType")))),
     Column("reason", lambda r: hover_cell(r.get("statusReason"))),
 )
@@ -494,10 +496,11 @@ def verdict_cell(verdict) -> Cell:
                       f"padding:0 5px;font-size:11px;white-space:nowrap'>{html.escape(text)}</span>")
 
 
-def why_cell(summary: str, findings: pd.DataFrame | None) -> Cell:
-    """The why line of a card; in HTML a <details> that opens to every finding (`Batch.why`'s frame)."""
-    if findings is None or not len(findings):
-        return Cell(summary)
+FINDING_COLUMNS = ["check", "verdict", "detail", "fix"]  # `Batch.why`'s frame
+
+
+def findings_table(findings: pd.DataFrame) -> str:
+    """`Batch.why`'s findings as an HTML table: a coloured verdict, the check, the detail and the fix, wrapped."""
     rows = []
     for finding in _records(findings):
         cells = (verdict_cell(finding.get("verdict")).markup,
@@ -506,11 +509,60 @@ def why_cell(summary: str, findings: pd.DataFrame | None) -> Cell:
                  f"<span style='color:#333'>{html.escape(plain(finding.get('fix')))}</span>")
         rows.append("<tr>" + "".join(f"<td style='{CELL_STYLE}'>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th style='{CELL_STYLE}'>{h}</th>" for h in ("verdict", "check", "detail", "fix"))
+    return (f"<table class='batchkit-findings' style='{TABLE_STYLE};margin:4px 0;max-width:1100px'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def why_cell(summary: str, findings: pd.DataFrame | None) -> Cell:
+    """The why line of a card; in HTML a <details> that opens to every finding (`Batch.why`'s frame)."""
+    if findings is None or not len(findings):
+        return Cell(summary)
     count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
     return Cell(summary, f"<details class='batchkit-why'><summary style='cursor:pointer'>{html.escape(summary)} "
                          f"<span style='color:#666;font-size:11px'>({count}: click to show or hide)</span></summary>"
-                         f"<table class='batchkit-findings' style='{TABLE_STYLE};margin:4px 0;max-width:1100px'>"
-                         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></details>")
+                         f"{findings_table(findings)}</details>")
+
+
+class Findings:
+    """`Batch.why` / `Batch.why_queue` as a notebook shows them: the one-line answer, then every finding
+    with its detail and fix whole (pandas would cut them at 50 characters)."""
+
+    WIDTH = 110  # characters per line of text
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+
+    def caption(self) -> str:
+        about = self.df.attrs.get("job") or self.df.attrs.get("queue")
+        notes = [f"why {'queue ' if 'queue' in self.df.attrs else ''}{about}" if about else "why",
+                 f"{len(self.df)} finding{'' if len(self.df) == 1 else 's'}"]
+        if self.df.attrs.get("backend"):
+            notes.append(f"backend: {self.df.attrs['backend']}")
+        return " · ".join(notes)
+
+    def html(self) -> str:
+        summary = html.escape(plain(self.df.attrs.get("summary")))
+        return (f"<div class='batchkit-view batchkit-why-view'><div style='font-weight:bold;margin:2px 0 4px;"
+                f"max-width:1100px'>{summary}</div>{findings_table(self.df)}"
+                f"<div style='{CAPTION_STYLE}'>{html.escape(self.caption())}</div></div>")
+
+    def text(self) -> str:
+        import textwrap
+
+        lines = textwrap.wrap(plain(self.df.attrs.get("summary")), self.WIDTH) or [""]
+        width = max((len(plain(f.get("check"))) for f in _records(self.df)), default=0)
+        for finding in _records(self.df):
+            head = f"  {plain(finding.get('verdict')):<8} {plain(finding.get('check')):<{width}}  "
+            indent = " " * len(head)
+            lines += textwrap.wrap(plain(finding.get("detail")), self.WIDTH, initial_indent=head,
+                                   subsequent_indent=indent) or [head.rstrip()]
+            if plain(finding.get("fix")):
+                lines += textwrap.wrap(plain(finding.get("fix")), self.WIDTH, initial_indent=indent + "fix: ",
+                                       subsequent_indent=indent + "     ")
+        return "\n".join(lines) + f"\n({self.caption()})"
+
+    _repr_html_ = html
+    __repr__ = text
 
 
 class Card:
@@ -642,6 +694,8 @@ def shown(df: pd.DataFrame, rows: int = ROWS):
     """What a Batch result shows: log text, a card for `b.job(id)`, or the compact view."""
     if df.attrs.get("operation") == LOGS and "message" in df:
         return LogText(df)
+    if is_findings(df):
+        return Findings(df)
     kind = kind_of(df)
     if "related" in df.attrs and len(df) == 1 and {"jobId", "attemptDetails"} <= set(df.columns):
         return Card(df)  # b.job(id)
@@ -649,8 +703,14 @@ def shown(df: pd.DataFrame, rows: int = ROWS):
 
 
 def is_batch_result(df) -> bool:
-    """Frames `Batch` made (it names their operation); other frames show as pandas shows them."""
-    return isinstance(df, pd.DataFrame) and bool(df.attrs.get("operation"))
+    """Frames `Batch` made (it names their operation, or they are `why`'s findings); other frames show as
+    pandas shows them."""
+    return isinstance(df, pd.DataFrame) and (bool(df.attrs.get("operation")) or is_findings(df))
+
+
+def is_findings(df) -> bool:
+    """`Batch.why`'s and `Batch.why_queue`'s frames: the findings' columns and a summary."""
+    return "summary" in df.attrs and list(df.columns) == FINDING_COLUMNS
 
 
 @pd.api.extensions.register_dataframe_accessor("batch")

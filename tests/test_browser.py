@@ -2,7 +2,7 @@
 
 The jobs view, two cards and the monitor with an array in progress, a failed job's card with its
 why opened to the findings; a click on a monitor row selects the job; the console's All actions form for SubmitJob, filled
-in and run.  Skipped where Chromium, JupyterLab or Playwright is missing
+in and run; `%batch why` of a GPU job waiting for its instance and of a job on a fair-share queue.  Skipped where Chromium, JupyterLab or Playwright is missing
 (`.ci/run` installs them).  Screenshots are kept in `test-artifacts/`.
 """
 
@@ -56,6 +56,19 @@ CONSOLE_CELLS = [  # a notebook of its own: a console replaces the monitor above
     "%load_ext batchkit\n%batch use local --clock manual",
     "%batch console --interval 0",
 ]
+WHY_CELLS = [  # the demo seed: a GPU job while gpu-ce launches an instance; a research job behind analytics' share
+    "%load_ext batchkit\n"
+    "%batch use local --clock manual\n"
+    "%batch local outcome 'nightly-*' --duration 1h\n"
+    "for i in range(10):  # analytics fills ondemand-ce (64 vCPUs) and keeps a backlog\n"
+    "    %batch submit-job --job-name nightly-{i} --job-queue FairShare --job-definition train --share-identifier analytics\n"
+    "%batch local advance 5m\n"
+    "%batch submit-job --job-name study --job-queue FairShare --job-definition train --share-identifier research -o study\n"
+    "%batch submit train-resnet GPU train-gpu -o train\n"
+    "%batch local advance 40s",
+    "%batch why {train.jobId[0]}",
+    "%batch why {study.jobId[0]}",
+]
 VIEWS = {1: "jobs-view.png", 2: "card.png", 3: "card-dependencies.png"}  # cell index -> screenshot
 
 
@@ -77,7 +90,7 @@ def lab(tmp_path):
     """JupyterLab serving tmp_path on a loopback port; (base URL, token)."""
     import nbformat
 
-    for name, cells in (("monitor.ipynb", NOTEBOOK_CELLS), ("console.ipynb", CONSOLE_CELLS)):
+    for name, cells in (("monitor.ipynb", NOTEBOOK_CELLS), ("console.ipynb", CONSOLE_CELLS), ("why.ipynb", WHY_CELLS)):
         notebook = nbformat.v4.new_notebook()
         notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
@@ -191,6 +204,16 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             console.get_by_role("button", name="Run SubmitJob").click()
             expect(console).to_contain_text("SubmitJob: 1 row(s)", timeout=30_000)
             expect(console).to_contain_text("from-browser")  # the job, shown below the form
+            why = browser.new_page(viewport={"width": 1400, "height": 1000})
+            run_all(why, f"{base}/lab/workspaces/why/tree/why.ipynb?token={token}")
+            for index, name, words in ((1, "why-capacity.png", ("gpu-ce is launching instances", "desiredvCpus 4")),
+                                       (2, "why-fairshare.png", ("share analytics", "weightFactor 2"))):
+                cell = why.locator(".jp-Notebook .jp-Cell").nth(index)
+                cell.scroll_into_view_if_needed()
+                shown = cell.locator(".batchkit-why-view")
+                for word in words:
+                    expect(shown).to_contain_text(word, timeout=60_000)
+                shown.screenshot(path=str(ARTIFACTS / name))
         except Exception:
             for index, shown in enumerate(p for context in browser.contexts for p in context.pages):
                 shown.screenshot(path=str(ARTIFACTS / f"failed-{index}.png"), full_page=True)

@@ -95,7 +95,7 @@ def test_after_fuzzing_the_server_answers_and_its_clock_runs(served):
         assert signed(served.endpoint_url, op.model.http["requestUri"].split("/")[2], b"[1]").status_code == 400
     assert served._ticker._thread.is_alive()
     b = served.batch
-    assert len(b.queues()) == 3 and not b.jobs().empty
+    assert len(b.queues()) == 5 and not b.jobs().empty
     job = b.submit_job(jobName="after-fuzz", jobQueue="HighPriority", jobDefinition="etl").loc[0, "jobId"]
     assert b.wait(job, timeout=60, progress=False).loc[0, "status"] == "SUCCEEDED"
     assert all(call.status < 500 for call in served.calls)

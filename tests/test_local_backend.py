@@ -174,7 +174,7 @@ def test_aws_cli_against_batchkit_serve(served):
     assert {(j["jobName"], j["status"], j["statusReason"]) for j in described} == {
         ("example", "FAILED", "Cancelling job."), ("example2", "FAILED", "Terminating job.")}
     seeded = aws(served, "describe-job-queues")["jobQueues"]
-    assert {"HighPriority", "LowPriority", "Backfill", "CliQueue"} == {q["jobQueueName"] for q in seeded}
+    assert {"HighPriority", "LowPriority", "Backfill", "GPU", "FairShare", "CliQueue"} == {q["jobQueueName"] for q in seeded}
     # an action newer than the API reference
     aws(served, "create-consumable-resource", "--consumable-resource-name", "licenses", "--total-quantity", "3")
     resource = aws(served, "describe-consumable-resource", "--consumable-resource", "licenses")
@@ -198,7 +198,7 @@ def test_reset_switches_seeds_and_a_bad_seed_keeps_the_current_one(tmp_path):
         lb.reset()
         assert [e["computeEnvironmentName"] for e in lb.client.describe_compute_environments()["computeEnvironments"]] == ["only"]
         lb.reset("demo")
-        assert len(lb.client.describe_compute_environments()["computeEnvironments"]) == 2
+        assert len(lb.client.describe_compute_environments()["computeEnvironments"]) == 3
 
 
 def test_server_finds_the_backend_of_a_host_once(monkeypatch):

@@ -75,14 +75,23 @@ def test_other_boto3_clients_reach_it_inside_intercept_or_through_its_endpoint(l
     with lb.intercept():
         client = boto3.client("batch", region_name="us-east-1", endpoint_url=lb.endpoint_url)
         names = {q["jobQueueName"] for q in client.describe_job_queues()["jobQueues"]}
-    assert names == {"HighPriority", "LowPriority", "Backfill"}
+    assert names == {"HighPriority", "LowPriority", "Backfill", "GPU", "FairShare"}
 
 
 def test_demo_seed_has_managed_environments_queues_definitions_and_finished_jobs(c):
     envs = c.describe_compute_environments()["computeEnvironments"]
-    assert {(e["computeEnvironmentName"], e["type"]) for e in envs} == {("ondemand-ce", "MANAGED"), ("spot-ce", "MANAGED")}
+    assert {(e["computeEnvironmentName"], e["type"]) for e in envs} == {
+        ("ondemand-ce", "MANAGED"), ("spot-ce", "MANAGED"), ("gpu-ce", "MANAGED")}
+    gpu = next(e["computeResources"] for e in envs if e["computeEnvironmentName"] == "gpu-ce")
+    assert (gpu["instanceTypes"], gpu["minvCpus"]) == (["g4dn", "g5"], 0)
     names = {d["jobDefinitionName"] for d in c.describe_job_definitions()["jobDefinitions"]}
-    assert names == {"sleep", "etl", "train"}
+    assert names == {"sleep", "etl", "train", "train-gpu"}
+    queues = {q["jobQueueName"]: q for q in c.describe_job_queues()["jobQueues"]}
+    (policy,) = c.list_scheduling_policies()["schedulingPolicies"]
+    assert queues["FairShare"]["schedulingPolicyArn"] == policy["arn"] and "schedulingPolicyArn" not in queues["GPU"]
+    (described,) = c.describe_scheduling_policies(arns=[policy["arn"]])["schedulingPolicies"]
+    assert {s["shareIdentifier"]: s["weightFactor"] for s in described["fairsharePolicy"]["shareDistribution"]} == {
+        "ml*": 0.5, "research": 1, "analytics": 2}
     finished = [j for q in ("HighPriority", "LowPriority")
                 for j in c.list_jobs(jobQueue=q, jobStatus="SUCCEEDED")["jobSummaryList"]]
     assert {j["jobName"] for j in finished} == {"nightly-etl", "warmup", "train-baseline"}
@@ -779,7 +788,7 @@ def test_a_resource_has_at_most_50_tags_on_every_action_that_takes_them(c):
         rejected(call, "50")
     assert c.describe_compute_environments(computeEnvironments=["t"])["computeEnvironments"] == []
     assert c.describe_job_queues(jobQueues=["t"])["jobQueues"] == []
-    assert c.list_scheduling_policies()["schedulingPolicies"] == []
+    assert [p["arn"].rsplit("/", 1)[1] for p in c.list_scheduling_policies()["schedulingPolicies"]] == ["teams"]
     assert c.describe_job_definitions(jobDefinitionName="t")["jobDefinitions"] == []
     assert c.list_jobs(jobQueue="HighPriority", filters=[{"name": "JOB_NAME", "values": ["t"]}])["jobSummaryList"] == []
     queue = c.describe_job_queues(jobQueues=["Backfill"])["jobQueues"][0]["jobQueueArn"]

@@ -11,6 +11,8 @@ import requests
 
 import batchkit
 
+DEMO_QUEUES = {"HighPriority", "LowPriority", "Backfill", "GPU", "FairShare"}  # the demo seed's
+
 
 def queue_names(client) -> set[str]:
     return {q["jobQueueName"] for q in client.describe_job_queues()["jobQueues"]}
@@ -28,7 +30,7 @@ def test_local_batches_side_by_side_keep_disjoint_state_manual_and_realtime_mixe
         assert len({demo.account, empty.account, served.account}) == 3
         demo.client.update_job_queue(jobQueue="Backfill", state="DISABLED")
         empty.client.create_compute_environment(computeEnvironmentName="mine", type="UNMANAGED")
-        assert queue_names(demo.client) == queue_names(served.client) == {"HighPriority", "LowPriority", "Backfill"}
+        assert queue_names(demo.client) == queue_names(served.client) == DEMO_QUEUES
         assert queue_names(empty.client) == set()
         assert {e["computeEnvironmentName"] for e in demo.client.describe_compute_environments()["computeEnvironments"]} \
             == {e["computeEnvironmentName"] for e in served.client.describe_compute_environments()["computeEnvironments"]}
@@ -44,7 +46,7 @@ def test_local_batches_side_by_side_keep_disjoint_state_manual_and_realtime_mixe
 def test_each_serves_on_its_own_port_whatever_credentials_the_caller_signs_with():
     with batchkit.local(seed="demo", server=True) as one, batchkit.local(seed="empty") as two:
         assert two.serve() != one.endpoint_url
-        for lb, expected in ((one, {"HighPriority", "LowPriority", "Backfill"}), (two, set())):
+        for lb, expected in ((one, DEMO_QUEUES), (two, set())):
             stranger = boto3.client("batch", region_name="us-east-1", endpoint_url=lb.endpoint_url,
                                     aws_access_key_id="AKIAOTHERACCOUNT000", aws_secret_access_key="x")
             assert queue_names(stranger) == expected
@@ -70,8 +72,8 @@ def test_other_clients_are_answered_only_inside_intercept():
         not_answered_locally(before.describe_job_queues)
         with lb.intercept():
             inside = boto3.client("batch", region_name="us-east-1")
-            assert queue_names(inside) == {"HighPriority", "LowPriority", "Backfill"}
-            assert queue_names(before) == {"HighPriority", "LowPriority", "Backfill"}
+            assert queue_names(inside) == DEMO_QUEUES
+            assert queue_names(before) == DEMO_QUEUES
             logs = boto3.client("logs", region_name="us-east-1")  # every service, in the LocalBatch's account
             assert logs.describe_log_groups()["logGroups"][0]["logGroupName"] == "/aws/batch/job"
         not_answered_locally(inside.describe_job_queues)
@@ -95,10 +97,10 @@ def test_the_innermost_intercept_answers_and_the_outer_one_takes_over_again():
         with outer.intercept():
             with inner.intercept():
                 assert queue_names(client) == set()
-            assert queue_names(client) == {"HighPriority", "LowPriority", "Backfill"}
+            assert queue_names(client) == DEMO_QUEUES
         # own clients answer only their own backend, whoever intercepts
         with inner.intercept():
-            assert queue_names(outer.client) == {"HighPriority", "LowPriority", "Backfill"}
+            assert queue_names(outer.client) == DEMO_QUEUES
 
 
 def test_a_moto_mock_started_meanwhile_does_not_wipe_a_local_batch():
@@ -108,7 +110,7 @@ def test_a_moto_mock_started_meanwhile_does_not_wipe_a_local_batch():
         with mock_aws():
             moto_client = boto3.client("batch", region_name="us-east-1")
             assert moto_client.describe_job_queues()["jobQueues"] == []  # moto's own, empty
-        assert queue_names(lb.client) == {"HighPriority", "LowPriority", "Backfill"}
+        assert queue_names(lb.client) == DEMO_QUEUES
         with lb.intercept():  # and CloudFormation-style access through moto's registry finds it again
             from moto.batch.models import batch_backends
 

@@ -153,14 +153,14 @@ def test_a_job_table_exported_from_batch_round_trips_into_a_seed(tmp_path, suffi
 def test_reset_restores_fair_share_state_exactly():
     """Share usage, active shares, queued jobs in fair-share order and the policies come back as seeded."""
     seed = copy.deepcopy(DEMO)
-    seed["schedulingPolicies"] = [{"name": "fair", "fairsharePolicy": {"shareDecaySeconds": 86_400,
-                                                                       "computeReservation": 10}}]
+    seed["schedulingPolicies"].append({"name": "fair", "fairsharePolicy": {"shareDecaySeconds": 86_400,
+                                                                           "computeReservation": 10}})
     seed["jobQueues"].append({"jobQueueName": "Fair", "priority": 5, "schedulingPolicyArn": "fair",
                               "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "ondemand-ce"}]})
     seed["jobs"] += [{"jobName": "early", "jobQueue": "Fair", "jobDefinition": "sleep", "shareIdentifier": "A"}]
     with batchkit.local(seed=seed) as lb:
         c = lb.client
-        arn = c.list_scheduling_policies()["schedulingPolicies"][0]["arn"]
+        arn = next(p["arn"] for p in c.list_scheduling_policies()["schedulingPolicies"] if p["arn"].endswith("/fair"))
 
         def fair_state() -> dict:
             ids = [s["jobId"] for status in ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED")

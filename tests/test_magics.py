@@ -149,7 +149,7 @@ def test_cli_input_json_and_yaml_take_literals_files_and_variables(ip, magics, t
 
 def test_out_stores_the_frame_and_shows_nothing(ip, magics):
     assert batch(ip, "queues -o queues_df") is None
-    assert list(ip.user_ns["queues_df"]["jobQueueName"]) == ["HighPriority", "LowPriority", "Backfill"]
+    assert list(ip.user_ns["queues_df"]["jobQueueName"]) == ["HighPriority", "LowPriority", "Backfill", "GPU", "FairShare"]
 
 
 def test_python_values_expand_as_in_ipython(ip, magics):
@@ -181,7 +181,7 @@ def test_jobs_job_logs_wait_and_listing_aliases(ip, magics):
     assert list(batch(ip, f"logs {ids[0]} --tail 2")["message"]) == ["two", "three"]
     assert set(batch(ip, "jobs --name talky --status SUCCEEDED")["jobId"]) == set(ids)
     assert len(batch(ip, "jobs --queue HighPriority --detail")) >= 3
-    assert len(batch(ip, "envs")) == 2 and len(batch(ip, "defs")) == 3
+    assert len(batch(ip, "envs")) == 3 and len(batch(ip, "defs")) == 4
     assert batch(ip, f"job {ids[1]}").loc[0, "jobName"] == "talky"
 
 
@@ -209,10 +209,10 @@ def test_settings_are_traitlets_that_config_changes(ip, magics, capsys):
     ip.run_line_magic("config", "BatchMagics.display_rows = 1")
     result = batch(ip, "queues")
     shown, _ = ip.display_formatter.format(result)
-    assert "3 queues · showing the first 1" in shown["text/plain"] and "HighPriority" in shown["text/plain"]
+    assert "5 queues · showing the first 1" in shown["text/plain"] and "HighPriority" in shown["text/plain"]
     assert "LowPriority" not in shown["text/plain"] and "LowPriority" not in shown["text/html"]
     assert "backend: local (in-memory, not AWS)" in shown["text/html"]
-    assert len(result) == 3 and type(result) is pd.DataFrame  # the whole frame is kept
+    assert len(result) == 5 and type(result) is pd.DataFrame  # the whole frame is kept
     batch(ip, "config")
     assert "BatchMagics.display_rows = 1" in capsys.readouterr().out
 
@@ -253,7 +253,7 @@ def test_completion_offers_subcommands_options_enums_and_live_names(ip, magics):
     assert {"submit-job", "submit"} <= set(completions(ip, "%batch sub"))
     assert "--job-queue" in completions(ip, "%batch submit-job --job-q")
     assert completions(ip, "%batch list-jobs --job-queue HighPriority --job-status RUN") == ["RUNNABLE", "RUNNING"]
-    assert set(completions(ip, "%batch list-jobs --job-queue ")) == {"HighPriority", "LowPriority", "Backfill"}
+    assert set(completions(ip, "%batch list-jobs --job-queue ")) == {"HighPriority", "LowPriority", "Backfill", "GPU", "FairShare"}
     assert "sleep:1" in completions(ip, "%batch submit-job --job-definition sl")
     assert completions(ip, "%batch submit nightly Hi") == ["HighPriority"]
     job_id = batch(ip, "submit recent HighPriority sleep").loc[0, "jobId"]
@@ -392,7 +392,7 @@ def test_use_local_twice_stops_the_old_backend(ip, magics):
     old = magics._local
     batch(ip, "use local")
     assert not old._running
-    assert len(batch(ip, "queues")) == 3 and magics._local is not old and magics._local._running
+    assert len(batch(ip, "queues")) == 5 and magics._local is not old and magics._local._running
 
 
 def test_cancel_of_an_unknown_id_is_one_line(ip, magics):
@@ -402,4 +402,4 @@ def test_cancel_of_an_unknown_id_is_one_line(ip, magics):
 @pytest.mark.parametrize("speed", ["inf", "nan", "0", "-1", "1e9"])
 def test_an_impossible_speed_is_refused_and_later_commands_still_work(ip, magics, speed):
     usage_error(ip, f"use local --speed {speed}", "speed must be above 0")
-    assert magics.speed == 200 and len(batch(ip, "queues")) == 3
+    assert magics.speed == 200 and len(batch(ip, "queues")) == 5

@@ -39,12 +39,15 @@ def test_demo_runs_the_quickstart_and_writes_its_notebook_and_html(tmp_path):
     out = run("-m", "batchkit", "demo", "--quiet", "--out", str(tmp_path / "demo"))
     assert out.returncode == 0, out.stderr
     assert "batchkit demo on local (in-memory, not AWS)" in out.stdout
-    assert "transform" in out.stdout and "Jobs per status: SUCCEEDED 10" in out.stdout
+    assert "transform" in out.stdout and "Jobs per status: SUCCEEDED 11" in out.stdout
+    assert "RUNNABLE: gpu-ce is launching instances: desiredvCpus 4" in out.stdout  # the GPU job, a minute in
+    assert "SUCCEEDED: succeeded, queued for 2m" in out.stdout  # then: it waited for its instance
     assert "not-a-real-password" not in out.stdout
     notebook = json.loads((tmp_path / "demo" / "01-quickstart.ipynb").read_text())
     outputs = [o for cell in notebook["cells"] for o in cell.get("outputs", ())]
     assert outputs and not [o for o in outputs if o["output_type"] == "error"]
-    assert "report ready" in (tmp_path / "demo" / "01-quickstart.html").read_text()
+    html = (tmp_path / "demo" / "01-quickstart.html").read_text()
+    assert "report ready" in html and "gpu-ce is launching instances" in html and "batchkit-findings" in html
     assert str(tmp_path / "demo") in out.stdout
 
 
@@ -54,7 +57,8 @@ def test_bad_command_is_one_line():
 
 
 def test_seeds_from_dict_file_and_name(tmp_path):
-    assert set(seeds.load("demo")) == {"computeEnvironments", "jobQueues", "jobDefinitions", "jobs"} < set(seeds.SECTIONS)
+    assert set(seeds.load("demo")) == {"computeEnvironments", "schedulingPolicies", "jobQueues", "jobDefinitions",
+                                       "jobs"} < set(seeds.SECTIONS)
     as_file = tmp_path / "seed.json"
     as_file.write_text(json.dumps({"jobQueues": [{"jobQueueName": "q", "priority": 1}]}))
     assert seeds.load(str(as_file))["jobQueues"][0]["jobQueueName"] == "q"

@@ -128,7 +128,7 @@ def test_without_options_the_demo_seed_is_used(pytester):
         from queues import queue_names
 
         def test_demo(batch):
-            assert sorted(queue_names()) == ["Backfill", "HighPriority", "LowPriority"]
+            assert sorted(queue_names()) == ["Backfill", "FairShare", "GPU", "HighPriority", "LowPriority"]
             assert len(batch.jobs()) == 3
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

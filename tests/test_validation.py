@@ -82,7 +82,7 @@ def test_describe_jobs_takes_at_most_100_ids(client, lb):
 def test_a_wrongly_typed_member_never_breaks_later_reads(client, lb):
     rejected(lambda: client.submit_job(jobName="j", jobQueue="HighPriority", jobDefinition="etl",
                                        containerOverrides={"environment": [{"name": "A", "value": 1}]}))
-    assert len(lb.batch.queues()) == 3 and len(lb.batch.jobs()) == len(lb.seed_job_ids)
+    assert len(lb.batch.queues()) == 5 and len(lb.batch.jobs()) == len(lb.seed_job_ids)
 
 
 @pytest.mark.parametrize("body, status, words", [

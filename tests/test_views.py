@@ -71,7 +71,7 @@ def test_the_jobs_view_is_compact_readable_and_counts_array_children(ip, lb):
 
 
 @pytest.mark.parametrize("line, headings", [
-    ("queues", ["name", "state", "status", "priority", "compute environments"]),
+    ("queues", ["name", "state", "status", "priority", "compute environments", "scheduling"]),
     ("envs", ["name", "type", "state", "status", "vCPUs min/desired/max", "instance types", "spot"]),
     ("defs", ["definition", "image", "vCPUs", "memory MiB", "GPUs", "command"]),
 ])
@@ -81,6 +81,8 @@ def test_resources_have_curated_views(ip, lb, line, headings):
     assert set(headings) <= set(headers(html)) and len(headers(html)) <= 12
     assert not [c for c in WALL if c in text]
     assert f"all {len(df.columns)} columns" in text
+    if line == "queues":  # the demo's fair-share queue says so
+        assert re.search(r"FairShare .* fair share \(teams\)", text) and re.search(r"GPU .* FIFO", text)
 
 
 def test_every_column_is_one_call_away(ip, lb):
@@ -192,7 +194,7 @@ def test_importing_batchkit_in_ipython_shows_batch_results_compactly():
             "    print(ip.display_formatter.format(lb.batch.queues())[0]['text/plain'])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("name ") and "3 queues" in out.stdout
+    assert out.stdout.startswith("name ") and "5 queues" in out.stdout
 
 
 def completions(ip, text):
@@ -211,7 +213,7 @@ STATUSES = ["FAILED", "PENDING", "RUNNABLE", "RUNNING", "STARTING", "SUBMITTED",
     ("%batch jobs --status RUN", ["RUNNABLE", "RUNNING"]),
     ("%batch update-job-queue --state ", ["DISABLED", "ENABLED"]),
     ("%batch defs --status ", ["ACTIVE", "ALL", "INACTIVE"]),
-    ("%batch jobs --queue ", ["Backfill", "HighPriority", "LowPriority"]),
+    ("%batch jobs --queue ", ["Backfill", "FairShare", "GPU", "HighPriority", "LowPriority"]),
     ("%batch local outcome 'train-*' --queue High", ["HighPriority"]),
     ("%batch local faults ", ["clear", "error", "latency", "throttle"]),
     ("%batch use local --executor ", ["simulated", "subprocess"]),
@@ -225,3 +227,19 @@ def test_completion_offers_only_what_the_slot_takes(ip, lb, line, expected):
 def test_nothing_else_completes_inside_a_batch_line(ip, lb, line):
     typed = line.rsplit(" ", 1)[1]
     assert completions(ip, line) == [typed]  # no Python keywords, magics or paths; the word stays as typed
+
+
+def test_why_shows_its_answer_and_every_finding_whole(ip, lb):
+    """`%batch why` in a notebook: the one-line answer first, then each finding's verdict, check, detail and fix
+    uncut (pandas would cut a detail at 50 characters); the frame stays the value."""
+    job_id = batch(ip, "submit train GPU train-gpu").loc[0, "jobId"]
+    lb.advance(40)  # gpu-ce launches an instance for it
+    df = batch(ip, f"why {job_id}")
+    html, text = shown(ip, df)
+    assert type(df) is pd.DataFrame and list(df.columns) == ["check", "verdict", "detail", "fix"]
+    scaling = df[df["check"] == "scaling"].iloc[0]
+    assert "..." not in html and scaling["detail"] in html and scaling["fix"].replace("'", "&#x27;") in html
+    assert html.index(df.attrs["summary"]) < html.index("<table") and "batchkit-findings" in html
+    assert text.splitlines()[0].startswith("RUNNABLE: gpu-ce") and job_id in text.splitlines()[-1]
+    assert " ".join(text.split()).count(" ".join(scaling["detail"].split())) == 2  # the summary and its row
+    assert max(len(line) for line in text.splitlines()[:-1]) <= 112

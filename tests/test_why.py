@@ -13,15 +13,21 @@ from batchkit.errors import BatchError
 from tests.test_local_scheduling import definition, managed, queue
 from tests.shells import batch_shell
 
+TEAMS = {"name": "teams", "fairsharePolicy": {"shareDecaySeconds": 3600, "shareDistribution": [
+    {"shareIdentifier": "ml*", "weightFactor": 0.5}, {"shareIdentifier": "research", "weightFactor": 1},
+    {"shareIdentifier": "analytics", "weightFactor": 2}]}}
 SEED = {
     "computeEnvironments": [managed("m5-ce", ["m5.large"], max_vcpus=8), managed("spare-ce", ["c5.large"], max_vcpus=4),
-                            managed("tiny-ce", ["m5.large"], max_vcpus=2)],
+                            managed("tiny-ce", ["m5.large"], max_vcpus=2), managed("gpu-ce", ["g4dn", "g5"], max_vcpus=16),
+                            managed("share-ce", ["m5.large"], max_vcpus=4)],
+    "schedulingPolicies": [TEAMS],
     "jobQueues": [queue("cpu", "m5-ce"), queue("two", "m5-ce", computeEnvironmentOrder=[
                       {"order": 1, "computeEnvironment": "m5-ce"}, {"order": 2, "computeEnvironment": "spare-ce"}]),
                   queue("limited", "m5-ce", jobStateTimeLimitActions=[
                       {"reason": "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT", "state": "RUNNABLE",
                        "maxTimeSeconds": 600, "action": "CANCEL"}]),
-                  queue("narrow", "tiny-ce"), queue("vip", "tiny-ce", priority=10)],
+                  queue("narrow", "tiny-ce"), queue("vip", "tiny-ce", priority=10), queue("gpu", "gpu-ce"),
+                  queue("shared", "share-ce", schedulingPolicyArn="teams")],
     "jobDefinitions": [definition("small"), definition("big", vcpus=16), definition("pair", vcpus=2), definition("gpu", vcpus=4, memory=15000, gpus=1),
                        definition("timed", timeout={"attemptDurationSeconds": 60}),
                        definition("spot-safe", retryStrategy={"attempts": 2, "evaluateOnExit": [
@@ -67,7 +73,7 @@ def test_a_gpu_job_on_a_cpu_queue_is_blocked_by_its_resource_requirement(lb, b):
     assert list(df.columns) == ["check", "verdict", "detail", "fix"]
     resources = finding(df, "resources")
     assert resources["verdict"] == "blocking"
-    assert all(word in resources["detail"] for word in ("4 vCPUs", "15000 MiB", "1 GPUs", "no environment has a GPU",
+    assert all(word in resources["detail"] for word in ("4 vCPUs", "15000 MiB", "1 GPU,", "no environment has a GPU",
                                                         "m5-ce", "m5.large", "maxvCpus 8"))
     assert df.iloc[0]["check"] == "resources"  # blocking findings first
     assert finding(df, "queue")["verdict"] == "ok" and finding(df, "environments")["verdict"] == "ok"
@@ -414,6 +420,131 @@ def test_outcomes_by_array_index_are_checked(lb):
     for bad in (-1, "3", [], [1, "a"], True):
         with pytest.raises(ValueError, match="index"):
             lb.set_outcome("x", index=bad)
+
+
+# --- capacity still launching, fair share ----------------------------------------------------------
+
+
+def test_a_job_waiting_for_its_instance_to_launch_is_told_so(lb, b):
+    """gpu-ce runs no instance (minvCpus 0): Batch raises desiredvCpus for the RUNNABLE job and launches a
+    g4dn.xlarge, which takes minutes (the local backend's default launch_seconds, 120); `why` tells that from
+    DescribeComputeEnvironments' desiredvCpus against what runs there, with no blocking verdict."""
+    for i in range(30):  # elsewhere in the account
+        submit(lb, f"other-{i}")
+    job = submit(lb, "train", "gpu", queue="gpu")
+    lb.advance(1.5)  # RUNNABLE, not placed yet: nothing launches so far
+    scaling = finding(b.why(job), "scaling")
+    assert scaling["verdict"] == "info" and "gpu-ce" in scaling["detail"] and "desiredvCpus 0" in scaling["detail"]
+    lb.advance(29.5)
+    assert lb.client.describe_jobs(jobs=[job])["jobs"][0]["status"] == "RUNNABLE"
+    lb.calls.clear()
+    df = b.why(job)
+    scaling = finding(df, "scaling")
+    assert scaling["verdict"] == "info" and "blocking" not in set(df["verdict"])
+    assert all(word in scaling["detail"] for word in ("gpu-ce", "desiredvCpus 4", "above the 0 vCPUs", "4 vCPUs",
+                                                      "15000 MiB", "1 GPU;", "31s"))
+    assert "10 minutes" in scaling["fix"] and "subnets" in scaling["fix"] and "quotas" in scaling["fix"]
+    assert "gpu-ce" in df.attrs["summary"] and "desiredvCpus 4" in df.attrs["summary"]
+    assert df.iloc[0]["check"] == "scaling"  # the answer first, above the ok and info findings
+    assert "0 of 16 vCPUs" in finding(df, "capacity")["detail"]
+    ops = [c.operation for c in lb.calls]  # the job, its queue, environments and snapshot, every queue, 2 listings
+    assert len(ops) <= 7 and ops.count("DescribeJobs") == 1, ops
+    lb.advance(100)  # launched: it starts
+    df = b.why(job)
+    assert df.attrs["summary"].startswith(("STARTING", "RUNNING")) and "scaling" not in set(df["check"])
+
+
+def test_capacity_launching_long_after_the_job_was_submitted_is_a_warning(lb, b):
+    job = submit(lb, "late", "gpu", queue="gpu")
+    lb.client.update_job_queue(jobQueue="gpu", state="DISABLED")
+    lb.advance(700)  # nothing placed while the queue is disabled
+    lb.client.update_job_queue(jobQueue="gpu", state="ENABLED")
+    lb.advance(30)
+    scaling = finding(b.why(job), "scaling")
+    assert scaling["verdict"] == "warning" and "desiredvCpus 4" in scaling["detail"] and "12m" in scaling["detail"]
+    assert "10m" in scaling["detail"]
+
+
+def shared_queue_full(lb):
+    """Share analytics fills share-ce (4 vCPUs); then research, mlvision (ml*), ops (no entry) and analytics wait."""
+    lb.set_outcome("a-*", duration=3600)
+    for i in range(4):
+        submit(lb, f"a-{i}", queue="shared", shareIdentifier="analytics")
+    lb.advance(200)
+    jobs = {name: submit(lb, name, queue="shared", shareIdentifier=share, **extra) for name, share, extra in (
+        ("r-0", "research", {}), ("r-1", "research", {"schedulingPriorityOverride": 7}), ("m-0", "mlvision", {}),
+        ("o-0", "ops", {}), ("a-4", "analytics", {}))}
+    lb.advance(10)
+    front = [j["jobArn"].rsplit("/", 1)[1] for j in
+             lb.client.get_job_queue_snapshot(jobQueue="shared")["frontOfQueue"]["jobs"]]
+    return jobs, front
+
+
+def test_a_fair_share_job_is_told_its_share_weight_and_who_holds_the_capacity(lb, b):
+    """User guide, "Share identifiers" and "Fair-share scheduling": a share's weightFactor is its own entry's,
+    else a wildcard entry's (`ml*`), else 1; the share with the lowest (usage x weightFactor) goes next;
+    schedulingPriority orders jobs within a share; GetJobQueueSnapshot's fairshareUtilization says which
+    shares use the capacity now."""
+    for i in range(30):  # elsewhere in the account
+        submit(lb, f"other-{i}")
+    jobs, front = shared_queue_full(lb)
+    names = {v: k for k, v in jobs.items()}
+    lb.calls.clear()
+    df = b.why(jobs["r-0"])
+    capacity = finding(df, "capacity")
+    assert capacity["verdict"] == "blocking" and "4 of 4 vCPUs" in capacity["detail"]
+    assert "share analytics (4 jobs, 4 vCPUs, on shared)" in capacity["detail"]
+    fair = finding(df, "fair share")
+    assert fair["verdict"] == "info"
+    assert all(word in fair["detail"] for word in ("share research", "weightFactor 1;", "schedulingPriority 0",
+                                                   "uses 0 vCPUs", "analytics 4 vCPUs (weightFactor 2)",
+                                                   "1 active share"))
+    place = front.index(jobs["r-0"])
+    assert f"{place + 1}{['st', 'nd', 'rd', 'th', 'th'][place]} of {len(front)} at the front of shared" in fair["detail"]
+    ahead = [names[j].split("-")[0] for j in front[:place]]
+    shares = {"r": "research", "m": "mlvision", "o": "ops", "a": "analytics"}
+    for letter in set(ahead):
+        assert f"{ahead.count(letter)} of {shares[letter]}" in fair["detail"]
+    assert "weightFactor" in fair["fix"] and "schedulingPriorityOverride" in fair["fix"]
+    assert "place in queue" not in set(df["check"])
+    assert list(df["check"][:2]) == ["capacity", "fair share"]  # what holds it, then the order it waits in
+    ops = [c.operation for c in lb.calls]
+    # the job, its queue, environments, snapshot and policy, the queue's head (is it blocked?), every queue,
+    # RUNNING/STARTING of shared, the holders, the jobs ahead of it: independent of the 30 other jobs
+    assert ops.count("DescribeSchedulingPolicies") == 1 and ops.count("ListJobs") == 2 and len(ops) <= 11, " ".join(ops)
+    wildcard = finding(b.why(jobs["m-0"]), "fair share")["detail"]
+    assert "share mlvision" in wildcard and "weightFactor 0.5 from ml*" in wildcard
+    default = finding(b.why(jobs["o-0"]), "fair share")["detail"]
+    assert "share ops" in default and "weightFactor 1, the default" in default
+    assert "schedulingPriority 7" in finding(b.why(jobs["r-1"]), "fair share")["detail"]
+    for i in range(4):
+        lb.client.terminate_job(jobId=lb.client.list_jobs(jobQueue="shared", jobStatus="RUNNING")["jobSummaryList"][0][
+            "jobId"], reason="make room")
+    lb.advance(30)
+    assert b.why(jobs["r-0"]).attrs["summary"].startswith(("STARTING", "RUNNING", "SUCCEEDED"))
+
+
+def test_why_queue_of_a_fair_share_queue_shows_the_shares(lb, b):
+    jobs, front = shared_queue_full(lb)
+    df = b.why_queue("shared")
+    fair = finding(df, "fair share")
+    assert fair["verdict"] == "info"
+    assert all(word in fair["detail"] for word in ("teams", "ml* 0.5", "research 1", "analytics 2",
+                                                   "shareDecaySeconds 3600", "analytics 4 vCPUs", "1 active share"))
+    head = finding(df, "head")
+    assert head["verdict"] == "blocking" and front[0] in head["detail"] and "share analytics" in head["detail"]
+    assert "5 RUNNABLE, 0 STARTING, 4 RUNNING" in finding(df, "jobs")["detail"]
+
+
+def test_a_blocked_job_of_another_share_does_not_hold_up_a_fair_share_job(lb, b):
+    """User guide, fair-share scheduling: a job that cannot run holds up its own share; other shares go on."""
+    big = submit(lb, "big", "big", queue="shared", shareIdentifier="analytics")
+    lb.advance(5)
+    job = submit(lb, "small-one", queue="shared", shareIdentifier="research")
+    lb.advance(1.5)
+    df = b.why(job)
+    assert "queue head" not in set(df["check"]) and "fair share" in set(df["check"])
+    assert lb.client.describe_jobs(jobs=[big])["jobs"][0]["statusReason"].startswith("MISCONFIGURATION")
 
 
 # --- why_queue ---------------------------------------------------------------------------------

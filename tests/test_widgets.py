@@ -238,7 +238,7 @@ def test_the_first_listing_never_loses_a_job_that_moves_on_meanwhile(lb):
         lb.batch.client.meta.events.unregister("after-call.batch.ListJobs", time_passes)
     assert set(ids) <= set(monitor.tracker.jobs)
     listings = lb.calls.of("ListJobs")  # one pass per queue over every status, not a listing per status
-    assert sorted(c.params["jobQueue"] for c in listings) == ["Backfill", "HighPriority", "LowPriority"]
+    assert sorted(c.params["jobQueue"] for c in listings) == ["Backfill", "FairShare", "GPU", "HighPriority", "LowPriority"]
     assert all(c.params["filters"][0]["name"] == "AFTER_CREATED_AT" for c in listings)
     monitor.close()
 
@@ -255,8 +255,8 @@ def test_all_actions_offers_the_live_names_and_reloads_them(lb):
     queues = [q["jobQueueName"] for q in lb.client.describe_job_queues()["jobQueues"]]
     definitions = [f"{d['jobDefinitionName']}:{d['revision']}"
                    for d in lb.client.describe_job_definitions(status="ACTIVE")["jobDefinitions"]]
-    assert list(form.fields["jobQueue"].widget.options) == queues and len(queues) == 3
-    assert list(form.fields["jobDefinition"].widget.options) == definitions and len(definitions) == 3
+    assert list(form.fields["jobQueue"].widget.options) == queues and len(queues) == 5
+    assert list(form.fields["jobDefinition"].widget.options) == definitions and len(definitions) == 4
     assert isinstance(form.fields["jobQueue"].widget, ipywidgets.Combobox)  # free text too: ARNs
     assert "HighPriority" in form.fields["jobQueue"].widget.placeholder
     with lb.quietly():

@@ -23,6 +23,8 @@ ORDER = {"blocking": 0, "warning": 1, "ok": 2, "info": 3}
 MAX_CHAIN = 20  # dependencies walked to find the job that failed first
 LOG_LINES = 5  # the last log lines of a failed attempt shown in its finding
 STARTING_LONG = 120  # seconds: a job STARTING longer than this is likely pulling a large or unreachable image
+LAUNCH_LONG = 600  # seconds: new instances take a few minutes; a RUNNABLE job waiting longer for them is a warning
+AHEAD = 100  # jobs ahead of a fair-share job at the front of its queue described (one DescribeJobs): their shares
 HOLDERS = 5  # running jobs named as holding a full environment
 LISTED = 100  # one page: jobs of a status listed per queue (holders, counts), an array's failed children sampled
 GROUPS = 5  # kinds of failure of an array's children shown
@@ -80,6 +82,8 @@ class Why:
         self.b, self.job_id = b, job_id
         self.cache = cache or Cache()
         self.findings: list[tuple[str, str, str, str]] = []
+        self.headline = ""  # the answer when nothing blocks or warns (capacity launching, a fair-share wait)
+        self.launching = False  # its environments launch instances (desiredvCpus above what runs there)
 
     # --- API, cached for this one `why` ---------------------------------------------------
 
@@ -136,6 +140,19 @@ class Why:
     def snapshot(self) -> dict:
         return self.queue_snapshot(self.queue_id)
 
+    @cached_property
+    def policy(self) -> dict | None:
+        """The queue's scheduling policy (DescribeSchedulingPolicies), None for a FIFO queue; {"arn": ...} when
+        the endpoint does not describe it (its weights are then unknown)."""
+        arn = (self.queue or {}).get("schedulingPolicyArn")
+        if not arn:
+            return None
+        try:
+            found = self._call("DescribeSchedulingPolicies", "schedulingPolicies", arns=[arn])
+        except BatchError:
+            return {"arn": arn}
+        return found[0] if found else {"arn": arn}
+
     def queue_snapshot(self, queue: str) -> dict:
         try:
             pages = self._pages("GetJobQueueSnapshot", jobQueue=queue)
@@ -165,8 +182,13 @@ class Why:
         self.findings.append((check, verdict, detail, fix))
 
     def rows(self) -> list[tuple[str, str, str, str]]:
-        """The findings, blocking first (stable: checks keep their order within a verdict)."""
-        return sorted(self.findings, key=lambda f: ORDER[f[1]])
+        """The findings, blocking first, then warnings, then the headline (stable: checks keep their order
+        within a verdict)."""
+        def rank(finding) -> float:
+            headline = finding[2] == self.headline and finding[1] not in ("blocking", "warning")
+            return 1.5 if headline else ORDER[finding[1]]
+
+        return sorted(self.findings, key=rank)
 
     def explain(self) -> str:
         """Work out the findings; the one-line summary."""
@@ -176,7 +198,7 @@ class Why:
         if not self.findings:
             self.add("status", "info", f"{status}: {self.job.get('statusReason') or 'nothing more to tell'}")
         first = self.rows()[0]
-        return f"{status}: {first[2] if first[1] in ('blocking', 'warning') else self.findings[0][2]}"
+        return f"{status}: {first[2] if first[1] in ('blocking', 'warning') else self.headline or self.findings[0][2]}"
 
     def frame(self):
         summary = self.explain()
@@ -200,6 +222,9 @@ class Why:
                          + ", ".join(f"{j.get('jobName')} ({j.get('status')})" for j in open_))
             elif not failed:
                 self.add("dependencies", "ok", f"all {len(deps)} dependencies SUCCEEDED")
+        elif self.job.get("status") == "SUBMITTED" and not (self.job.get("arrayProperties") or {}).get("size"):
+            self.add("status", "info", "SUBMITTED, without dependencies: Batch moves it to RUNNABLE within seconds; "
+                     "ask again then")
         self.array_progress()
 
     def array_progress(self, failures: bool = True) -> None:
@@ -266,7 +291,10 @@ class Why:
         if not self.blocked():  # nothing wrong with it: is there room?
             self.capacity_in_use()
         self.time_limit()
-        self.place_in_queue(name)
+        if self.policy is not None and not any(f[1] == "blocking" and f[0] != "capacity" for f in self.findings):
+            self.fair_share(name)  # the order the waiting jobs get room in (its place in the queue with it)
+        else:
+            self.place_in_queue(name)
 
     def blocked(self) -> bool:
         return any(f[1] == "blocking" for f in self.findings)
@@ -293,6 +321,8 @@ class Why:
         code = blocked_code(reason)
         if code is None:
             return
+        if self.policy is not None and head.get("shareIdentifier") != self.job.get("shareIdentifier"):
+            return  # on a fair-share queue a blocked job holds up its own share only
         place = f"{_ordinal(front.index(arn) + 1)} in line" if arn in front else f"behind the first {len(front)}"
         self.add("queue head", "blocking", f"the head of queue {queue}, {head.get('jobName')} ({head['jobId']}), "
                  f"is blocked: {code} ({BLOCKED[code]}); the jobs behind it wait, this one {place}",
@@ -375,15 +405,113 @@ class Why:
         if used + asked <= limit:
             self.add("capacity", "info", f"{at_least}{used:g} of {limit:g} vCPUs (maxvCpus of {where}) in use by "
                      f"{at_least}{len(holders)} jobs: room for its {asked:g}")
+            self.scaling(envs, used)
             return
-        held = ", ".join(f"{j.get('jobName')} ({j['jobId']}, {requirements(j)['vcpus']:g} vCPUs, {j.get('status')} "
-                         f"on {names.get(j.get('jobQueue'), j.get('jobQueue'))})" for j in holders[:HOLDERS])
-        others = f" and {at_least}{len(holders) - HOLDERS} more" if len(holders) > HOLDERS else ""
+        shared: dict[tuple, list[dict]] = {}  # jobs of fair-share queues, by (share, queue): too many to name
+        for j in holders:
+            if j.get("shareIdentifier"):
+                shared.setdefault((j["shareIdentifier"], names.get(j.get("jobQueue"), j.get("jobQueue"))), []).append(j)
+        alone = [j for j in holders if not j.get("shareIdentifier")]
+        held = ", ".join([f"share {share} ({at_least}{len(jobs)} job{'s' if len(jobs) != 1 else ''}, "
+                          f"{sum(requirements(j)['vcpus'] for j in jobs):g} vCPUs, on {queue})"
+                          for (share, queue), jobs in sorted(shared.items(), key=lambda kv: -len(kv[1]))]
+                         + [f"{j.get('jobName')} ({j['jobId']}, {requirements(j)['vcpus']:g} vCPUs, {j.get('status')} "
+                            f"on {names.get(j.get('jobQueue'), j.get('jobQueue'))})" for j in alone[:HOLDERS]])
+        others = f" and {at_least}{len(alone) - HOLDERS} more" if len(alone) > HOLDERS else ""
         self.add("capacity", "blocking", f"environments full: {at_least}{used:g} of {limit:g} vCPUs (maxvCpus of "
                  f"{where}) in use, the job asks {asked:g}; held by {held or 'no job the queues list'}{others}",
                  f"wait for them to finish, or raise maxvCpus: b.update_compute_environment(computeEnvironment="
                  f"{envs[0]['computeEnvironmentName']!r}, computeResources={{'maxvCpus': {used + asked:g}}})")
         self.queues_ahead(envs, queues)
+
+    def scaling(self, envs: list[dict], used: float) -> None:
+        """Room, but the job waits: its MANAGED EC2/Spot environments are launching instances (desiredvCpus above
+        what their RUNNING/STARTING jobs use), or have yet to scale up for it."""
+        managed = [e for e in envs if e.get("type") == "MANAGED"
+                   and (e.get("computeResources") or {}).get("type") in ("EC2", "SPOT")]
+        if not managed:
+            return
+        desired = sum((e.get("computeResources") or {}).get("desiredvCpus") or 0 for e in managed)
+        room = sum((e.get("computeResources") or {}).get("maxvCpus") or 0 for e in managed)
+        names = ", ".join(e["computeEnvironmentName"] for e in managed)
+        one = len(managed) == 1
+        waited, since = self.waited()
+        asks = f"the job asks {format_needs(requirements(self.job))}; {since} {_seconds(waited)} ago"
+        self.launching = desired > used
+        if self.launching:
+            said = (f"{names} {'is' if one else 'are'} launching instances: desiredvCpus {desired:g}, above the "
+                    f"{used:g} vCPUs of the jobs running there; {asks}; new instances usually take a few minutes")
+        elif desired < room:
+            said = (f"{names} {'has' if one else 'have'} no instance for it yet (desiredvCpus {desired:g}, all in "
+                    f"use): Batch raises desiredvCpus for RUNNABLE jobs and launches instances; {asks}; new "
+                    "instances usually take a few minutes")
+        else:
+            return
+        long = waited > LAUNCH_LONG * 1000
+        if long:
+            said += f"; it has waited longer than launches take ({_seconds(LAUNCH_LONG * 1000)})"
+        self.add("scaling", "warning" if long else "info", said,
+                 f"wait; if it lasts over ~{LAUNCH_LONG // 60} minutes check {names}'s instance types (one must fit "
+                 "what the job asks), subnets (a route to ECS and ECR) and EC2 quotas (vCPUs per instance family, "
+                 "Spot), and its Auto Scaling group's activity")
+        self.headline = self.headline or said
+
+    def waited(self) -> tuple[float, str]:
+        """How long (ms) the job has been able to run as far as the API tells, and since what: its dependencies
+        finishing, else its creation (the API does not say when it became RUNNABLE)."""
+        since, what = self.job.get("createdAt") or self.now(), "created"
+        deps = [d["jobId"] for d in self.job.get("dependsOn") or () if d.get("jobId")]
+        if deps:
+            finished = max((j.get("stoppedAt") or 0 for j in self.jobs(deps)), default=0)
+            if finished > since:
+                since, what = finished, "its dependencies finished"
+        return max(self.now() - since, 0), what
+
+    def fair_share(self, queue: str) -> None:
+        """A fair-share queue: the job's share and its weight, what the shares use now, and its place in line."""
+        policy = self.policy or {}
+        fair = policy.get("fairsharePolicy")
+        share = self.job.get("shareIdentifier")
+        name = policy.get("name") or str(policy.get("arn", "?")).rsplit("/", 1)[-1]
+        distribution = (fair or {}).get("shareDistribution") or ()
+        weight, entry = share_weight(share or "", distribution)
+        if fair is None:
+            weighs = f"weightFactor unknown (policy {name} is not described by this endpoint)"
+        elif entry == share:
+            weighs = f"weightFactor {weight:g}"
+        elif entry:
+            weighs = f"weightFactor {weight:g} from {entry}"
+        else:
+            weighs = f"weightFactor {weight:g}, the default: no entry of policy {name} matches"
+        priority = self.job.get("schedulingPriority")
+        said = f"share {share} ({weighs}; schedulingPriority {priority if priority is not None else 0})"
+        utilization = (self.snapshot.get("queueUtilization") or {}).get("fairshareUtilization") or {}
+        usage = {u.get("shareIdentifier"): share_vcpus(u) for u in utilization.get("topCapacityUtilization") or ()}
+        if utilization or usage:
+            holders = sorted(((s, v) for s, v in usage.items() if v and s != share), key=lambda sv: -sv[1])
+            others = ", ".join(f"{s} {v:g} vCPUs (weightFactor {share_weight(s, distribution)[0]:g})"
+                               for s, v in holders)
+            active = utilization.get("activeShareCount")
+            said += (f" uses {usage.get(share, 0):g} vCPUs of queue {queue} now; other shares: {others or 'none'}"
+                     + (f"; {_count(active, 'active share')}" if active is not None else ""))
+        said += ". The share with the lowest use × weightFactor goes next"
+        front, arn = self.front(), self.job.get("jobArn")
+        if arn in front:
+            place = front.index(arn)
+            said += f": this job is {_ordinal(place + 1)} of {len(front)} at the front of {queue}"
+            ahead = self.jobs([a.rsplit("/", 1)[-1] for a in front[:min(place, AHEAD)]])
+            if ahead:
+                counts: dict[str, int] = {}
+                for job in ahead:
+                    counts[job.get("shareIdentifier") or "?"] = counts.get(job.get("shareIdentifier") or "?", 0) + 1
+                said += ", after " + ", ".join(f"{n} of {s}" for s, n in sorted(counts.items(), key=lambda sn: -sn[1]))
+        elif self.snapshot:
+            said += f": this job is not among the {len(front)} at the front of {queue}"
+        self.add("fair share", "info", said,
+                 f"a lower weightFactor gives a share more (the shareDistribution of policy {name}: "
+                 "b.update_scheduling_policy(arn=..., fairsharePolicy=...)); schedulingPriorityOverride on SubmitJob "
+                 "orders jobs within the share")
+        self.headline = self.headline or said
 
     def usable_environments(self) -> list[dict]:
         return [e for e in self.environments if e.get("state") == "ENABLED" and e.get("status") != "INVALID"]
@@ -419,6 +547,10 @@ class Why:
         if not self.snapshot:
             return
         arn = self.job.get("jobArn")
+        if arn not in front and len(front) < LISTED and self.launching:
+            self.add("place in queue", "info", f"no longer among the jobs waiting at the front of queue {queue} "
+                     f"({len(front)} listed): Batch has given it room on the capacity launching")
+            return
         if arn in front:
             place = front.index(arn) + 1
             head = " (at the head: a blocked head holds up the jobs behind it)" if place == 1 and any(
@@ -565,6 +697,8 @@ class WhyQueue(Why):
         said = ", ".join(f"{n} {s}" for s, n in counts.items())
         capped = " (a page of each status listed)" if any(n.endswith("+") for n in counts.values()) else ""
         self.add("jobs", "info", said + capped)
+        if self.policy is not None:
+            self.shares(name)
         self.head(name, counts["RUNNABLE"] != "0")
         if counts["RUNNABLE"] != "0":
             envs = self.usable_environments()
@@ -580,6 +714,29 @@ class WhyQueue(Why):
         if counts["RUNNABLE"] != "0":
             return f"{name} waiting: {counts['RUNNABLE']} RUNNABLE, none started yet"
         return f"{name} idle: no job RUNNABLE, STARTING or RUNNING"
+
+    def shares(self, name: str) -> None:
+        """A fair-share queue: its policy's weights and what each share uses now (GetJobQueueSnapshot)."""
+        policy = self.policy or {}
+        fair = policy.get("fairsharePolicy")
+        label = policy.get("name") or str(policy.get("arn", "?")).rsplit("/", 1)[-1]
+        if fair is None:
+            self.add("fair share", "info", f"scheduled by fair-share policy {label} (not described by this endpoint)")
+            return
+        distribution = fair.get("shareDistribution") or ()
+        weights = ", ".join(f"{e.get('shareIdentifier')} {float(e.get('weightFactor', 1.0)):g}"
+                            for e in distribution) or "none listed"
+        utilization = (self.snapshot.get("queueUtilization") or {}).get("fairshareUtilization") or {}
+        holders = sorted(((u.get("shareIdentifier"), share_vcpus(u)) for u in
+                          utilization.get("topCapacityUtilization") or ()), key=lambda sv: -sv[1])
+        used = ", ".join(f"{s} {v:g} vCPUs (weightFactor {share_weight(s or '', distribution)[0]:g})"
+                         for s, v in holders if v) or "no share"
+        active = utilization.get("activeShareCount")
+        self.add("fair share", "info", f"policy {label}: weightFactor {weights} (any other share 1; lower gets "
+                 f"more), shareDecaySeconds {fair.get('shareDecaySeconds', 0)}, computeReservation "
+                 f"{fair.get('computeReservation', 0)}; using vCPUs now: {used}"
+                 + (f" ({_count(active, 'active share')})" if active is not None else ""),
+                 "a lower weightFactor gives a share more: b.update_scheduling_policy(arn=..., fairsharePolicy=...)")
 
     def head(self, name: str, runnable: bool) -> None:
         """The job at the front of the queue, and why it waits (its own `why`, on this cache)."""
@@ -632,6 +789,25 @@ def blocked_code(reason: str) -> str | None:
     return next((c for c in BLOCKED if (reason or "").startswith(c)), None)
 
 
+def share_weight(share: str, distribution) -> tuple[float, str | None]:
+    """A share's weightFactor as AWS Batch matches it: its own entry, else a `prefix*` entry it starts with,
+    else the default 1; and the entry that gave it."""
+    for entry in distribution:
+        if entry.get("shareIdentifier") == share:
+            return float(entry.get("weightFactor", 1.0)), share
+    for entry in distribution:
+        key = entry.get("shareIdentifier") or ""
+        if key.endswith("*") and share.startswith(key[:-1]):
+            return float(entry.get("weightFactor", 1.0)), key
+    return 1.0, None
+
+
+def share_vcpus(utilization: dict) -> float:
+    """The vCPUs a share uses now (a fairshareUtilization entry)."""
+    return sum(float(u.get("quantity") or 0) for u in utilization.get("capacityUsage") or ()
+               if str(u.get("capacityUnit", "VCPU")).upper() in ("VCPU", "CPU"))
+
+
 def requirements(job: dict) -> dict:
     """vCPUs, memory (MiB) and GPUs a container job asks (resourceRequirements win over vcpus/memory)."""
     container = job.get("container") or {}
@@ -646,7 +822,7 @@ def requirements(job: dict) -> dict:
 def format_needs(needs: dict) -> str:
     parts = [f"{needs['vcpus']:g} vCPUs", f"{needs['memory']:g} MiB"]
     if needs["gpus"]:
-        parts.append(f"{needs['gpus']:g} GPUs")
+        parts.append(f"{needs['gpus']:g} GPU{'' if needs['gpus'] == 1 else 's'}")
     return ", ".join(parts)
 
 
@@ -752,6 +928,10 @@ def child_failure(child: dict) -> tuple[int | None, str]:
 def _clip(text: str, size: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _names(jobs: list[dict]) -> str:
