@@ -47,9 +47,11 @@ class Lifecycle:
         self.jobs: dict[str, Job] = {}  # by id and by ARN, array children included
         self.by_queue: dict[str, list[Job]] = {}  # queue ARN -> its jobs (no children) in submission order
         self.listed = StatusIndex()  # the same by status, for ListJobs
-        self.events: list[tuple] = []  # heap of (at, seq, job or None for a wake-up, job version)
-        self.seq = 0
-        self.wakes: set[int] = set()
+        # timed events by instant: a heap of instants (few: events share them) and each one's
+        # (job, its version then) in the order they were asked for; an instant without events is a wake-up
+        self.times: list[int] = []
+        self.due: dict[int, list[tuple]] = {}
+        self.seq = 0  # orders the launching and reclaims heaps
         self.orders: dict = {}  # queue ARN -> its RUNNABLE jobs in its queue order (ordering.Fifo, FairShare)
         self.fleets: dict[str, Fleet] = {}  # environment ARN -> its instances and what runs on them
         self.launching: list[tuple] = []  # heap of (ready at, seq, instance) with jobs waiting for it
@@ -126,43 +128,46 @@ class Lifecycle:
     # -- time -------------------------------------------------------------------
 
     def _push(self, at: int, job, version: int = 0) -> None:
-        self.seq += 1
-        heapq.heappush(self.events, (at, self.seq, job, version))
+        self._instant(at).append((job, version))
+
+    def _instant(self, at: int) -> list:
+        events = self.due.get(at)
+        if events is None:
+            events = self.due[at] = []
+            heapq.heappush(self.times, at)
+        return events
 
     def _after(self, job: Job, seconds: float) -> None:
         self._push(self.now + int(seconds * 1000), job, job.version)
 
     def wake(self, at: int | None = None) -> None:
         """Ask for a placement pass at `at` (now by default): capacity or queue state changed."""
-        at = self.now if at is None else at
-        if at not in self.wakes:
-            self.wakes.add(at)
-            self._push(at, None)
+        self._instant(self.now if at is None else at)
 
     def advance_to(self, target: int) -> None:
-        events = self.events
-        while events and events[0][0] <= target:
-            at = events[0][0]
+        times, due = self.times, self.due
+        while times and times[0] <= target:
+            at = heapq.heappop(times)
+            if at not in due:
+                continue  # its events ran with another entry for the same instant
             self.now = max(self.now, at)
-            while events and events[0][0] == at:
-                _, _, job, version = heapq.heappop(events)
-                if job is None:
-                    self.wakes.discard(at)
-                elif job.version == version:
-                    self._fire(job)
+            while (events := due.pop(at, None)) is not None:  # events asked for this instant meanwhile run too
+                for job, version in events:
+                    if job is not None and job.version == version:
+                        self._fire(job)
             self._place()
         self.now = max(self.now, target)
 
     def run_until_idle(self) -> int:
         """Advance until nothing more can happen; the simulated milliseconds that passed."""
         start = self.now
-        while self.events:
-            self.advance_to(self.events[0][0])
+        while self.due:
+            self.advance_to(self.times[0])
         return self.now - start
 
     @property
     def busy(self) -> bool:
-        return bool(self.events)
+        return bool(self.due)
 
     # -- transitions ----------------------------------------------------------------
 
