@@ -1,4 +1,6 @@
-"""The cyclic garbage collector, paused while a bulk call decodes its responses.
+"""The cyclic garbage collector, paused while a bulk call decodes its responses (and while the
+local backend's simulation advances: its events create no garbage cycles either, and with
+100,000 jobs stored each full collection walked them all, a third of the simulation's time).
 
 Decoded JSON holds no reference cycles, so a collection during a listing finds
 nothing to free; but the thousands of dicts a listing creates trigger
