@@ -114,11 +114,27 @@ def make_resources(client):
     return role
 
 
+@pytest.fixture(scope="module", params=["in-process", "server"])
+def local(request):
+    """The module's LocalBatch, in-process and served over HTTP: seeded with the module's SEED ("demo"
+    if it has none), made with its LOCAL_OPTIONS. Modules that need another one define their own."""
+    import batchkit
+
+    options = getattr(request.module, "LOCAL_OPTIONS", {})
+    with batchkit.local(seed=getattr(request.module, "SEED", "demo"), server=request.param == "server", **options) as lb:
+        yield lb
+
+
 @pytest.fixture
 def lb(local):
     """The test module's `local` LocalBatch (a module-scoped fixture), reset to its seed."""
     local.reset()
     return local
+
+
+@pytest.fixture
+def c(lb):
+    return lb.client
 
 
 @pytest.fixture

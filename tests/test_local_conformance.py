@@ -16,20 +16,9 @@ from botocore.exceptions import ClientError
 
 import batchkit
 
-MODES = ("in-process", "server")
-
-
-@pytest.fixture(scope="module", params=MODES)
-def local(request):
-    # instant capacity: these tests are about the service's rules; scheduling (launch and image
-    # pull times) has its own tests
-    with batchkit.local(seed="demo", server=request.param == "server", launch_seconds=0, pull_seconds=0) as lb:
-        yield lb
-
-
-@pytest.fixture
-def c(lb):
-    return lb.client
+# the demo seed, in-process and over HTTP (conftest's `local`); instant capacity: these tests are about
+# the service's rules, scheduling (launch and image pull times) has its own tests
+LOCAL_OPTIONS = {"launch_seconds": 0, "pull_seconds": 0}
 
 
 def submit(c, name="job", queue="HighPriority", definition="sleep", **kwargs):

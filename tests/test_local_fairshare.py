@@ -9,7 +9,6 @@ import collections
 import pytest
 from botocore.exceptions import ClientError
 
-import batchkit
 
 POOL = {"computeEnvironmentName": "pool", "type": "UNMANAGED", "unmanagedvCpus": 8}
 SINGLE = {"computeEnvironmentName": "single", "type": "UNMANAGED", "unmanagedvCpus": 1}
@@ -50,17 +49,6 @@ SEED = {
     "jobDefinitions": [definition("work"), definition("huge", vcpus=16), definition("ranked-low", schedulingPriority=1),
                        definition("ranked-mid", schedulingPriority=5)],
 }
-
-
-@pytest.fixture(scope="module", params=["in-process", "server"])
-def local(request):
-    with batchkit.local(seed=SEED, server=request.param == "server") as lb:
-        yield lb
-
-
-@pytest.fixture
-def c(lb):
-    return lb.client
 
 
 def submit(c, name, queue, share=None, definition="work", **extra):

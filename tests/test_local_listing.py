@@ -1,18 +1,9 @@
 """ListJobs by status reads an index of each queue's jobs by status (status_index.py): it must list
 exactly what a scan of every job would, in submission order, across runs, retries, resets and
-pages whose jobs change status in between.  In-process and over HTTP."""
-
-import pytest
-
-import batchkit
+pages whose jobs change status in between.  In-process and over HTTP (conftest's `local`)."""
 
 STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
-
-
-@pytest.fixture(scope="module", params=["in-process", "server"])
-def local(request):
-    with batchkit.local(seed="demo", server=request.param == "server", launch_seconds=0, pull_seconds=0) as lb:
-        yield lb
+LOCAL_OPTIONS = {"launch_seconds": 0, "pull_seconds": 0}  # not about scaling: capacity at once
 
 
 def by_status(c, queue, status, page_size=None):

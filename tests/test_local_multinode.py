@@ -52,17 +52,6 @@ SEED = {
 }
 
 
-@pytest.fixture(scope="module", params=["in-process", "server"])
-def local(request):
-    with batchkit.local(seed=SEED, server=request.param == "server") as lb:
-        yield lb
-
-
-@pytest.fixture
-def c(lb):
-    return lb.client
-
-
 def submit(c, name="train", definition="mpi", queue="mnp", **kwargs):
     return c.submit_job(jobName=name, jobQueue=queue, jobDefinition=definition, **kwargs)["jobId"]
 

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-import batchkit
 
 NETWORK = {"subnets": ["subnet-1"], "securityGroupIds": ["sg-1"], "instanceRole": "ecsInstanceRole"}
 
@@ -46,12 +45,6 @@ SEED = {
                            {"onStatusReason": "Host EC2*", "action": "RETRY"}, {"onReason": "OutOfMemoryError*",
                                                                               "action": "EXIT"}]})],
 }
-
-
-@pytest.fixture(scope="module", params=["in-process", "server"])
-def local(request):
-    with batchkit.local(seed=SEED, server=request.param == "server") as lb:
-        yield lb
 
 
 def submit(c, definition, queue="cpu", name=None):
@@ -227,6 +220,3 @@ def test_desired_vcpus_can_be_raised_and_falls_back_to_min_vcpus(lb, c):
     assert desired(c, "m5-ce") == 0
 
 
-@pytest.fixture
-def c(lb):
-    return lb.client
