@@ -4,6 +4,7 @@ import json
 import os
 
 import pytest
+from botocore.exceptions import ClientError
 
 # Fake credentials and no config files, before any boto3 session exists.
 os.environ.update(
@@ -156,6 +157,17 @@ def calls(b):
         lambda params, model, **kw: sent.append((model.name, dict(params))),
     )
     return sent
+
+
+def rejected(call, *words):
+    """The call fails with ClientException and a message naming `words`."""
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ClientException", error
+    for word in words:
+        assert word.lower() in error["Message"].lower(), error
+    return error["Message"]
 
 
 def error_response(request, status: int, code: str, message: str):

@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import batchkit
+from tests.conftest import rejected
 
 # the demo seed, in-process and over HTTP (conftest's `local`); instant capacity: these tests are about
 # the service's rules, scheduling (launch and image pull times) has its own tests
@@ -31,17 +32,6 @@ def detail(c, job_id):
 
 def status(c, job_id):
     return detail(c, job_id)["status"]
-
-
-def rejected(call, *words):
-    """The call fails with ClientException and a message naming `words`."""
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response["Error"]
-    assert error["Code"] == "ClientException", error
-    for word in words:
-        assert word.lower() in error["Message"].lower(), error
-    return error["Message"]
 
 
 def no_retry_client(lb):

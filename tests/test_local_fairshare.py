@@ -7,7 +7,8 @@ follows; in-process and over HTTP; ratios come from the simulated run, not wall 
 import collections
 
 import pytest
-from botocore.exceptions import ClientError
+
+from tests.conftest import rejected
 
 
 POOL = {"computeEnvironmentName": "pool", "type": "UNMANAGED", "unmanagedvCpus": 8}
@@ -66,13 +67,6 @@ def statuses(c, ids):
     for start in range(0, len(ids), 100):
         found.update({j["jobId"]: j["status"] for j in c.describe_jobs(jobs=ids[start:start + 100])["jobs"]})
     return found
-
-
-def rejected(act, words):
-    with pytest.raises(ClientError) as caught:
-        act()
-    error = caught.value.response["Error"]
-    assert error["Code"] == "ClientException" and words in error["Message"], error["Message"]
 
 
 def arn_of(c, name):

@@ -6,9 +6,9 @@ retries of every node, per-node containers, logs and environment.  Each test cit
 import re
 
 import pytest
-from botocore.exceptions import ClientError
 
 import batchkit
+from tests.conftest import rejected
 
 NETWORK = {"subnets": ["subnet-1"], "securityGroupIds": ["sg-1"], "instanceRole": "ecsInstanceRole"}
 
@@ -72,15 +72,6 @@ def nodes(c, job_id, count=4):
 def statuses(c, job_id, count=4):
     """The job's status, then its nodes'."""
     return [job["status"] for job in described(c, job_id, *(f"{job_id}#{n}" for n in range(count)))]
-
-
-def rejected(call, *words):
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response["Error"]
-    assert error["Code"] == "ClientException", error
-    for word in words:
-        assert word.lower() in error["Message"].lower(), error
 
 
 def test_a_multinode_definition_is_checked_as_register_job_definition_does(lb, c):
