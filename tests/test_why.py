@@ -19,7 +19,8 @@ TEAMS = {"name": "teams", "fairsharePolicy": {"shareDecaySeconds": 3600, "shareD
 SEED = {
     "computeEnvironments": [managed("m5-ce", ["m5.large"], max_vcpus=8), managed("spare-ce", ["c5.large"], max_vcpus=4),
                             managed("tiny-ce", ["m5.large"], max_vcpus=2), managed("gpu-ce", ["g4dn", "g5"], max_vcpus=16),
-                            managed("share-ce", ["m5.large"], max_vcpus=4)],
+                            managed("share-ce", ["m5.large"], max_vcpus=4),
+                            managed("spot-ce", ["m5.large"], max_vcpus=64, kind="SPOT")],
     "schedulingPolicies": [TEAMS],
     "jobQueues": [queue("cpu", "m5-ce"), queue("two", "m5-ce", computeEnvironmentOrder=[
                       {"order": 1, "computeEnvironment": "m5-ce"}, {"order": 2, "computeEnvironment": "spare-ce"}]),
@@ -27,9 +28,13 @@ SEED = {
                       {"reason": "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT", "state": "RUNNABLE",
                        "maxTimeSeconds": 600, "action": "CANCEL"}]),
                   queue("narrow", "tiny-ce"), queue("vip", "tiny-ce", priority=10), queue("gpu", "gpu-ce"),
-                  queue("shared", "share-ce", schedulingPolicyArn="teams")],
+                  queue("shared", "share-ce", schedulingPolicyArn="teams"), queue("spot", "spot-ce")],
     "jobDefinitions": [definition("small"), definition("big", vcpus=16), definition("pair", vcpus=2), definition("gpu", vcpus=4, memory=15000, gpus=1),
                        definition("timed", timeout={"attemptDurationSeconds": 60}),
+                       {"jobDefinitionName": "mpi", "type": "multinode", "nodeProperties": {
+                           "numNodes": 4, "mainNode": 0, "nodeRangeProperties": [{"targetNodes": "0:", "container": {
+                               "image": "mpi", "resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                                                        {"type": "MEMORY", "value": "4000"}]}}]}},
                        definition("spot-safe", retryStrategy={"attempts": 2, "evaluateOnExit": [
                            {"onStatusReason": "Host EC2*", "action": "RETRY"}]})],
 }
@@ -119,6 +124,18 @@ def test_disabled_environments_block_when_all_are(lb, b, disabled, verdict):
     envs = finding(b.why(job), "environments")
     assert envs["verdict"] == verdict and all(env in envs["detail"] for env in disabled)
     assert ("m5-ce" in envs["detail"]) == ("m5-ce" in disabled)
+
+
+@pytest.mark.parametrize("queue_name, nodes, words", [
+    ("spot", 4, ("4 nodes", "4 whole instances", "spot-ce is SPOT", "2 vCPUs, 4000 MiB")),
+    ("cpu", 8, ("8 nodes", "maxvCpus 8", "m5-ce"))])
+def test_a_multi_node_job_is_told_where_multi_node_jobs_run(lb, b, queue_name, nodes, words):
+    """User guide, multi-node parallel jobs: not on Spot; each node a whole instance, all in one environment."""
+    job = submit(lb, "mpi-run", "mpi", queue=queue_name, nodeOverrides={"numNodes": nodes})
+    lb.advance(60)
+    found = finding(b.why(job), "multi-node")
+    assert found["verdict"] == "blocking" and all(word in found["detail"] for word in words), found
+    assert ("MANAGED EC2" if queue_name == "spot" else "maxvCpus") in found["fix"]
 
 
 def test_a_time_limit_action_says_it_will_cancel_and_then_that_it_did(lb, b):

@@ -357,7 +357,9 @@ class Why:
         usable = [e for e in self.environments if e.get("state") == "ENABLED"]
         envs = "; ".join(describe_env(e) for e in usable) or "none ENABLED"
         asked = f"the job asks {format_needs(needs)}"
-        if code == "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT":
+        if self.job.get("nodeProperties") and code.startswith("MISCONFIGURATION"):
+            self.add("multi-node", "blocking", *multinode_misfit(self.job["nodeProperties"], usable, code))
+        elif code == "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT":
             short = shortfall(needs, usable)
             self.add("resources", "blocking", f"{BLOCKED[code]}: {asked}{short}; environments: {envs}",
                      "ask less (vCPUs/memory/GPUs), or add instance types that fit to an environment of the queue, "
@@ -817,6 +819,29 @@ def requirements(job: dict) -> dict:
         if key:
             needs[key] = float(item.get("value") or 0)
     return needs
+
+
+def multinode_misfit(nodes: dict, envs: list[dict], code: str) -> tuple[str, str]:
+    """(detail, fix) for a multi-node parallel job no environment of its queue can run.  The user guide:
+    its nodes run on managed EC2 On-Demand instances (not Spot, Fargate or unmanaged), one whole
+    instance each ("single-tenant"), all in one compute environment."""
+    count = int(nodes.get("numNodes") or 0)
+    largest = {key: max((requirements(group).get(key, 0) for group in nodes.get("nodeRangeProperties") or ()),
+                        default=0) for key in ("vcpus", "memory", "gpus")}
+    unfit = [e for e in envs if e.get("type") == "UNMANAGED"
+             or (e.get("computeResources") or {}).get("type") in ("SPOT", "FARGATE", "FARGATE_SPOT")]
+    detail = (f"a multi-node parallel job of {count} nodes (the largest asks {format_needs(largest)}) needs {count} "
+              f"whole instances of one type in one MANAGED EC2 On-Demand environment")
+    if unfit and len(unfit) == len(envs):
+        kinds = "; ".join(f"{e['computeEnvironmentName']} is "
+                          f"{(e.get('computeResources') or {}).get('type') or e.get('type')}" for e in unfit)
+        return f"{detail}: {kinds}", "submit it to a queue with a MANAGED EC2 (On-Demand) environment"
+    if code == "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE":
+        limits = "; ".join(describe_env(e) for e in envs) or "none ENABLED"
+        return (f"{detail}, more vCPUs than maxvCpus allows: {limits}",
+                f"raise maxvCpus to {count} x the instance type's vCPUs, or run fewer nodes (nodeOverrides numNodes)")
+    return (f"{detail}; no instance type of {'; '.join(describe_env(e) for e in envs) or 'none ENABLED'} fits "
+            "its largest node", "add an instance type that fits the largest node, or ask less in that node range")
 
 
 def format_needs(needs: dict) -> str:
