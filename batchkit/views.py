@@ -499,6 +499,10 @@ def verdict_cell(verdict) -> Cell:
 FINDING_COLUMNS = ["check", "verdict", "detail", "fix"]  # `Batch.why`'s frame
 
 
+WIDTHS = (";white-space:nowrap", ";white-space:nowrap", ";width:60%",
+          ";width:40%;overflow-wrap:anywhere")  # verdict and check fit their words, the detail gets the room
+
+
 def findings_table(findings: pd.DataFrame) -> str:
     """`Batch.why`'s findings as an HTML table: a coloured verdict, the check, the detail and the fix, wrapped."""
     rows = []
@@ -507,9 +511,11 @@ def findings_table(findings: pd.DataFrame) -> str:
                  f"<b style='white-space:nowrap'>{html.escape(plain(finding.get('check')))}</b>",
                  html.escape(plain(finding.get("detail"))),
                  f"<span style='color:#333'>{html.escape(plain(finding.get('fix')))}</span>")
-        rows.append("<tr>" + "".join(f"<td style='{CELL_STYLE}'>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th style='{CELL_STYLE}'>{h}</th>" for h in ("verdict", "check", "detail", "fix"))
-    return (f"<table class='batchkit-findings' style='{TABLE_STYLE};margin:4px 0;max-width:1100px'>"
+        rows.append("<tr>" + "".join(f"<td style='{CELL_STYLE}{width}'>{c}</td>" for c, width in zip(cells, WIDTHS))
+                    + "</tr>")
+    head = "".join(f"<th style='{CELL_STYLE}{width}'>{h}</th>"
+                   for h, width in zip(("verdict", "check", "detail", "fix"), WIDTHS))
+    return (f"<table class='batchkit-findings' style='{TABLE_STYLE};margin:4px 0;width:100%;max-width:1100px;table-layout:auto'>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
