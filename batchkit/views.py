@@ -375,6 +375,20 @@ def text_table(header: list[str], body: list[list[Cell]]) -> str:
     return "\n".join(lines)
 
 
+def _reads_any(column: Column, sample: dict, df: pd.DataFrame) -> bool:
+    """Whether the column shows something of this frame: a frame cut to a few columns (``df[["jobName",
+    "status"]]``) keeps its kind, and shows those, not blanks for the rest."""
+    read = set()
+
+    class Reading(dict):
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+    column.cell(Reading(sample))
+    return any(key in df.columns for key in read)
+
+
 class View:
     """The compact view of a frame: curated columns, humane values, a caption."""
 
@@ -389,7 +403,8 @@ class View:
         if self.kind is None:
             names = list(shown.columns[:GENERIC_COLUMNS])
             return names, [[hover_cell(r.get(n)) for n in names] for r in records], []
-        columns = [c for c in self.kind.columns if all(n in self.df for n in c.needs)]
+        sample = records[0] if records else {}
+        columns = [c for c in self.kind.columns if all(n in self.df for n in c.needs) and _reads_any(c, sample, self.df)]
         body = [[c.cell(r) for c in columns] for r in records]
         keys = [plain(r.get("jobId")) for r in records] if self.kind.noun == "job" else []
         return [c.header for c in columns], body, keys

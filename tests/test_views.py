@@ -92,6 +92,14 @@ def test_every_column_is_one_call_away(ip, lb):
     assert "containerProperties.image" in text
 
 
+def test_a_frame_cut_to_some_columns_shows_those(ip, lb):
+    jobs, queues = batch(ip, "jobs"), batch(ip, "queues")
+    html, text = shown(ip, jobs[["jobName", "status"]])
+    assert headers(html) == ["name", "status"] and "SUCCEEDED" in text
+    assert headers(shown(ip, queues[["jobQueueName", "priority"]])[0]) == ["name", "priority"]  # no "FIFO" made up
+    assert len(headers(shown(ip, jobs)[0])) > 5  # the whole frame keeps its curated columns
+
+
 def test_a_job_is_a_card_with_attempts_dependencies_array_and_log_tail(ip, lb):
     lb.set_outcome("flaky", exit_code=[1, 0], logs=["loading data", "epoch 1 done"], duration=30)
     first = batch(ip, "submit flaky HighPriority sleep --retries 2").loc[0, "jobId"]
