@@ -181,6 +181,27 @@ def test_a_job_can_be_made_to_fail_from_the_magic(ip, lb):
     assert len(batch(ip, "submit accepted HighPriority sleep")) == 1
 
 
+def test_the_ec2_faults_from_the_magic(ip, lb, capsys):
+    """%batch local faults capacity|spot|invalid: what lb.faults.capacity/spot/invalid do."""
+    batch(ip, "local faults capacity 'g4dn.*'")
+    batch(ip, "local faults spot 2")
+    batch(ip, "local faults invalid gpu-ce --message 'CLIENT_ERROR - bad instance role'")
+    batch(ip, "local faults")
+    said = capsys.readouterr().out
+    assert all(words in said for words in ("no EC2 capacity for g4dn.*", "reclaimed 2 times an hour",
+                                           "gpu-ce INVALID: CLIENT_ERROR - bad instance role")), said
+    envs = batch(ip, "envs").set_index("computeEnvironmentName")
+    assert (envs.loc["gpu-ce", "status"], envs.loc["gpu-ce", "statusReason"]) == ("INVALID", "CLIENT_ERROR - bad instance role")
+    for line, words in (("local faults invalid no-such-env", "no compute environment named 'no-such-env'"),
+                        ("local faults invalid", "invalid takes a compute environment"),
+                        ("local faults spot often", "spot takes reclaims per hour"),
+                        ("local faults spot -1", "per_hour must be")):
+        with pytest.raises(UsageError, match=words):
+            batch(ip, line)
+    batch(ip, "local faults clear")
+    assert batch(ip, "envs").set_index("computeEnvironmentName").loc["gpu-ce", "status"] == "VALID"
+
+
 @pytest.mark.parametrize("line, words", [
     ("submt x", ["unknown command 'submt'", "'submit'"]),
     ("submit x HighPriority sleep --vcpu 2", ["no option --vcpu", "'--vcpus'"]),
@@ -223,7 +244,7 @@ STATUSES = ["FAILED", "PENDING", "RUNNABLE", "RUNNING", "STARTING", "SUBMITTED",
     ("%batch defs --status ", ["ACTIVE", "ALL", "INACTIVE"]),
     ("%batch jobs --queue ", ["Backfill", "FairShare", "GPU", "HighPriority", "LowPriority"]),
     ("%batch local outcome 'train-*' --queue High", ["HighPriority"]),
-    ("%batch local faults ", ["clear", "error", "latency", "throttle"]),
+    ("%batch local faults ", ["capacity", "clear", "error", "invalid", "latency", "spot", "throttle"]),
     ("%batch use local --executor ", ["simulated", "subprocess"]),
     ("%batch jobs --sta", ["--status"]),
 ])

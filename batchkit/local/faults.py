@@ -150,6 +150,14 @@ class Faults:
             time.sleep(delay)
         return (hit.status, hit.code, hit.message) if hit else None
 
+    def described(self) -> list[str]:
+        """Each fault in force, in a line (`%batch local faults` prints them)."""
+        with self._lock:
+            return ([repr(rule) for rule in self.rules]
+                    + [f"no EC2 capacity for {pattern}" for pattern in self.no_capacity]
+                    + [f"Spot instances reclaimed {self.spot_per_hour:g} times an hour"] * bool(self.spot_per_hour)
+                    + [f"{name} INVALID: {reason}" for name, reason in self.invalid_environments.items()])
+
     def __repr__(self) -> str:
         return f"<Faults {self.rules}>"
 

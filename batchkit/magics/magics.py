@@ -412,7 +412,7 @@ class BatchMagics(Magics):
         return None
 
     def local(self, args, cell, yes):
-        """local outcome PATTERN [--exit-code N ...] [--reason R] [--duration S] [--logs TEXT ...] | advance 10m | idle | faults [throttle|latency|error|clear] ... | reset: script the local backend"""
+        """local outcome PATTERN [--exit-code N ...] [--reason R] [--duration S] [--logs TEXT ...] | advance 10m | idle | faults [throttle|latency|error|capacity|spot|invalid|clear] ... | reset: script the local backend"""
         parsed = LOCAL.parse_args(args)
         if self._local is None and self.backend == "local":
             self.b  # connects
@@ -437,15 +437,27 @@ class BatchMagics(Magics):
             elif parsed.fault is not None:
                 self._fault(lb.faults, parsed)
             if parsed.action == "faults":
-                print("faults:", ", ".join(map(repr, lb.faults.rules)) or "none")
+                print("faults:", "; ".join(lb.faults.described()) or "none")
         except RuntimeError as exc:  # a manual-clock action on the realtime clock
             raise ArgumentError(f"{exc}: %batch use local --clock manual") from None
+        except ValueError as exc:  # a fault's bad argument (an unknown environment, a negative rate)
+            raise ArgumentError(str(exc)) from None
         return None
 
     @staticmethod
     def _fault(faults, parsed) -> None:
-        if parsed.fault == "latency":
-            faults.latency(parsed.operation, _seconds(parsed.seconds or "0.1"))
+        target = parsed.operation  # the operation, or what the EC2 faults take: a type glob, a rate, an environment
+        if parsed.fault == "capacity":
+            faults.capacity(target)
+        elif parsed.fault == "spot":
+            faults.spot(per_hour=_number(target, "spot takes reclaims per hour: %batch local faults spot 2"))
+        elif parsed.fault == "invalid":
+            if target == "*":
+                raise ArgumentError("invalid takes a compute environment: %batch local faults invalid NAME "
+                                    "[--message REASON]")
+            faults.invalid(target, *([parsed.message] if parsed.message else []))
+        elif parsed.fault == "latency":
+            faults.latency(target, _seconds(parsed.seconds or "0.1"))
         elif parsed.fault == "throttle":
             faults.throttle(parsed.operation, rate=parsed.rate, times=parsed.times)
         else:
@@ -521,7 +533,8 @@ def _local_parser() -> _AliasParser:
     outcome.add_argument("--logs", nargs="+")
     sub["advance"].add_argument("time")
     faults = sub["faults"]
-    faults.add_argument("fault", nargs="?", choices=("throttle", "latency", "error", "clear"))
+    faults.add_argument("fault", nargs="?", choices=("throttle", "latency", "error", "capacity", "spot", "invalid",
+                                                     "clear"))
     faults.add_argument("operation", nargs="?", default="*")
     faults.add_argument("seconds", nargs="?")
     faults.add_argument("--rate", type=float)
@@ -579,6 +592,13 @@ def _pop_flag(argv: list[str], flag: str) -> tuple[bool, list[str]]:
     if flag not in argv[:end]:
         return False, argv
     return True, [w for w in argv[:end] if w != flag] + argv[end:]
+
+
+def _number(text: str, usage: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ArgumentError(usage) from None
 
 
 def _seconds(text: str | None) -> float | None:
