@@ -128,9 +128,6 @@ class Lifecycle:
 
     # -- time -------------------------------------------------------------------
 
-    def _push(self, at: int, job, version: int = 0) -> None:
-        self._instant(at).append((job, version))
-
     def _instant(self, at: int) -> list:
         events = self.due.get(at)
         if events is None:
@@ -139,7 +136,8 @@ class Lifecycle:
         return events
 
     def _after(self, job: Job, seconds: float) -> None:
-        self._push(self.now + int(seconds * 1000), job, job.version)
+        """The job's next transition, `seconds` from now (skipped if its status changes before)."""
+        self._instant(self.now + int(seconds * 1000)).append((job, job.version))
 
     def wake(self, at: int | None = None) -> None:
         """Ask for a placement pass at `at` (now by default): capacity or queue state changed."""
@@ -155,7 +153,7 @@ class Lifecycle:
             self.now = max(self.now, at)
             while (events := due.pop(at, None)) is not None:  # events asked for this instant meanwhile run too
                 for job, version in events:
-                    if job is not None and job.version == version:
+                    if job.version == version:
                         self._fire(job)
             self._place()
         self.now = max(self.now, target)
