@@ -101,6 +101,16 @@ def test_a_gpu_job_gets_a_gpu_instance_and_a_cpu_environment_blocks_it(lb, c):
     assert blocked["statusReason"].startswith("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - ")
 
 
+def test_p3_instances_which_moto_lacks_are_known(lb, c):
+    """Amazon EC2 accelerated computing: a p3.8xlarge has 32 vCPUs, 244 GiB and 4 V100 GPUs."""
+    c.create_compute_environment(**managed("p3-ce", ["p3"], max_vcpus=64))
+    c.create_job_queue(**queue("p3", "p3-ce"))
+    c.register_job_definition(**definition("four-gpus", vcpus=16, memory=100_000, gpus=4))
+    job = submit(c, "four-gpus", queue="p3")
+    lb.advance(200)
+    assert detail(c, job)["container"]["instanceType"] == "p3.8xlarge"
+
+
 def test_a_job_larger_than_max_vcpus_blocks_the_head_of_its_queue(lb, c):
     """User guide: MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE; a blocked job at the head of a
     first-in-first-out queue holds up the jobs behind it until it is cancelled."""

@@ -1,7 +1,8 @@
 """EC2 instance types, from the DescribeInstanceTypes data moto ships (moto/ec2/resources).
 
-Its 1,400 types carry vCPUs, memory and GPUs; what is missing from it (p3, for
-one) is missing here too.  ``optimal`` and ``default_x86_64`` are the families
+Its 1,400 types carry vCPUs, memory and GPUs; the GPU types it lacks that
+AWS Batch users still name (P3, P2) are added from Amazon EC2's accelerated
+computing instance specifications (`MISSING`).  ``optimal`` and ``default_x86_64`` are the families
 AWS Batch picks from for them (the C4, M4 and R4 families, or C5, M5 and R5
 where those are not offered); ``default_arm64`` the Graviton ones.
 """
@@ -18,7 +19,12 @@ from moto.ec2.models.instance_types import INSTANCE_FAMILIES, INSTANCE_TYPES
 # choices left to Batch (botocore's documentation of ComputeResource.instanceTypes).
 CHOICES = {"optimal": ("c4", "m4", "r4", "c5", "m5", "r5"), "default_x86_64": ("c4", "m4", "r4", "c5", "m5", "r5"),
            "default_arm64": ("c6g", "m6g", "r6g")}
-NAMES = frozenset({*INSTANCE_TYPES, *INSTANCE_FAMILIES, *CHOICES})
+# name -> (vCPUs, memory MiB, GPUs), from https://aws.amazon.com/ec2/instance-types/ (accelerated computing)
+MISSING = {"p3.2xlarge": (8, 62464, 1), "p3.8xlarge": (32, 249856, 4), "p3.16xlarge": (64, 499712, 8),
+           "p3dn.24xlarge": (96, 786432, 8), "p2.xlarge": (4, 62464, 1), "p2.8xlarge": (32, 499712, 8),
+           "p2.16xlarge": (64, 749568, 16)}
+TYPES = {**{name: None for name in MISSING}, **INSTANCE_TYPES}
+NAMES = frozenset({*TYPES, *INSTANCE_FAMILIES, *(name.split(".")[0] for name in MISSING), *CHOICES})
 # What a job can use of an instance's memory (the user guide's "Compute resource memory management"):
 # the kernel and platform keep about 2.5% (an m4.large has 8,192 MiB installed, 7,985 MiB seen by
 # the container agent), and the ECS agent reserves 32 MiB more.
@@ -43,6 +49,8 @@ class Kind:
 
 @cache
 def kind(name: str) -> Kind:
+    if name in MISSING:
+        return Kind(name, *MISSING[name])
     data = INSTANCE_TYPES[name]
     gpus = sum(g.get("Count", 0) for g in (data.get("GpuInfo") or {}).get("Gpus", ()))
     return Kind(name, data["VCpuInfo"]["DefaultVCpus"], data["MemoryInfo"]["SizeInMiB"], gpus)
@@ -51,7 +59,7 @@ def kind(name: str) -> Kind:
 @cache
 def _family(family: str) -> tuple[Kind, ...]:
     pattern = re.compile(re.escape(family) + r"\.[^.]+$")
-    return tuple(kind(name) for name in INSTANCE_TYPES if pattern.match(name) and "metal" not in name)
+    return tuple(kind(name) for name in TYPES if pattern.match(name) and "metal" not in name)
 
 
 @cache
@@ -63,7 +71,7 @@ def candidates(names: tuple) -> list[Kind]:
             families = [f for f in CHOICES[name] if _family(f)]
             families = [f for f in families if f[-1] == families[0][-1]]  # one generation
             kinds = [k for f in families for k in _family(f)]
-        elif name in INSTANCE_TYPES:
+        elif name in TYPES:
             kinds = [kind(name)]
         else:
             kinds = list(_family(name))
