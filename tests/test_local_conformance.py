@@ -251,6 +251,20 @@ def test_retries_stop_at_the_attempt_limit_and_on_evaluate_on_exit_exit(lb, c):
     assert (status(c, exits), len(detail(c, exits)["attempts"])) == ("FAILED", 1)
 
 
+def test_evaluate_on_exit_actions_are_not_case_sensitive(lb, c):
+    """EvaluateOnExit.action: "The values aren't case sensitive"."""
+    c.register_job_definition(jobDefinitionName="careless", type="container",
+                              containerProperties={"image": "busybox", "vcpus": 1, "memory": 512},
+                              retryStrategy={"attempts": 4, "evaluateOnExit": [{"onExitCode": "2", "action": "Exit"},
+                                                                               {"onExitCode": "*", "action": "retry"}]})
+    lb.set_outcome("careless-*", exit_code=[1, 2])
+    job = submit(c, "careless-1", definition="careless")
+    lb.run_until_idle()
+    assert [a["container"]["exitCode"] for a in detail(c, job)["attempts"]] == [1, 2]  # retried on 1, not on 2
+    rejected(lambda: submit(c, "bad", retryStrategy={"attempts": 2, "evaluateOnExit": [{"action": "again"}]}),
+             "action", "RETRY | EXIT")
+
+
 def test_attempt_duration_timeout_fails_the_attempt_without_retry(lb, c):
     lb.set_outcome("slow", duration=600)
     job_id = submit(c, "slow", timeout={"attemptDurationSeconds": 60}, retryStrategy={"attempts": 3})

@@ -45,6 +45,7 @@ PATTERNS = {
     "ShareAttributes.shareIdentifier": SHARE_IDENTIFIER,
     "SubmitJobRequest.shareIdentifier": SHARE_IDENTIFIER,
 }
+CASELESS = re.compile(r"(aren't|are not|isn't|is not) case[ -]sensitive")  # an enum's documentation says so
 MAX_RESULTS = (1, 100)  # every maxResults ("This value can be between 1 and 100")
 # List lengths the reference states; larger requests are rejected, not truncated.
 MAX_ITEMS = {
@@ -134,7 +135,8 @@ def _walk(operation: str, shape, value, path: str, owner: str = "", member: str 
         if pattern is not None and not pattern[0].fullmatch(value):
             raise Invalid(f"{path}: {_shown(value)} is not valid: {pattern[1]}")
         enum = shape.metadata.get("enum")
-        if enum and value not in enum:
+        # some enums are documented "The values aren't case sensitive" (EvaluateOnExit.action)
+        if enum and value not in enum and not (CASELESS.search(shape.documentation or "") and value.upper() in enum):
             raise Invalid(f"{path}: {_shown(value)} is not one of {' | '.join(enum)}")
     elif kind in ("integer", "long", "float", "double"):
         _number(path, value, kind, MAX_RESULTS if member == "maxResults" else RANGES.get(where))
