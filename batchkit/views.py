@@ -375,18 +375,24 @@ def text_table(header: list[str], body: list[list[Cell]]) -> str:
     return "\n".join(lines)
 
 
+class _Reading(dict):
+    """A row that notes which of its columns a cell asks for."""
+
+    def __init__(self, row: dict):
+        super().__init__(row)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
 def _reads_any(column: Column, sample: dict, df: pd.DataFrame) -> bool:
     """Whether the column shows something of this frame: a frame cut to a few columns (``df[["jobName",
     "status"]]``) keeps its kind, and shows those, not blanks for the rest."""
-    read = set()
-
-    class Reading(dict):
-        def get(self, key, default=None):
-            read.add(key)
-            return super().get(key, default)
-
-    column.cell(Reading(sample))
-    return any(key in df.columns for key in read)
+    row = _Reading(sample)
+    column.cell(row)
+    return any(key in df.columns for key in row.read)
 
 
 class View:

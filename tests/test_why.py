@@ -43,17 +43,12 @@ WAYS = ["in-process", "served"]
 
 @pytest.fixture(scope="module", params=WAYS)
 def local(request):
-    """The LocalBatch, and the Batch the tests ask: its own, or one connected to its endpoint."""
+    """The LocalBatch, and the Batch the tests ask: its own, or one connected to its endpoint (conftest's
+    `lb` resets it per test)."""
     served = request.param == "served"
     with batchkit.local(seed=SEED, clock="manual", server=served) as lb:
         lb.b = batchkit.connect(region="us-east-1", endpoint_url=lb.endpoint_url) if served else lb.batch
         yield lb
-
-
-@pytest.fixture
-def lb(local):
-    local.reset()
-    return local
 
 
 @pytest.fixture

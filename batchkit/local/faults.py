@@ -110,6 +110,7 @@ class Faults:
     def _environments_changed(self, name: str | None) -> None:
         if self.environments_changed is not None:
             self.environments_changed(name)
+
     def spot(self, per_hour: float) -> None:
         """Reclaim each Spot instance after a random (exponential) time, `per_hour` times an hour on
         average: its jobs stop with ``Host EC2 (instance i-...) terminated.`` and retry as their

@@ -314,10 +314,7 @@ class Lifecycle:
             return self._bind_nodes(job, env, instance)
         job.env, job.instance, job.blocked, job.reason = env, instance, None, None
         self.fleet(env).take(job, instance)
-        if instance.ready_at > self.now:
-            self._wait_for(instance, job)
-        else:
-            self._start(job)
+        self._start_when_ready(job)
 
     def _start_when_ready(self, job: Job) -> None:
         if job.instance.ready_at > self.now:
