@@ -96,11 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     run_report.set_defaults(run=report)
     commands.add_parser("operations", help=operations.__doc__).set_defaults(run=operations)
     args = parser.parse_args(argv)
-    from .errors import BatchError
+    from .errors import BatchError, UnsupportedDependency
 
     try:
         return args.run(args)
-    except (BatchError, ValueError, OSError) as exc:
+    except (BatchError, UnsupportedDependency, ValueError, OSError) as exc:
         print(f"batchkit: {exc}", file=sys.stderr)
         return 1
 

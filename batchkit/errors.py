@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 
 
+class UnsupportedDependency(ImportError):
+    """An installed dependency lacks what batchkit needs; the message is one line naming the version
+    found and the range batchkit declares."""
+
+
 class BatchError(Exception):
     """An AWS Batch call failed.
 

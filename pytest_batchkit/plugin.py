@@ -98,7 +98,12 @@ class Backends:
         self._started = {}
 
     def get(self, kind: str = "manual", speed: float = 1.0):
-        from batchkit.local import LocalBatch
+        from batchkit.errors import UnsupportedDependency
+
+        try:
+            from batchkit.local import LocalBatch
+        except UnsupportedDependency as exc:  # one line, not an import traceback per test
+            pytest.fail(str(exc), pytrace=False)
 
         key = ("realtime", speed) if kind == "realtime" else ("manual", 1.0)
         if key not in self._started:

@@ -358,3 +358,55 @@ def test_aiobotocore_clients_reach_the_fixture(pytester):
 @pytest.mark.parametrize("option", ["--batchkit-seed", "--batchkit-clock"])
 def test_the_option_is_documented_in_help(pytester, option):
     pytester.runpytest("--help").stdout.fnmatch_lines([f"*{option}*"])
+
+
+MOTO_TESTS = """
+import boto3
+from moto import mock_aws
+
+
+def make_queue(batch, name):
+    iam = boto3.client("iam", region_name="us-east-1")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    env = batch.create_compute_environment(computeEnvironmentName=name, type="UNMANAGED", serviceRole=role)
+    batch.create_job_queue(jobQueueName=name, priority=1, state="ENABLED",
+                           computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env["computeEnvironmentArn"]}])
+
+
+@mock_aws
+def test_moto_batch_starts_empty_and_keeps_its_own():
+    batch = boto3.client("batch", region_name="us-east-1")
+    assert batch.describe_job_queues()["jobQueues"] == []
+    make_queue(batch, "moto-queue")
+    assert [q["jobQueueName"] for q in batch.describe_job_queues()["jobQueues"]] == ["moto-queue"]
+
+
+def test_moto_s3_and_sts_in_a_context_manager():
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="coexist")
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["coexist"]
+        assert boto3.client("sts", region_name="us-east-1").get_caller_identity()["Account"] == "123456789012"
+"""
+
+FIXTURE_TESTS = """
+import boto3
+
+
+def test_the_fixture_sees_its_seed_only(batch):
+    names = {q["jobQueueName"] for q in boto3.client("batch").describe_job_queues()["jobQueues"]}
+    assert "HighPriority" in names and "moto-queue" not in names
+    job = boto3.client("batch").submit_job(jobName="j", jobQueue="HighPriority", jobDefinition="sleep")["jobId"]
+    batch.run_until_idle()
+    assert batch.jobs(name="j")["status"].tolist() == ["SUCCEEDED"]
+
+
+def test_the_fixture_after_a_reset(batch):
+    assert batch.jobs(name="j").empty
+"""
+
+
+@pytest.mark.parametrize("order", [("test_moto.py", "test_fixture.py"), ("test_fixture.py", "test_moto.py")])
+def test_moto_mock_aws_tests_and_the_batch_fixture_share_a_run_in_any_order(pytester, order):
+    pytester.makepyfile(test_moto=MOTO_TESTS, test_fixture=FIXTURE_TESTS)
+    pytester.runpytest("-p", "no:cacheprovider", *order).assert_outcomes(passed=4)

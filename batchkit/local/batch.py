@@ -9,11 +9,10 @@ import threading
 
 import boto3
 import botocore.session
-from moto.batch.exceptions import ClientException
 
 from .. import interception
 from ..client import Batch, client_config
-from . import dispatch, history, service
+from . import dispatch, history, moto_adapter, service
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
@@ -82,15 +81,11 @@ class LocalBatch(Factories):
         service.activate(self._runtime)
         self._running = True
         try:
+            self._connect()
+            self.reset(seed)  # in process: a server answers no request before its seed is in
             if server:
                 self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
-            self.client = self.boto3_client("batch")
-            self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
-                               logs_client=self.boto3_client("logs"))
-            self.batch.clock = lambda: self.now / 1000  # charts end running jobs at simulated now
-            if self.clock.manual:
-                self.batch.sleep = self.advance  # `wait` passes simulated time instead of sleeping
-            self.reset(seed)
+                self._connect()  # lb.client and lb.batch now go through the endpoint
             if not self.clock.manual:
                 self._ticker = _Ticker(self._runtime)
         except BaseException:
@@ -98,6 +93,14 @@ class LocalBatch(Factories):
             raise
 
     # -- set-up -----------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self.client = self.boto3_client("batch")
+        self.batch = Batch(self.client, label=LABEL, endpoint_url=self.endpoint_url,
+                           logs_client=self.boto3_client("logs"))
+        self.batch.clock = lambda: self.now / 1000  # charts end running jobs at simulated now
+        if self.clock.manual:
+            self.batch.sleep = self.advance  # `wait` passes simulated time instead of sleeping
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False, moto_api: bool = False,
               require_key: str | None = None) -> str:
@@ -144,7 +147,7 @@ class LocalBatch(Factories):
                 try:
                     request, state = history.split(entry)
                     job_ids.append(self._backend.submit(request, state).id)
-                except (ValueError, ClientException) as exc:
+                except (ValueError, *moto_adapter.ERRORS) as exc:
                     raise ValueError(f"{where}: {seeds.entry_name('jobs', number, entry)}: {_message(exc)}") from None
         return job_ids
 

@@ -12,71 +12,24 @@ body that botocore reads directly, so the body is bytes that can be awaited.
 
 from __future__ import annotations
 
-import re
-import types
-from functools import cache
-
 from botocore.awsrequest import AWSResponse
 
 from ..interception import for_aws, install
-
-ACCOUNT_HEADER = "x-moto-account-id"  # moto's handlers take the account from it (core/responses.py)
-
-
-@cache
-def batch_url_module():
-    """moto's Batch paths, plus every other /v1/<action> botocore knows, all answered by batchkit."""
-    from moto.batch import urls as moto_urls
-
-    from .responses import LocalBatchResponse
-
-    paths = {path: LocalBatchResponse.dispatch for path in [*moto_urls.url_paths, "{0}/v1/(?P<action>[a-z]+)$"]}
-    return types.SimpleNamespace(url_bases=moto_urls.url_bases, url_paths=paths)
-
-
-@cache
-def _handlers(service: str) -> list:
-    """(URL regex, handler) of a moto service; moto's default backend only lends its URL table."""
-    if service == "batch":
-        module = batch_url_module()
-        return [(re.compile(path.format(base)), handler)
-                for base in module.url_bases for path, handler in module.url_paths.items()]
-    from moto import backends
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.core.base_backend import BackendDict
-
-    backend_dict = backends.get_backend(service)
-    if isinstance(backend_dict, BackendDict):
-        regions = backend_dict[DEFAULT_ACCOUNT_ID]
-        backend = regions["us-east-1" if "us-east-1" in regions else "aws"]
-    else:
-        backend = backend_dict["global"]
-    return [(re.compile(url), handler) for url, handler in backend.urls.items()]
+from . import moto_adapter, responses
 
 
 def answer(account: str, request):
-    """moto's (status, headers, body) for a botocore request to AWS, in `account`; None if not AWS."""
-    from moto import backend_index
-    from moto.core.exceptions import HTTPException
-    from moto.core.request import normalize_request
-    from moto.core.utils import get_equivalent_url_in_aws_domain
+    """(status, headers, body) for a botocore request to AWS, in `account`; None if not AWS's.
 
-    parsed, _ = get_equivalent_url_in_aws_domain(request.url)
-    url = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
-    for service, pattern in backend_index.backend_url_patterns:
-        if pattern.match(url):
-            break
-    else:
-        return (404, {}, "Not yet implemented") if re.match(r"https?://.+\.amazonaws.com/", url) else None
-    request.headers[ACCOUNT_HEADER] = account
-    for path, handler in _handlers(service):
-        if path.match(url):
-            normalized = normalize_request(request)
-            try:
-                return handler(normalized, normalized.raw_url, normalized.headers)
-            except HTTPException as exc:
-                return exc.code, exc.get_headers(), exc.get_body()
-    return 404, {}, "Not yet implemented"
+    Batch is batchkit's own; moto answers the other services (its CloudWatch Logs, IAM, EC2, ...)."""
+    service, url = moto_adapter.service_of(request.url)
+    if service is None:
+        return (404, {}, "Not yet implemented") if ".amazonaws.com/" in url else None
+    if service == "batch":
+        return responses.answer(account, responses.region_of(request.headers, url), request.method,
+                                responses.path_of(request.url), request.body)
+    request.headers[moto_adapter.ACCOUNT_HEADER] = account
+    return moto_adapter.call_moto(request)
 
 
 class Body(bytes):

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from moto.moto_api._internal import mock_random
 
 from . import instances, nodes as node_ranges
 from .faults import Faults
+from .moto_adapter import random
 
 UNLIMITED = float("inf")
 # Fargate's task sizes: vCPUs -> the memory (MiB) a task of that size may have
@@ -260,7 +260,7 @@ class Instances(Fleet):
     def _launch(self, kind, now: int) -> Instance:
         if self.settings.faults.capacity_fails(kind.name):
             raise InsufficientCapacity(kind.name)
-        instance = Instance(f"i-{mock_random.get_random_hex(17)}", kind.name, kind.vcpus, kind.usable_memory,
+        instance = Instance(f"i-{random.get_random_hex(17)}", kind.name, kind.vcpus, kind.usable_memory,
                             kind.gpus, now + int(self.settings.launch_seconds * 1000),
                             self.resources.get("type") == "SPOT", idle_since=now)
         self.instances[instance] = None
@@ -303,7 +303,7 @@ class Tasks(Fleet):
         vcpus, memory, _ = need_of(job)
         if self.used_vcpus + vcpus > self.max_vcpus:
             return None
-        task = Instance(f"fargate-{mock_random.get_random_hex(12)}", "FARGATE", vcpus, memory, 0, now)
+        task = Instance(f"fargate-{random.get_random_hex(12)}", "FARGATE", vcpus, memory, 0, now)
         self.instances[task] = None
         self.desired_vcpus += vcpus
         return task

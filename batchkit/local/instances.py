@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from moto.ec2.models.instance_types import INSTANCE_FAMILIES, INSTANCE_TYPES
+from .moto_adapter import INSTANCE_FAMILIES, INSTANCE_TYPES
 
 # What computeResources.instanceTypes may name: a type (m5.large), a family (m5), or one of the
 # choices left to Batch (botocore's documentation of ComputeResource.instanceTypes).

@@ -20,13 +20,12 @@ import heapq
 from collections import deque
 from fnmatch import fnmatchcase
 
-from moto.batch.utils import make_arn_for_job
-from moto.moto_api._internal import mock_random
 
 from ..gcpause import gc_paused
 from . import nodes, rules, scheduler
 from .fleet import Fleet, Settings, fleet_for
 from .job import Job
+from .moto_adapter import make_arn_for_job, random
 from .ordering import ordering_for
 from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process, simulated_logs
 from .status_index import StatusIndex
@@ -73,7 +72,7 @@ class Lifecycle:
         if node_props is None and request.get("nodeOverrides"):
             rules.fail("nodeOverrides can only be used with a multi-node parallel job definition")
         depends = self._dependencies(request, size) if history is None else []
-        job_id = (history or {}).get("jobId") or str(mock_random.uuid4())
+        job_id = (history or {}).get("jobId") or str(random.uuid4())
         if job_id in self.jobs:
             rules.fail(f"a job with the id {job_id} already exists")
         share = request.get("shareIdentifier") if history is None else None
@@ -375,9 +374,9 @@ class Lifecycle:
     def _start(self, job: Job) -> None:
         self._set(job, "STARTING")
         account, region = self.backend.account_id, self.backend.region_name
-        task, instance = str(mock_random.uuid4()), job.instance
+        task, instance = str(random.uuid4()), job.instance
         job.current = {"container": {
-            "containerInstanceArn": f"arn:aws:ecs:{region}:{account}:container-instance/{mock_random.uuid4()}",
+            "containerInstanceArn": f"arn:aws:ecs:{region}:{account}:container-instance/{random.uuid4()}",
             "taskArn": f"arn:aws:ecs:{region}:{account}:task/{task}",
             "logStreamName": f"{job.definition.name}/default/{task}",
         }}
@@ -584,9 +583,9 @@ class Lifecycle:
 
     def _node_starting(self, node: Job) -> None:
         """A node's container gets an awsvpc network interface; the main node's start is the job's."""
-        address = f"10.0.{mock_random.randint(0, 255)}.{mock_random.randint(1, 254)}"
+        address = f"10.0.{random.randint(0, 255)}.{random.randint(1, 254)}"
         node.current["container"]["networkInterfaces"] = [
-            {"attachmentId": str(mock_random.uuid4()), "privateIpv4Address": address}]
+            {"attachmentId": str(random.uuid4()), "privateIpv4Address": address}]
         if node.is_main_node:
             self._set(node.node_of, "STARTING")
 
@@ -665,7 +664,7 @@ class Lifecycle:
             job.summary[job.status] = job.size
         if job.attempts and history.get("logs"):
             stream = job.attempts[-1]["container"].setdefault(
-                "logStreamName", f"{job.definition.name}/default/{mock_random.uuid4().hex}")
+                "logStreamName", f"{job.definition.name}/default/{random.uuid4().hex}")
             self._write_stream(job, stream, history["logs"], job.attempts[-1].get("startedAt") or job.created_at)
 
     # -- logs ------------------------------------------------------------------------

@@ -7,9 +7,8 @@ groups as given; strict rejects anything missing, as AWS does.
 
 from __future__ import annotations
 
-from moto.iam.exceptions import NotFoundException
-
 from . import rules
+from .moto_adapter import IamNotFound
 
 TRUST = '{"Version": "2012-10-17", "Statement": []}'
 
@@ -22,7 +21,7 @@ def _exists(find, identifier: str) -> bool:
     try:
         find(_name(identifier))
         return True
-    except NotFoundException:
+    except IamNotFound:
         return False
 
 

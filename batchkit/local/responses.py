@@ -1,29 +1,31 @@
-"""The local backend's HTTP face: moto's BatchResponse, with the service's paging and rules.
+"""The local backend's Batch API: one handler per action, named as botocore names it.
 
-Every request, in-process or over HTTP, passes `call_action`: faults first
+Every request, in-process or over HTTP, passes `Handler.answer`: its action is
+found from botocore's model (method + path), validated, then faults apply
 (outside the lock, so injected latency does not stall other callers), then,
 under the runtime's lock, the realtime clock catches up and the action runs.
-Errors moto raises under codes the Batch API does not have become ClientException.
+State lives in moto's Batch models (service.py); the HTTP face is batchkit's,
+so moto's routing of Batch requests is never used.  Errors raised under codes the
+Batch API does not have become ClientException.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
+import uuid
 from functools import cache
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
-from moto.batch.responses import BatchResponse
-from moto.core.exceptions import AWSError
-from moto.utilities.aws_headers import gen_amzn_requestid_long
-
-from . import filters, rules, service, status_index, store, validation
+from . import filters, moto_adapter, rules, service, status_index, store, validation
 from .job import Job
 from .paging import paged
 
 log = logging.getLogger("batchkit.local")
-BATCH_CODES = ("ClientException", "ServerException")
+_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([a-z0-9-]+)/")
+_HOST = re.compile(r"batch\.([a-z0-9-]+)\.amazonaws\.com")
 
 
 @cache
@@ -57,40 +59,72 @@ def operation_names() -> dict[tuple[str, str], str]:
 
 
 def error(status: int, code: str, message: str):
-    headers = {"status": status, "x-amzn-ErrorType": code, "Content-Type": "application/json"}
-    return status, headers, json.dumps({"__type": code, "message": message})
+    return status, _headers(status, code), json.dumps({"__type": code, "message": message})
 
 
-class LocalBatchResponse(BatchResponse):
+def _headers(status: int, code: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
+    if code:
+        headers["x-amzn-ErrorType"] = code
+    return headers
+
+
+def region_of(headers, url: str) -> str:
+    """The request's region: its signature's scope, else its host, else moto's default."""
+    authorization = headers.get("Authorization") or ""
+    if isinstance(authorization, bytes):  # botocore's prepared requests keep it as bytes
+        authorization = authorization.decode("latin-1")
+    found = _SCOPE.search(authorization) or _HOST.search(url)
+    return found.group(1) if found else "us-east-1"
+
+
+def answer(account: str, region: str, method: str, path: str, body) -> tuple:
+    """(status, headers, body) of one Batch request; `path` may carry a query string."""
+    return Handler(service.runtime_of(account), region, method, path, body).answer()
+
+
+def moto_handler(request, full_url: str, headers):
+    """The handler moto's routing calls for a LocalBatch's account (moto's CloudFormation, mock_aws)."""
+    account = headers.get(moto_adapter.ACCOUNT_HEADER) or moto_adapter.DEFAULT_ACCOUNT_ID
+    body = getattr(request, "body", None)
+    if body is None:
+        body = request.get_data()
+    return answer(account, region_of(headers, full_url), request.method, path_of(full_url), body)
+
+
+def path_of(url: str) -> str:
+    """The path and query string of a URL."""
+    rest = url.split("://", 1)[-1]
+    return rest[rest.find("/"):] if "/" in rest else "/"
+
+
+class Handler:
+    """One Batch request: `answer()` runs the method of its action (`submit_job` for SubmitJob)."""
+
+    def __init__(self, runtime, region: str, method: str, path: str, body):
+        self.runtime, self.region, self.method = runtime, region, method.upper()
+        self.path, _, query = path.partition("?")
+        self.querystring = parse_qs(query, keep_blank_values=True)
+        self.body = body or b""
+        self._request: dict | None = None
+
     @property
     def batch_backend(self):
-        return service.runtime_of(self.current_account).backend(self.region)
-
-    @staticmethod
-    def _enrich_response(headers, body):
-        """moto's version also runs an XML regex over every body; Batch answers JSON."""
-        if "status" in headers:
-            headers["status"] = str(headers["status"])
-        gen_amzn_requestid_long(headers)
-        return headers, body
-
-    allow_request_decompression = False  # botocore never compresses Batch requests; no gzip bombs
+        return self.runtime.backend(self.region)
 
     @property
     def request(self) -> dict:
         return self._request
 
-    def _dispatch(self, request, full_url=None, headers=None):
-        try:
-            self.setup_class(request, full_url, headers)
-        except UnicodeDecodeError as exc:  # moto decodes the body as UTF-8 before we see it
-            return error(400, "ClientException", f"the request body is not UTF-8 (byte {exc.start})")
-        return self.call_action()
-
-    def call_action(self):
-        runtime = service.runtime_of(self.current_account)
-        # an action botocore does not know (a newer SDK's) is parsed, not validated, and answers 501
-        name = operation_names().get((self.method, _segment(self.path)), self._get_action())
+    def answer(self):
+        runtime = self.runtime
+        segment = _segment(self.path)
+        name = operation_names().get((self.method, segment))
+        if name is None:
+            if self.method == "POST" and re.fullmatch(r"[a-z]+", segment or "-"):  # a newer SDK's action
+                return error(501, "NotImplemented", f"{segment} is not implemented by batchkit.local")
+            return error(404, "UnknownOperationException",
+                         f"no Batch action answers {self.method} {_clipped(self.path, 100)}")
         try:
             params = self._params(name)
             validation.check(name, params)
@@ -98,7 +132,7 @@ class LocalBatchResponse(BatchResponse):
             status, headers, body = error(*injected) if injected is not None else self._answer(runtime, name)
         except validation.Invalid as exc:  # never reaches the backend: nothing bad is stored
             status, headers, body = error(400, "ClientException", str(exc))
-            params = getattr(self, "_request", None) or {"body": _clipped(self.body)}
+            params = self._request or {"body": _clipped(self.body)}
         if runtime.recording:
             runtime.record(name, params, int(status), body or "")
         return status, headers, body
@@ -107,9 +141,7 @@ class LocalBatchResponse(BatchResponse):
         """The request as the client meant it: body, plus members sent in the path or query string."""
         params = self._request = validation.parse_body(self.body)
         op = _operation(name)
-        if op is None:
-            return params
-        found = _path_pattern(op.name).fullmatch(self.path.split("?")[0])
+        found = _path_pattern(op.name).fullmatch(self.path)
         for member in op.members:
             location = member.shape.serialization.get("location")
             if location == "uri" and found:
@@ -120,32 +152,32 @@ class LocalBatchResponse(BatchResponse):
         return params
 
     def _answer(self, runtime, name: str):
+        action = getattr(self, _operation(name).method, None)
+        if action is None:
+            return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
         with runtime.lock:
             runtime.catch_up()
             try:
-                status, headers, body = super().call_action()
+                body = action()
             except NotImplementedError:
                 return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
-            except AWSError as exc:
-                return error(exc.code, "ClientException", exc.message)
+            except moto_adapter.ERRORS as exc:  # the service's rules (rules.fail) and moto's own
+                status, message = moto_adapter.error_of(exc)
+                return error(status if 400 <= status < 500 else 400, "ClientException", message)
             except (KeyError, ValueError, TypeError) as exc:  # moto's own failures on odd input
                 return error(400, "ClientException", f"{name}: invalid request ({type(exc).__name__}: {exc})")
             except Exception:  # a bug of ours: logged with its traceback, answered without it
                 log.exception("%s failed", name)
                 return error(500, "ServerException", f"{name} failed inside batchkit.local (see the server's log)")
-        if int(status) >= 400:
-            code = headers.get("x-amzn-ErrorType") or _error_code(body)
-            if code not in BATCH_CODES:
-                return error(400, "ClientException", _error_message(body))
-        return status, headers, body
+        return 200, _headers(200), body
 
     # -- compute environments, queues and definitions: the service's paging ------
 
-    def createcomputeenvironment(self) -> str:
+    def create_compute_environment(self) -> str:
         env = self.batch_backend.create_environment(self.request)
         return json.dumps({"computeEnvironmentArn": env.arn, "computeEnvironmentName": env.name})
 
-    def describecomputeenvironments(self) -> str:
+    def describe_compute_environments(self) -> str:
         request, backend = self.request, self.batch_backend
         described = []
         for env in backend.describe_compute_environments(request.get("computeEnvironments") or None):
@@ -159,7 +191,7 @@ class LocalBatchResponse(BatchResponse):
             described.append({k: v for k, v in env.items() if v is not None})
         return json.dumps(paged("computeEnvironments", described, request))
 
-    def describejobqueues(self) -> str:
+    def describe_job_queues(self) -> str:
         request, backend = self.request, self.batch_backend
         queues = backend.describe_job_queues(request.get("jobQueues") or None)
         for queue in queues:
@@ -168,70 +200,118 @@ class LocalBatchResponse(BatchResponse):
                 queue["jobStateTimeLimitActions"] = actions
         return json.dumps(paged("jobQueues", queues, request))
 
-    def createjobqueue(self) -> str:
-        return self._with_time_limits(super().createjobqueue)
+    def update_compute_environment(self) -> str:
+        request = self.request
+        name, arn = self.batch_backend.update_compute_environment(
+            request.get("computeEnvironment"), request.get("state"), request.get("computeResources"),
+            request.get("serviceRole"))
+        return json.dumps({"computeEnvironmentArn": arn, "computeEnvironmentName": name})
 
-    def updatejobqueue(self) -> str:
-        return self._with_time_limits(super().updatejobqueue)
+    def delete_compute_environment(self) -> str:
+        self.batch_backend.delete_compute_environment(self.request.get("computeEnvironment"))
+        return "{}"
 
-    def _with_time_limits(self, action) -> str:
-        """moto keeps no jobStateTimeLimitActions; the scheduler acts on them (Lifecycle._blocked)."""
+    def create_job_queue(self) -> str:
+        request = copy.deepcopy(self.request)  # as for register_job_definition
+        actions = rules.time_limit_actions(request.get("jobStateTimeLimitActions"))
+        queue = self.batch_backend.create_job_queue(
+            request.get("jobQueueName"), request.get("priority"), request.get("schedulingPolicyArn"),
+            request.get("state"), request.get("computeEnvironmentOrder"), request.get("tags"))
+        return self._with_time_limits(queue, actions)
+
+    def update_job_queue(self) -> str:
         request = self.request
         actions = rules.time_limit_actions(request.get("jobStateTimeLimitActions"))
-        body = action()
-        if "jobStateTimeLimitActions" in request:
-            self.batch_backend.find_queue(json.loads(body)["jobQueueArn"]).time_limit_actions = actions
-        return body
+        name, _ = self.batch_backend.update_job_queue(
+            request.get("jobQueue"), request.get("priority"), request.get("state"),
+            request.get("computeEnvironmentOrder"), request.get("schedulingPolicyArn"))
+        return self._with_time_limits(self.batch_backend.find_queue(name), actions)
 
-    def describejobdefinitions(self) -> str:
+    def _with_time_limits(self, queue, actions) -> str:
+        """moto keeps no jobStateTimeLimitActions; the scheduler acts on them (Lifecycle._blocked)."""
+        if "jobStateTimeLimitActions" in self.request:
+            queue.time_limit_actions = actions
+        return json.dumps({"jobQueueArn": queue.arn, "jobQueueName": queue.name})
+
+    def delete_job_queue(self) -> str:
+        self.batch_backend.delete_job_queue(self.request.get("jobQueue"))
+        return "{}"
+
+    def describe_job_definitions(self) -> str:
         request = self.request
         definitions = self.batch_backend.job_definitions(
             request.get("jobDefinitionName"), request.get("jobDefinitions"), request.get("status")
         )
         return json.dumps(paged("jobDefinitions", [_described(d) for d in definitions], request))
 
-    def registerjobdefinition(self) -> str:
-        body = super().registerjobdefinition()
-        request = self.request
-        definition = self.batch_backend.get_job_definition(json.loads(body)["jobDefinitionArn"])
+    def register_job_definition(self) -> str:
+        request = copy.deepcopy(self.request)  # moto keeps and fills in what it is given; lb.calls shows what was sent
+        definition = self.batch_backend.register_job_definition(
+            def_name=request.get("jobDefinitionName"), parameters=request.get("parameters"),
+            _type=request.get("type"), tags=request.get("tags"), retry_strategy=request.get("retryStrategy"),
+            container_properties=request.get("containerProperties"), node_properties=request.get("nodeProperties"),
+            eks_properties=request.get("eksProperties"), timeout=request.get("timeout"),
+            platform_capabilities=request.get("platformCapabilities"), propagate_tags=request.get("propagateTags"))
         # moto drops both: consumable resources count the jobs that name them; fair share orders by priority
         if request.get("consumableResourceProperties"):
             definition.consumable_resource_properties = request["consumableResourceProperties"]
         if request.get("schedulingPriority") is not None:
             definition.scheduling_priority = request["schedulingPriority"]
-        return body
+        return json.dumps({"jobDefinitionArn": definition.arn, "jobDefinitionName": definition.name,
+                           "revision": definition.revision})
+
+    def deregister_job_definition(self) -> str:
+        self.batch_backend.deregister_job_definition(self.request.get("jobDefinition"))
+        return "{}"
+
+    # -- tags ---------------------------------------------------------------------------
+
+    def tag_resource(self) -> str:
+        self.batch_backend.tag_resource(self.request["resourceArn"], self.request.get("tags"))
+        return "{}"
+
+    def list_tags_for_resource(self) -> str:
+        return json.dumps({"tags": self.batch_backend.list_tags_for_resource(self.request["resourceArn"])})
+
+    def untag_resource(self) -> str:
+        self.batch_backend.untag_resource(self.request["resourceArn"], self.request.get("tagKeys"))
+        return "{}"
 
     # -- scheduling policies: the service's rules (service.py), fair share in ordering.py ------
 
-    def createschedulingpolicy(self) -> str:
+    def create_scheduling_policy(self) -> str:
         policy = self.batch_backend.create_policy(self.request)
         return json.dumps(policy.to_dict(create=True))
 
-    def updateschedulingpolicy(self) -> str:
+    def update_scheduling_policy(self) -> str:
         self.batch_backend.update_policy(self.request)
         return "{}"
 
-    def deleteschedulingpolicy(self) -> str:
+    def delete_scheduling_policy(self) -> str:
         self.batch_backend.delete_policy(rules.required(self.request, "arn"))
         return "{}"
 
-    def listschedulingpolicies(self) -> str:
+    def describe_scheduling_policies(self) -> str:
+        policies = self.batch_backend.describe_scheduling_policies(self.request.get("arns") or [])
+        return json.dumps({"schedulingPolicies": [policy.to_dict() for policy in policies]})
+
+    def list_scheduling_policies(self) -> str:
         arns = [{"arn": arn} for arn in self.batch_backend.list_scheduling_policies()]
         return json.dumps(paged("schedulingPolicies", arns, self.request))
 
     # -- jobs: the lifecycle -------------------------------------------------------
 
-    def submitjob(self) -> str:
+    def submit_job(self) -> str:
         job = self.batch_backend.submit(self.request)
         return json.dumps({"jobArn": job.arn, "jobName": job.name, "jobId": job.id})
 
-    def describejobs(self) -> str:
+    def describe_jobs(self) -> str:
         backend = self.batch_backend
         jobs = backend.lifecycle.jobs
         found = [jobs[i] for i in dict.fromkeys(rules.describe_jobs(self.request.get("jobs"))) if i in jobs]
         return json.dumps({"jobs": [job.detail(backend.list_tags_for_resource(job.arn)) for job in found]})
 
-    def listjobs(self) -> str:
+    def list_jobs(self) -> str:
         request = self.request
         backend = self.batch_backend
         if request.get("arrayJobId"):
@@ -252,10 +332,10 @@ class LocalBatchResponse(BatchResponse):
             rules.fail("ListJobs needs one of jobQueue, arrayJobId or multiNodeJobId")
         return json.dumps(paged("jobSummaryList", jobs, request, filters.job_filter(request), Job.summary_dict))
 
-    def canceljob(self) -> str:
+    def cancel_job(self) -> str:
         return self._one(self.batch_backend.lifecycle.cancel)
 
-    def terminatejob(self) -> str:
+    def terminate_job(self) -> str:
         return self._one(self.batch_backend.lifecycle.terminate)
 
     def _one(self, act) -> str:
@@ -267,10 +347,10 @@ class LocalBatchResponse(BatchResponse):
             act(job, reason)
         return "{}"
 
-    def canceljobs(self) -> str:
+    def cancel_jobs(self) -> str:
         return self._bulk(self.batch_backend.lifecycle.cancel)
 
-    def terminatejobs(self) -> str:
+    def terminate_jobs(self) -> str:
         return self._bulk(self.batch_backend.lifecycle.terminate)
 
     def _bulk(self, act) -> str:
@@ -281,7 +361,7 @@ class LocalBatchResponse(BatchResponse):
             rules.fail(f"jobs takes between 1 and {rules.MAX_BULK_JOBS} job IDs; {len(ids)} were given")
         return json.dumps(rules.each_job(ids, self.batch_backend.lifecycle.jobs.get, lambda job: act(job, reason)))
 
-    def getjobqueuesnapshot(self) -> str:
+    def get_job_queue_snapshot(self) -> str:
         backend = self.batch_backend
         queue = backend.find_queue(self.request.get("jobQueue"))
         lifecycle = backend.lifecycle
@@ -324,28 +404,13 @@ def _described(definition) -> dict:
     return described
 
 
-def _error_code(body) -> str:
-    try:
-        return json.loads(body).get("__type", "")
-    except (ValueError, AttributeError):
-        return ""
-
-
-def _error_message(body) -> str:
-    try:
-        data = json.loads(body)
-        return data.get("message") or data.get("Message") or str(data)
-    except (ValueError, AttributeError):
-        return str(body)
-
-
 def _store_action(name: str):
     def action(self) -> str:
         return json.dumps(self.batch_backend.store.answer(name, self.request))
 
-    action.__name__ = name.lower()
+    action.__name__ = _operation(name).method
     return action
 
 
-for _name in store.operations():  # moto dispatches on method names: one per action the store answers
-    setattr(LocalBatchResponse, _name.lower(), _store_action(_name))
+for _name in store.operations():  # one method per action the store answers (store.py)
+    setattr(Handler, _operation(_name).method, _store_action(_name))

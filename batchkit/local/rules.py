@@ -8,9 +8,8 @@ from __future__ import annotations
 import bisect
 from functools import cache
 
-from moto.batch.exceptions import ClientException
-
 from . import instances
+from .moto_adapter import ClientException
 from .validation import NAME, NAME_RULE
 
 ARRAY_SIZE = (2, 10_000)

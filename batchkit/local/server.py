@@ -25,16 +25,18 @@ import json
 import logging
 from dataclasses import dataclass
 
-from moto.core.request import Request
+from moto.moto_server import werkzeug_app
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Response
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
 
-from . import signatures
-from .dispatch import ACCOUNT_HEADER
+from . import responses, signatures
+from .moto_adapter import ACCOUNT_HEADER
 
 log = logging.getLogger("batchkit.local.server")
+# moto 5.2 keeps S3 metadata headers spelled with underscores; werkzeug's handler before that
+RequestHandler = getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)
 _ENVIRON_ACCOUNT = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
 MAX_BODY = 2 * 1024 * 1024  # CloudWatch Logs' PutLogEvents takes up to 1 MiB, moto's services more
 MAX_BATCH_BODY = 256 * 1024  # Batch's largest requests (job definitions) are tens of KiB
@@ -77,10 +79,10 @@ def _json(status: int, code: str, message: str) -> Response:
 
 
 def _batch_app(environ, start_response):
-    from .responses import LocalBatchResponse
-
     request = Request(environ)
-    status, headers, body = LocalBatchResponse.dispatch(request, request.url, request.headers)
+    path = request.full_path if request.query_string else request.path
+    status, headers, body = responses.answer(environ[_ENVIRON_ACCOUNT], responses.region_of(request.headers, request.url),
+                                             request.method, path, request.get_data())
     headers = {k: str(v) for k, v in headers.items() if k != "status"}
     return Response(body, status=int(status), headers=headers)(environ, start_response)
 
@@ -175,6 +177,6 @@ class LoopbackServer(ThreadedMotoServer):
         self._app = _Dispatcher(account, reset, exposure)
 
     def _server_entry(self) -> None:  # moto's, with our dispatcher
-        self._server = make_server(self._ip_address, self._port, self._app, True, request_handler=MotoRequestHandler)
+        self._server = make_server(self._ip_address, self._port, self._app, True, request_handler=RequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()

@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-
-from moto.batch.models import BatchBackend, ComputeEnvironment, batch_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+import types
 
 from . import nodes, references, rules
+from .moto_adapter import (BATCH_URL_BASES, DEFAULT_ACCOUNT_ID, BatchBackend, ComputeEnvironment, account_backends,
+                           batch_backends, forget)
 from .calls import Call, Calls
 from .lifecycle import Lifecycle
 from .store import Store
@@ -127,23 +127,9 @@ def deactivate(runtime: Runtime) -> None:
     with _registry:
         if _runtimes.get(runtime.account) is runtime:
             runtime.uninstall()
-            for service, region, backend in services(runtime.account):
+            for service, region, backend in account_backends(runtime.account):
                 forget(service, region, backend)  # the next LocalBatch in this account starts clean
             del _runtimes[runtime.account]
-
-
-def services(account: str) -> list[tuple]:
-    """(moto's BackendDict, region, backend) of every service `account` has used."""
-    from moto.core.base_backend import BackendDict
-
-    return [(service, region, backend) for service in BackendDict._instances
-            for region, backend in list(dict.items(dict.get(service, account) or {}))]
-
-
-def forget(service, region: str, backend) -> None:
-    """A moto backend gone from its account, as if never used (S3 also frees its bucket names)."""
-    backend.reset()
-    del service[backend.account_id][region]
 
 
 def runtime_of(account: str) -> Runtime:
@@ -163,9 +149,10 @@ class LocalBatchBackend(BatchBackend):
 
     @property
     def _url_module(self):
-        from .dispatch import batch_url_module
+        """moto routes requests for this account here (its CloudFormation, a mock_aws started meanwhile)."""
+        from .responses import moto_handler
 
-        return batch_url_module()
+        return types.SimpleNamespace(url_bases=BATCH_URL_BASES, url_paths={"{0}/.*$": moto_handler})
 
     @property
     def strict(self) -> bool:

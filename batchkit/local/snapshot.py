@@ -16,14 +16,14 @@ from __future__ import annotations
 import copy
 from collections import ChainMap
 
-from .service import forget, services
+from .moto_adapter import account_backends, forget
 from .status_index import StatusIndex
 
 
 class Snapshot:
     def __init__(self, backend, job_ids: list[str]):
         self.job_ids = job_ids
-        self._services = {(id(service), region) for service, region, _ in services(backend.account_id)}
+        self._services = {(id(service), region) for service, region, _ in account_backends(backend.account_id)}
         lifecycle = backend.lifecycle
         for job in lifecycle.jobs.values():
             job.frozen = job.settled  # from now on shared by every restore
@@ -42,7 +42,7 @@ class Snapshot:
 
     def restore(self, backend) -> None:
         # moto's other services (S3, SQS, ...) that code under test used since: as if never used
-        for service, region, other in services(backend.account_id):
+        for service, region, other in account_backends(backend.account_id):
             if (id(service), region) not in self._services and other is not backend:
                 forget(service, region, other)
         memo = _memo(backend)

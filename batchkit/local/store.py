@@ -24,6 +24,7 @@ JOB_KIND = "ServiceJob"
 # a service job's way through the service, in simulated seconds after it was submitted
 PROGRESS = (("SUBMITTED", 0), ("RUNNABLE", 1), ("SCHEDULED", 2), ("STARTING", 3), ("RUNNING", 4))
 FINISHED = ("SUCCEEDED", "FAILED")
+MODELLED = ("ComputeEnvironment", "JobQueue", "SchedulingPolicy", "Job")  # kept in moto's Batch models
 
 
 def _operation(name: str):
@@ -34,15 +35,13 @@ def _operation(name: str):
 
 @cache
 def kinds() -> frozenset[str]:
-    """Kinds whose records the store keeps: those created by an action moto does not have."""
-    from moto.batch.responses import BatchResponse
-
+    """Kinds whose records the store keeps: every kind created by an action, but moto's models' kinds."""
     from ..catalog import operations
 
     found = set()
     for name in operations():
         match = ACTION.match(name)
-        if match and match[1] in ("Create", "Submit") and not hasattr(BatchResponse, name.lower()):
+        if match and match[1] in ("Create", "Submit") and match[2] not in MODELLED:
             found.add(match[2])
     return frozenset(found)
 

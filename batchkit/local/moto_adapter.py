@@ -1,0 +1,123 @@
+"""moto, as batchkit.local uses it: every name taken from moto's non-public modules, in one place.
+
+moto's public API is ``mock_aws`` and its server; batchkit.local needs more: the
+Batch models that keep compute environments, queues and definitions (moto's
+CloudFormation creates them there too), moto's other services answered in
+process for one account, the EC2 instance-type data, its seeded random.  Each
+is looked up here once, by what the installed moto offers (feature checks, not
+version compares), and the rest of ``batchkit.local`` uses the names below.
+If something is missing, importing ``batchkit.local`` fails with one line that
+names the moto found and the range batchkit declares
+(tests/test_moto_contract.py holds the behaviour relied on).  The server's
+werkzeug glue is the one other module that reaches into moto (server.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import re
+from typing import Any
+
+from ..errors import UnsupportedDependency
+
+
+def declared_range(package: str = "moto") -> str:
+    """The range of `package` batchkit declares (its metadata), e.g. ``moto[server]>=5.2.0``."""
+    try:
+        for requirement in importlib.metadata.requires("batchkit") or ():
+            if re.match(rf"{package}\b", requirement):
+                return requirement.split(";")[0].strip()
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    return package
+
+
+def installed_version(package: str = "moto") -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+ACCOUNT_HEADER = "x-moto-account-id"  # moto's handlers take a request's account from it
+_missing: list[str] = []
+
+
+def _take(module: str, *names: str, optional: bool = False):
+    """`names` from `module`; what is missing is noted (or None for optional ones)."""
+    try:
+        found = importlib.import_module(module)
+    except ImportError:
+        found = None
+    values = tuple(getattr(found, name, None) for name in names)
+    if not optional:
+        _missing.extend(f"{module}.{name}" for name, value in zip(names, values) if value is None)
+    return values if len(values) > 1 else values[0]
+
+
+# -- Batch's state: batchkit's service subclasses moto's models (service.py) -----------------
+BatchBackend, ComputeEnvironment, batch_backends = _take(
+    "moto.batch.models", "BatchBackend", "ComputeEnvironment", "batch_backends")
+make_arn_for_job = _take("moto.batch.utils", "make_arn_for_job")
+ClientException = _take("moto.batch.exceptions", "ClientException")  # what moto's CloudFormation serializes
+DEFAULT_ACCOUNT_ID = _take("moto.core", "DEFAULT_ACCOUNT_ID")
+BackendDict = _take("moto.core.base_backend", "BackendDict")
+IamNotFound = _take("moto.iam.exceptions", "NotFoundException")
+INSTANCE_TYPES, INSTANCE_FAMILIES = _take("moto.ec2.models.instance_types", "INSTANCE_TYPES", "INSTANCE_FAMILIES")
+random = _take("moto.moto_api._internal", "mock_random")  # moto's seeded random: /moto-api/seed repeats ids
+BATCH_URL_BASES = _take("moto.batch.urls", "url_bases")
+
+# -- other services answered in process (dispatch.py): moto's own routing of botocore requests --
+backend_url_patterns = _take("moto.backend_index", "backend_url_patterns")
+aws_domain_url = _take("moto.core.utils", "get_equivalent_url_in_aws_domain")
+BotocoreStubber = _take("moto.core.botocore_stubber", "BotocoreStubber")
+if BotocoreStubber is not None and not callable(getattr(BotocoreStubber, "process_request", None)):
+    _missing.append("moto.core.botocore_stubber.BotocoreStubber.process_request")
+
+# moto's service errors: AWSError (code = HTTP status) up to 5.2.5, ServiceException (code = the
+# error's name) from 5.2.6; batchkit answers both as the Batch API's ClientException
+ERRORS = tuple(e for e in _take("moto.core.exceptions", "ServiceException", "AWSError", "JsonRESTError",
+                                optional=True) if e is not None)
+if not ERRORS:
+    _missing.append("moto.core.exceptions.ServiceException")
+
+if _missing:
+    raise UnsupportedDependency(
+        f"batchkit.local needs {declared_range()}; the installed moto {installed_version()} lacks "
+        f"{', '.join(_missing[:3])}{' and more' if len(_missing) > 3 else ''}")
+
+
+def error_of(exc: BaseException) -> tuple[int, str]:
+    """(HTTP status, message) of one of moto's service errors."""
+    code = getattr(exc, "code", 400)
+    status = code if isinstance(code, int) else int(getattr(exc, "status_code", 400) or 400)
+    return status, str(getattr(exc, "message", "") or exc)
+
+
+def account_backends(account: str) -> list[tuple[Any, str, Any]]:
+    """(moto's BackendDict, region, backend) of every moto service `account` has used."""
+    return [(service, region, backend) for service in getattr(BackendDict, "_instances", ())
+            for region, backend in list(dict.items(dict.get(service, account) or {}))]
+
+
+def forget(service, region: str, backend) -> None:
+    """A moto backend gone from its account, as if never used (S3 also frees its bucket names)."""
+    backend.reset()
+    dict.pop(service[backend.account_id], region, None)  # some services' resets already drop it
+
+
+def service_of(url: str) -> tuple[str | None, str]:
+    """(moto's service name, the URL as moto knows it) of a request URL; (None, url) if not AWS's."""
+    parsed, _ = aws_domain_url(url)
+    url = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
+    for service, pattern in backend_url_patterns:
+        if pattern.match(url):
+            return service, url
+    return None, url
+
+
+def call_moto(request) -> tuple:
+    """moto's (status, headers, body) for a botocore request to one of its services, as its mock would
+    answer it; the account is the request's ``x-moto-account-id`` header (moto's own way to name one)."""
+    return BotocoreStubber().process_request(request)
