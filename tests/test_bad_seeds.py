@@ -40,3 +40,17 @@ def test_each_bad_seed_is_one_line_naming_file_entry_and_problem(tmp_path, text,
 def test_a_bad_dict_seed_is_named_too():
     with pytest.raises(ValueError, match=r"^seed: jobQueues must be a list"):
         batchkit.local(seed={"jobQueues": {"jobQueueName": "q"}})
+
+
+def test_a_server_opens_no_port_while_its_seed_fails(tmp_path, monkeypatch):
+    import socket
+
+    bound, bind = [], socket.socket.bind
+    monkeypatch.setattr(socket.socket, "bind", lambda sock, address: (bound.append(address), bind(sock, address))[1])
+    path = tmp_path / "bad.yaml"
+    path.write_text(DEMO_CE + "jobs:\n  - {jobName: j, jobQueue: nowhere, jobDefinition: d}\n")
+    with pytest.raises(ValueError, match="nowhere does not exist"):
+        batchkit.local(seed=str(path), server=True)
+    assert bound == []  # nothing answered requests while the seed was going in
+    with batchkit.local(seed="empty", server=True) as served:
+        assert bound and served.client.meta.endpoint_url == served.endpoint_url
