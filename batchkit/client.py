@@ -69,13 +69,14 @@ def connect(
 
 
 def _session(profile: str | None, region: str | None) -> boto3.Session:
-    """A session of our own, whose clients parse large Batch responses fast."""
+    """A session of our own, whose clients parse large Batch responses fast (where that is safe)."""
     import botocore.session
 
-    from .fastparse import FastParserFactory
+    from . import fastparse
 
     core = botocore.session.Session(profile=profile)
-    core.register_component("response_parser_factory", FastParserFactory())
+    if fastparse.available()[0]:  # else botocore's own parser; fastparse logs why
+        core.register_component("response_parser_factory", fastparse.FastParserFactory())
     return boto3.Session(botocore_session=core, region_name=region)
 
 

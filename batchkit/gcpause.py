@@ -10,6 +10,9 @@ spent about a quarter of its CPU there.  Paused, the collector runs once when
 the call returns.  The pause is shared: threads in bulk calls at the same time
 keep it until the last one finishes, and a collector the caller had disabled
 stays disabled.
+
+With ``BATCHKIT_FAST_PATHS=0`` (see `fastpaths`) ``gc_paused`` does nothing: the
+collector runs as it would without batchkit.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
+
+from .fastpaths import ON
 
 
 class _Pause(contextlib.ContextDecorator):
@@ -41,4 +46,17 @@ class _Pause(contextlib.ContextDecorator):
         return False
 
 
-gc_paused = _Pause()
+class _NoPause:
+    """The switch is off: a context that does nothing, a decorator that returns the function."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, func):
+        return func
+
+
+gc_paused = _Pause() if ON else _NoPause()
