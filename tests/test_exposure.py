@@ -1,6 +1,8 @@
 """What a served LocalBatch answers, and to whom (batchkit/local/server.py)."""
 
+import json
 import os
+import time
 import subprocess
 import sys
 
@@ -39,7 +41,7 @@ def test_serve_on_all_interfaces_needs_allow_remote_and_warns():
                                 "--port", "18611", "--seed", "empty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env)
     try:
-        assert process.stdout.readline().strip() == "http://0.0.0.0:18611"
+        assert process.stdout.readline().strip() == "http://127.0.0.1:18611"  # a URL that reaches it from here
         warning = process.stderr.readline()
         assert "WARNING" in warning and "reachable from other machines" in warning and "--require-key" in warning
     finally:
@@ -97,3 +99,54 @@ def test_a_shared_key_admits_only_requests_signed_with_it():
         done = subprocess.run([sys.executable, "-m", "awscli", "batch", "--endpoint-url", lb.endpoint_url,
                                "describe-job-queues"], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode != 0 and "InvalidSignatureException" in done.stderr
+
+
+def raw(endpoint: str, request: bytes, timeout: float = 10) -> bytes:
+    """What the server answers to bytes no HTTP client library would send: until it closes, or
+    the end of a body of known length (werkzeug drains, and drops, what a refused client still sends)."""
+    import re
+    import socket
+
+    host, port = endpoint.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = re.search(rb"Content-Length: (\d+)", head)
+            if length and len(body) >= int(length.group(1)):
+                break
+    return answer
+
+
+SCOPE = b"Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261207/us-east-1/batch/aws4_request, SignedHeaders=host, Signature=0\r\n"
+
+
+@pytest.mark.parametrize("request_bytes, status, code", [
+    (b"POST / HTTP/1.1\r\nHost: h\r\n" + SCOPE + b"Content-Length: 2\r\n\r\n{}", 404, "UnknownOperationException"),
+    (b"POST /v1 HTTP/1.1\r\nHost: h\r\n" + SCOPE + b"Content-Length: 2\r\n\r\n{}", 404, "UnknownOperationException"),
+    (b"GET /v1/describejobs HTTP/1.1\r\nHost: h\r\n" + SCOPE + b"\r\n", 404, "UnknownOperationException"),
+    (b"DELETE /v1/describejobs HTTP/1.1\r\nHost: h\r\n" + SCOPE + b"\r\n", 404, "UnknownOperationException"),
+    (b"POST /v1/describejobs HTTP/1.1\r\nHost: h\r\nAuthorization: garbage\r\nContent-Length: 2\r\n\r\n{}", 403,
+     "IncompleteSignatureException"),
+    (b"POST /v1/describejobs HTTP/1.1\r\nHost: h\r\n" + SCOPE + b"Content-Length: -1\r\n\r\n" + b"x" * 100_000, 400,
+     "BadRequest"),
+    (b"POST /v1/describejobs HTTP/1.1\r\nHost: h\r\n" + SCOPE + b"Content-Length: ten\r\n\r\n{}", 400, "BadRequest"),
+    (b"GARBAGE\r\n\r\n", None, "BadRequest"),
+])
+def test_malformed_requests_get_a_4xx_in_aws_json_at_once(lb, request_bytes, status, code):
+    answer = raw(lb.endpoint_url, request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n") if status else (b"", b"", answer)
+    if status:
+        assert head.startswith(f"HTTP/1.1 {status} ".encode()), head
+    assert json.loads(body)["__type"] == code
+    assert lb.client.describe_job_queues()["jobQueues"]  # and the backend still answers
+
+
+def test_an_idle_connection_is_closed(lb, monkeypatch):
+    from batchkit.local import server
+
+    started = time.monotonic()
+    assert raw(lb.endpoint_url, b"\x16\x03\x01\x00\xa5\x01\x00", timeout=server.IDLE_SECONDS + 30) == b""
+    assert time.monotonic() - started >= server.IDLE_SECONDS - 1

@@ -5,6 +5,7 @@ the backend through a real boto3 client: answered in-process, or over HTTP by
 the loopback server.
 """
 
+import base64
 import json
 import threading
 import time
@@ -379,6 +380,14 @@ def test_list_jobs_pages_with_max_results_and_opaque_tokens(lb, c):
         assert not any(i in token for i in ids)
     assert (seen, pages) == (ids, 3)
     rejected(lambda: c.list_jobs(jobQueue="HighPriority", nextToken="garbage"), "nextToken")
+    first = c.list_jobs(jobQueue="HighPriority", jobStatus="SUBMITTED", maxResults=3)
+    for other in ({"jobQueue": "LowPriority", "jobStatus": "SUBMITTED"}, {"jobQueue": "HighPriority"},
+                  {"jobQueue": "HighPriority", "jobStatus": "RUNNING"}):  # another listing's token
+        rejected(lambda: c.list_jobs(nextToken=first["nextToken"], **other), "nextToken")
+    scope = json.loads(base64.urlsafe_b64decode(first["nextToken"]))["for"]
+    for position in (-1, "3", 2.5):  # an altered token
+        altered = base64.urlsafe_b64encode(json.dumps({"position": position, "for": scope}).encode()).decode()
+        rejected(lambda: c.list_jobs(jobQueue="HighPriority", jobStatus="SUBMITTED", nextToken=altered), "nextToken")
     rejected(lambda: c.list_jobs(jobQueue="HighPriority", maxResults=101), "maxResults")
 
 

@@ -119,7 +119,9 @@ class LocalBatch(Factories):
             self._server = LoopbackServer(self.account, self.reset, self._exposure, port)
             self._server.start()
             bound_host, bound_port = self._server.get_host_and_port()
-            self.endpoint_url = f"http://{bound_host}:{bound_port}"
+            if bound_host in ("0.0.0.0", "::"):  # every address: the URL names one that reaches it from here
+                bound_host = "127.0.0.1" if bound_host == "0.0.0.0" else "::1"
+            self.endpoint_url = f"http://{bound_host if ':' not in bound_host else f'[{bound_host}]'}:{bound_port}"
         return self.endpoint_url
 
     def _seed(self, key: str, request_seed: dict, where: str) -> Snapshot:

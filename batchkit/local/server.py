@@ -35,8 +35,27 @@ from . import responses, signatures
 from .moto_adapter import ACCOUNT_HEADER
 
 log = logging.getLogger("batchkit.local.server")
-# moto 5.2 keeps S3 metadata headers spelled with underscores; werkzeug's handler before that
-RequestHandler = getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)
+IDLE_SECONDS = 20  # a connection that sends nothing for this long is closed (held ones cost a thread each)
+
+
+class _RequestHandler(getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)):
+    """moto's handler (it keeps S3 metadata headers spelled with underscores; werkzeug's before moto 5.2),
+    with an idle timeout and the HTTP-level errors (a garbage request line) answered in AWS's JSON shape."""
+
+    timeout = IDLE_SECONDS
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self.log_error("code %d, message %s", code, (message or "")[:200])
+        text = (message or "bad request").encode("ascii", "backslashreplace").decode()[:200]
+        body = json.dumps({"__type": "BadRequest", "message": text}).encode()
+        self.close_connection = True
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200:
+            self.wfile.write(body)
 _ENVIRON_ACCOUNT = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
 MAX_BODY = 2 * 1024 * 1024  # CloudWatch Logs' PutLogEvents takes up to 1 MiB, moto's services more
 MAX_BATCH_BODY = 256 * 1024  # Batch's largest requests (job definitions) are tens of KiB
@@ -134,6 +153,9 @@ class _Dispatcher(DomainDispatcherApplication):
         """The answer to a request that must not reach a backend; None for the others."""
         path = environ.get("PATH_INFO", "")
         limit = MAX_BATCH_BODY if path.startswith("/v1/") else MAX_BODY  # not even read when larger
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():  # a negative length would read everything the client sends
+            return _json(400, "BadRequest", "Content-Length must be a number of bytes")
         body = _read_body(environ, limit)
         if body is None:
             return _json(413, "RequestEntityTooLargeException", f"request bodies are limited to {limit:,} bytes")
@@ -146,6 +168,9 @@ class _Dispatcher(DomainDispatcherApplication):
             return None
         if not signatures.is_signed(environ):
             return _json(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+        if signatures.malformed(environ):
+            return _json(403, "IncompleteSignatureException", "Authorization header requires a SigV4 Credential "
+                         "(AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, ...)")
         if self._exposure.key:
             problem = signatures.problem(environ, body, self._exposure.key)
             if problem:
@@ -156,10 +181,7 @@ class _Dispatcher(DomainDispatcherApplication):
 
 def _read_body(environ, limit: int) -> bytes | None:
     """The body, read once and put back; None when it is larger than `limit`."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
+    length = int(environ.get("CONTENT_LENGTH") or 0)  # checked by the caller: digits only
     chunked = environ.get("wsgi.input_terminated") and not length
     if length > limit:
         return None
@@ -177,6 +199,6 @@ class LoopbackServer(ThreadedMotoServer):
         self._app = _Dispatcher(account, reset, exposure)
 
     def _server_entry(self) -> None:  # moto's, with our dispatcher
-        self._server = make_server(self._ip_address, self._port, self._app, True, request_handler=RequestHandler)
+        self._server = make_server(self._ip_address, self._port, self._app, True, request_handler=_RequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()

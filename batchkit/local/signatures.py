@@ -22,8 +22,17 @@ _AUTHORIZATION = re.compile(
 )
 
 
+_SCOPE = re.compile(r"AWS4-HMAC-SHA256 Credential=[^/,\s]+/\d{8}/[^/,\s]+/[^/,\s]+/aws4_request(,|$)")
+
+
 def is_signed(environ) -> bool:
     return bool(environ.get("HTTP_AUTHORIZATION")) or "X-Amz-Credential=" in environ.get("QUERY_STRING", "")
+
+
+def malformed(environ) -> bool:
+    """An Authorization header without a SigV4 credential scope (which names the service and region)."""
+    authorization = environ.get("HTTP_AUTHORIZATION")
+    return bool(authorization) and _SCOPE.match(authorization) is None
 
 
 def problem(environ, body: bytes, secret: str) -> str | None:
