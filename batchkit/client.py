@@ -75,8 +75,7 @@ def _session(profile: str | None, region: str | None) -> boto3.Session:
     from . import fastparse
 
     core = botocore.session.Session(profile=profile)
-    if fastparse.available()[0]:  # else botocore's own parser; fastparse logs why
-        core.register_component("response_parser_factory", fastparse.FastParserFactory())
+    core.register_component("response_parser_factory", fastparse.parser_factory())  # fastparse logs a refusal
     return boto3.Session(botocore_session=core, region_name=region)
 
 

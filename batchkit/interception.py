@@ -23,16 +23,39 @@ def hook(request, **kwargs):
     return respond(_intercepting[-1], request)
 
 
+def call_hook(**kwargs):
+    """Batch calls answered before botocore signs and sends them (dispatch.Shortcut); registered last,
+    so that a botocore Stubber on the client still answers first."""
+    if not _intercepting:
+        return None
+    global _shortcut
+    if _shortcut is None:
+        from .local.dispatch import Shortcut
+
+        _shortcut = Shortcut()
+    return _shortcut(**kwargs)
+
+
+_shortcut = None
+
+
+def intercepting() -> str | None:
+    """The account of the innermost LocalBatch inside `intercept()`, if any."""
+    return _intercepting[-1] if _intercepting else None
+
+
 def install() -> None:
     import botocore.handlers
 
     if ("before-send", hook) not in botocore.handlers.BUILTIN_HANDLERS:
         botocore.handlers.BUILTIN_HANDLERS.append(("before-send", hook))
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.batch", call_hook, botocore.handlers.REGISTER_LAST))
 
 
 def for_aws(client):
     """A client that no LocalBatch answers, even inside `intercept()`."""
     client.meta.events.unregister("before-send", hook)
+    client.meta.events.unregister("before-call.batch", call_hook)
     return client
 
 

@@ -731,10 +731,10 @@ def test_reset_forgets_the_newer_kinds_too(lb, c):
 def test_an_action_newer_than_the_backend_answers_not_implemented(lb):
     client = no_retry_client(lb)
 
-    def from_the_future(request, **kwargs):
-        request.url = request.url.replace("/v1/listservicejobs", "/v1/describefuturethings")
+    def from_the_future(params, **kwargs):
+        params["url"] = params["url"].replace("/v1/listservicejobs", "/v1/describefuturethings")
 
-    client.meta.events.register("before-sign.batch.ListServiceJobs", from_the_future)
+    client.meta.events.register_first("before-call.batch.ListServiceJobs", from_the_future)
     with pytest.raises(ClientError) as caught:
         client.list_service_jobs(jobQueue="HighPriority")
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501

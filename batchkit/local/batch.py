@@ -10,7 +10,7 @@ import threading
 import boto3
 import botocore.session
 
-from .. import interception
+from .. import fastparse, interception
 from ..client import Batch, client_config
 from . import dispatch, history, moto_adapter, service
 from . import seed as seeds
@@ -75,7 +75,10 @@ class LocalBatch(Factories):
         self._runtime = service.Runtime(service.free_account(account), self.clock, self.faults, self.outcomes,
                                         strict, executor, settings)
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
-        self._session = boto3.Session(botocore_session=botocore.session.Session(session_vars=_NO_PROFILE))
+        core = botocore.session.Session(session_vars=_NO_PROFILE)
+        self._parsers = fastparse.parser_factory()  # large listings parse fast, as connect()'s clients do
+        core.register_component("response_parser_factory", self._parsers)
+        self._session = boto3.Session(botocore_session=core)
         self._server = self._ticker = self.endpoint_url = None
         self._snapshots: dict[str, Snapshot] = {}  # seed key -> its snapshot
         service.activate(self._runtime)
@@ -304,7 +307,7 @@ class LocalBatch(Factories):
         served = service_name in SERVED or self._exposure.moto_api  # the others are answered in-process
         client = self._session.client(service_name, region_name=self.region, config=config or client_config(),
                                       endpoint_url=self.endpoint_url if served else None, **credentials)
-        return dispatch.own_client(client, self.account)
+        return dispatch.own_client(client, self.account, self._parsers)
 
     def stop(self) -> None:
         if self._ticker is not None:

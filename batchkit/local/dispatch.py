@@ -12,10 +12,14 @@ body that botocore reads directly, so the body is bytes that can be awaited.
 
 from __future__ import annotations
 
-from botocore.awsrequest import AWSResponse
+import re
 
-from ..interception import for_aws, install
-from . import moto_adapter, responses
+from botocore.awsrequest import AWSResponse
+from botocore.endpoint import convert_to_response_dict
+from botocore.parsers import ResponseParserFactory
+
+from ..interception import for_aws, install, intercepting
+from . import moto_adapter, responses, service
 
 
 def answer(account: str, request):
@@ -71,10 +75,53 @@ def respond(account: str, request) -> Response | None:
     return Response(request.url, status, {k: str(v) for k, v in headers.items()}, body)
 
 
-def own_client(client, account: str):
+_AWS_BATCH = re.compile("|".join(moto_adapter.BATCH_URL_BASES))
+
+
+class Shortcut:
+    """A Batch call answered at botocore's ``before-call`` event, which short-circuits the call: no
+    signing, no HTTP request objects, no retry bookkeeping, the same answer.
+
+    botocore has validated and serialized the request by then; the handler answers the same bytes as
+    over `respond`, and they are parsed as the client's endpoint would parse them (``before-parse``
+    handlers still see them).  With faults in force (throttling, latency, errors) the call takes the
+    full path, where the SDK retries; so do aiobotocore's calls."""
+
+    def __init__(self, account: str | None = None, parser_factory=None):
+        self.account = account  # None: whichever LocalBatch intercepts
+        self._parser = (parser_factory or ResponseParserFactory()).create_parser("rest-json")
+
+    def __call__(self, model, params, request_signer=None, **kwargs):
+        account = self.account or intercepting()
+        if account is None or type(request_signer).__module__.startswith("aiobotocore"):
+            return None
+        url = params["url"]
+        if service.runtime_of(account).faults.rules or not _AWS_BATCH.match(url):  # not AWS's: not ours either
+            return None
+        status, headers, body = responses.answer(account, responses.region_of(params["headers"], url),
+                                                 params["method"], responses.path_of(url), params["body"])
+        http = Response(url, status, {k: str(v) for k, v in headers.items()}, body)
+        response = convert_to_response_dict(http, model)
+        events = getattr(request_signer, "_event_emitter", None)  # the client's own, which botocore's endpoint uses
+        customized = {}
+        if events is not None:
+            events.emit(f"before-parse.batch.{model.name}", operation_model=model, response_dict=response,
+                        customized_response_dict=customized)
+        parsed = self._parser.parse(response, model.output_shape)
+        parsed.update(customized)
+        if http.status_code >= 300:  # the modeled error's own members, as botocore's endpoint adds them
+            error_shape = model.service_model.shape_for_error_code(parsed.get("Error", {}).get("Code"))
+            if error_shape is not None:
+                parsed.update(self._parser.parse(response, error_shape))
+        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+        return http, parsed
+
+
+def own_client(client, account: str, parser_factory=None):
     """A client that this account answers (unless it has an endpoint URL: then its server does)."""
     for_aws(client)  # whoever intercepts
     if client.meta.endpoint_url.endswith(".amazonaws.com"):
+        client.meta.events.register("before-call.batch", Shortcut(account, parser_factory))
         client.meta.events.register("before-send", lambda request, **kwargs: respond(account, request))
     return client
 
