@@ -43,9 +43,10 @@ def serve(jobs: int, queues: int) -> None:
                                   containerProperties={"image": "busybox", "vcpus": 1, "memory": 128})
     backend = lb._backend
     definition = backend.get_job_definition("work")
-    for i in range(jobs):  # in memory, statuses set by hand: seeding is not what is measured
-        job = backend.lifecycle.submit({"jobName": f"job-{i}"}, backend.get_job_queue(names[i % queues]), definition)
-        job.status = STATUSES[i % len(STATUSES)]
+    lifecycle = backend.lifecycle
+    for i in range(jobs):  # in memory, statuses set through the lifecycle (its status index lists them)
+        job = lifecycle.submit({"jobName": f"job-{i}"}, backend.get_job_queue(names[i % queues]), definition)
+        lifecycle._set(job, STATUSES[i % len(STATUSES)])
     print(lb.endpoint_url, flush=True)
     sys.stdin.read()  # serve until the parent closes our stdin
     lb.stop()
@@ -119,6 +120,8 @@ def main() -> None:
             (plain, plain_calls), (ours, our_calls) = clients(url, latency)
             base = measure(lambda: plain_listing(plain), plain_calls, args.rounds)
             fast = measure(lambda: ours.jobs(detail=True), our_calls, args.rounds)
+            if base[2] != args.jobs or fast[2] != args.jobs:  # both must list every job, or nothing is compared
+                raise SystemExit(f"listed {base[2]} and {fast[2]} of {args.jobs} jobs")
             for name, (seconds, calls, rows) in (("plain boto3", base), ("Batch.jobs(detail=True)", fast)):
                 ratio = base[0] / seconds
                 print(f"{latency * 1000:6.0f}ms {name:>22} {calls:6d} {rows:6d} {seconds:8.2f} {ratio:6.1f}x")
