@@ -337,10 +337,11 @@ class Related:
         return self
 
 
-def job(b, job_id: str, log_lines: int = 20) -> pd.DataFrame:
+def job(b, job_id: str, log_lines: int = 20, record: dict | None = None) -> pd.DataFrame:
     """One job's description, with what a card shows beside it (``attrs["related"]``): the jobs it
-    depends on, the tail of its logs and why it is where it is (`Batch.why`)."""
-    found = _describe(b, [job_id])
+    depends on, the tail of its logs and why it is where it is (`Batch.why`).  A live view passes the
+    `record` (DescribeJobs' item) it shows elsewhere, so that the card says what the rest says."""
+    found = [record] if record is not None else _describe(b, [job_id])
     if not found:
         raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
     record = found[0]

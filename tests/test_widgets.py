@@ -350,3 +350,30 @@ def test_names_that_cannot_be_loaded_leave_free_text_and_one_line(lb):
     assert "\n" not in form.status.value and "Traceback" not in form.status.value
     form.fields["jobQueue"].widget.value = "Backfill"
     assert form.request() == {"jobQueue": "Backfill"}
+
+
+def test_the_monitor_never_contradicts_itself_as_jobs_finish_while_watched(lb):
+    """Every part (counts, rows, card, chart) from one state per refresh (#25)."""
+    lb.set_outcome("watched", duration=240)
+    lb.set_outcome("fanout", duration=60)
+    job_id = lb.submit("watched", queue="HighPriority")
+    parent = lb.submit("fanout", queue="HighPriority", arrayProperties={"size": 20})
+    lb.advance(30)
+    monitor = widgets.monitor(lb.batch, queues=["HighPriority"], interval=None)
+    monitor.select(job_id)
+    assert "RUNNING" in monitor.detail.value
+    lb.run_until_idle()
+    monitor.refresh()
+    rows = monitor.rows().set_index("jobId")
+    assert rows.loc[job_id, "status"] == "SUCCEEDED" and rows.loc[parent, "status"] == "SUCCEEDED"
+    card = monitor.detail.value
+    assert "SUCCEEDED" in card and "RUNNING" not in card and "running since" not in card  # the card says what the row says
+    assert "20/20" in monitor.table.html  # the array's progress, finished while watched
+    assert "attempts</th><td style='text-align:left'>1<" in card and rows.loc[job_id, "attempts"] == 1
+    counts = monitor.tracker.counts().loc["HighPriority"]
+    assert counts["SUCCEEDED"] >= 21 and counts["RUNNING"] == 0  # the array counts as its 20 children
+    monitor.state.value = "FAILED"  # a filter nothing matches
+    assert monitor.rows().empty
+    assert monitor.detail.value == "" and monitor.selected is None  # no stale card
+    assert not monitor.timeline.data  # and no chart of nothing on a year-2000 axis
+    monitor.close()

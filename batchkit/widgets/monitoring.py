@@ -39,6 +39,7 @@ class Monitor:
         self._stopped = threading.Event()
         self._thread = None
         self._pending_action = None
+        self._card_of = None  # the job record the card was drawn from
 
         self.status = w.HTML()
         self.counts = w.HTML()
@@ -140,6 +141,8 @@ class Monitor:
         if unknown:  # attempts and durations of the rows shown: finished jobs are described once
             self.tracker.describe(unknown)
             rows = self.rows()
+        if self.selected and self.selected not in set(rows["jobId"]):
+            self.select(None)  # filtered out: its card goes too
         self.table.html = views.View(rows, ROWS, views.KINDS["JobDetail"]).table_html()
         more = f"showing the newest {ROWS} of {len(rows)} jobs · " if len(rows) > ROWS else ""
         self.shown_rows.value = (f"<div style='{views.CAPTION_STYLE}'>{more}times in {views.zone_name()} · "
@@ -150,6 +153,8 @@ class Monitor:
             self.progress.max, self.progress.value = len(self.watch), done
             self.progress.description = f"{done}/{len(self.watch)} done"
         self._draw_timeline(rows.head(TIMELINE_JOBS))
+        if self.selected and self.tracker.jobs.get(self.selected) != self._card_of:
+            self.show_detail()  # the card says what the row says
         self._enable_actions()
         label = self.b.label or "AWS"
         self.status.value = f"{len(self.tracker.jobs)} jobs · {html.escape(label)}"
@@ -158,6 +163,11 @@ class Monitor:
         """The newest jobs shown, drawn as `b.timeline` draws them (batchkit.insight), in place."""
         from ..insight import charts, spans
 
+        if rows.empty:  # nothing to draw: no empty axes
+            with self.timeline.batch_update():
+                self.timeline.data = ()
+                self.timeline.layout = {"height": 10, "xaxis": {"visible": False}, "yaxis": {"visible": False}}
+            return
         fig = charts.timeline(spans.spans(rows), title=f"Timeline of the newest {len(rows)} jobs",
                               height=150 + TIMELINE_ROW_PX * len(rows))
         with self.timeline.batch_update():
@@ -172,13 +182,19 @@ class Monitor:
         self.cancel_button.disabled = self.terminate_button.disabled = finished
 
     def show_detail(self) -> None:
+        from .. import jobs
+
         job_id = self.selected
         self._enable_actions()
         if not job_id:
-            self.detail.value = ""
+            self.detail.value, self._card_of = "", None
             return
         try:
-            self.detail.value = views.Card(self.b.job(job_id, log_lines=10)).html()
+            if job_id not in self.tracker.described:
+                self.tracker.describe([job_id])
+            record = self.tracker.jobs.get(job_id)
+            self._card_of = dict(record) if record is not None else None
+            self.detail.value = views.Card(jobs.job(self.b, job_id, log_lines=10, record=self._card_of)).html()
         except BatchError as exc:
             self.detail.value = f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"
 
@@ -209,6 +225,7 @@ class Monitor:
 
     def _hide_confirmation(self) -> None:
         self._pending_action = None
+        self._card_of = None  # the job record the card was drawn from
         self.confirm_button.layout.display = self.abort_button.layout.display = "none"
 
     def _repr_mimebundle_(self, **kwargs):

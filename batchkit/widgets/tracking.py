@@ -32,6 +32,7 @@ class JobTracker:
         self.queues = [queues] if isinstance(queues, str) else (list(queues) if queues else None)
         self.jobs: dict[str, dict] = {}  # job id -> the latest summary or description
         self.described: set[str] = set()  # ids whose full description has been merged
+        self.stale: set[str] = set()  # described ids whose status a later listing changed
         self.newest: dict[str, int] = {}  # queue -> newest createdAt seen
         self.lock = threading.Lock()
         self._list = catalog.operation("ListJobs")
@@ -55,7 +56,7 @@ class JobTracker:
                         self.newest[queue] = max(self.newest.get(queue, 0), job.get("createdAt") or 0)
                 self.newest.setdefault(queue, 0)
             pending = [i for i, job in self.jobs.items() if (job.get("status") not in FINISHED and not first)
-                       or (_array_parent(job) and i not in self.described)]
+                       or (_array_parent(job) and i not in self.described) or i in self.stale]
         self.describe(pending)
 
     def describe(self, ids: list[str]) -> list[dict]:
@@ -69,10 +70,16 @@ class JobTracker:
         return jobs
 
     def _merge(self, job: dict, described: bool) -> None:
-        known = self.jobs.setdefault(job["jobId"], {})
+        job_id = job["jobId"]
+        known = self.jobs.setdefault(job_id, {})
         if described:  # a description is the whole job; a summary updates part of it
             known.clear()
-            self.described.add(job["jobId"])
+            self.described.add(job_id)
+            self.stale.discard(job_id)
+        elif job_id in self.described:
+            if job.get("status") != known.get("status"):
+                self.stale.add(job_id)  # described again this refresh: attempts, children, reason
+            job = {**job, "arrayProperties": {**known.get("arrayProperties", {}), **job.get("arrayProperties", {})}}
         known.update(job)
 
     def frame(self):
