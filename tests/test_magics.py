@@ -351,7 +351,8 @@ def test_monitor_and_console_open_the_widgets(ip, magics):
     assert isinstance(monitor, Monitor) and "HighPriority" in monitor.counts.value
     console = batch(ip, "console --interval 60")
     assert isinstance(console, Console)
-    assert monitor._thread is None  # the previous panel stopped refreshing
+    assert monitor._thread is None  # the previous panel stopped refreshing ...
+    assert "HighPriority" in monitor.table.html and "paused: a newer %batch monitor" in monitor.status.value  # ... and says so
     console.close()
 
 

@@ -375,8 +375,8 @@ class BatchMagics(Magics):
         return None
 
     def _panel(self, panel):
-        if self._panel_shown is not None:
-            self._panel_shown.close()  # one refreshing panel at a time
+        if self._panel_shown is not None:  # one refreshing panel at a time; the older one stays readable
+            self._panel_shown.pause("paused: a newer %batch monitor or console refreshes (Refresh updates this one)")
         self._panel_shown = panel
         return panel
 

@@ -142,6 +142,9 @@ class Console:
         parts = [self.monitor, self.submit, self.queues, self.envs, self.definitions, self.actions]
         self.widget = w.Tab(children=[p.widget for p in parts], titles=self.TABS)
 
+    def pause(self, why: str) -> None:
+        self.monitor.pause(why)
+
     def close(self) -> None:
         self.monitor.close()
         self.actions.close()

@@ -108,6 +108,11 @@ class Monitor:
         while not self._stopped.wait(self._delay or self.interval):
             self.refresh()
 
+    def pause(self, why: str) -> None:
+        """Stop refreshing and say so on the panel (its last state stays readable; Refresh still works)."""
+        self.stop()
+        self.status.value += f" · <i>{html.escape(why)}</i>"
+
     def stop(self) -> None:
         self._stopped.set()
         if self._thread is not None and self._thread is not threading.current_thread():
