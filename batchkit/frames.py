@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .masking import MASK, mask_named, mask_secrets, may_hold_secrets  # noqa: F401  (MASK, mask_secrets: public here too)
@@ -87,6 +88,16 @@ def _flatten(record: dict, nesting: dict, prefix: str, out: dict) -> dict:
 
 
 def _cast(series: pd.Series, kind: str) -> pd.Series:
+    """The column as its kind's dtype; one value the dtype cannot hold (2**63 in an int64, a time past
+    the year 2262) keeps the whole column as Python objects, as sent: a frame never fails on a value."""
+    try:
+        with np.errstate(invalid="ignore"):  # the cast below raises for what it cannot hold; no warning too
+            return _as(series, kind)
+    except (TypeError, ValueError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        return series.astype(object)
+
+
+def _as(series: pd.Series, kind: str) -> pd.Series:
     if kind == "datetime":
         return pd.to_datetime(pd.to_numeric(series, errors="coerce"), unit="ms", utc=True)
     if kind == "int":
@@ -120,7 +131,7 @@ def _resource(series: pd.Series, kind: str) -> pd.Series:
                     return r.get("value")
         return None
 
-    return pd.to_numeric(series.map(pick), errors="coerce").astype("float64")
+    return _cast(series.map(pick), "float")
 
 
 def _col(df: pd.DataFrame, name: str, kind: str = "object") -> pd.Series:
@@ -130,7 +141,15 @@ def _col(df: pd.DataFrame, name: str, kind: str = "object") -> pd.Series:
 
 
 def _number(df: pd.DataFrame, name: str) -> pd.Series:
-    return pd.to_numeric(_col(df, name), errors="coerce").astype("float64")
+    values = _cast(_col(df, name), "float")
+    return values if values.dtype == "float64" else pd.Series(float("nan"), index=df.index)
+
+
+def _duration(df: pd.DataFrame) -> pd.Series:
+    stopped, started = _col(df, "stoppedAt", "datetime"), _col(df, "startedAt", "datetime")
+    if stopped.dtype == object or started.dtype == object:  # a time kept as sent (it did not fit): no durations
+        return pd.Series(pd.NaT, index=df.index, dtype="timedelta64[ns]")
+    return stopped - started
 
 
 def _job_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
@@ -144,7 +163,7 @@ def _job_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
     return {
         "queue": _name_from_arn(_col(df, "jobQueue", "string")),
         "definition": _name_from_arn(_col(df, "jobDefinition", "string")),
-        "duration": _col(df, "stoppedAt", "datetime") - _col(df, "startedAt", "datetime"),
+        "duration": _duration(df),
         "exitCode": exit_code,
         "attempts": attempts.map(lambda a: len(a) if isinstance(a, list) else 0).astype("Int64"),
         "attemptDetails": attempts,
@@ -163,7 +182,7 @@ def _summary_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
     return {
         "queue": _name_from_arn(_col(df, "queue", "string")),
         "definition": _name_from_arn(_col(df, "jobDefinition", "string")),
-        "duration": _col(df, "stoppedAt", "datetime") - _col(df, "startedAt", "datetime"),
+        "duration": _duration(df),
         "exitCode": _col(df, "container.exitCode", "int"),
     }
 
@@ -260,6 +279,9 @@ def rows_frame(rows: list[dict], shape, extra_names=()) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=plan.columns + extras)
     for column in plan.columns:
         df[column] = _cast(df[column], plan.kinds[column])
+    uncast = [c for c in plan.columns if plan.kinds[c] != "object" and df[c].dtype == object]
+    if uncast:  # said where a frame's users look, not in a log they may not see
+        df.attrs["uncast"] = {c: f"kept as sent: a value does not fit its type ({plan.kinds[c]})" for c in uncast}
     leading, derive = KINDS.get(getattr(shape, "name", None), ((), None))
     if derive is not None:
         for name, values in derive(df).items():

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
 from functools import cache
 
-from botocore.validate import ParamValidator
+from botocore.validate import ParamValidator, ValidationErrors
 
 # Ranges the reference states in prose ("This value can be between 1 and 100"), with its words where it has some.
 RANGES = {
@@ -45,6 +46,14 @@ PATTERNS = {
     "ShareAttributes.shareIdentifier": SHARE_IDENTIFIER,
     "SubmitJobRequest.shareIdentifier": SHARE_IDENTIFIER,
 }
+# ResourceRequirement.value by type: (the smallest whole amount, the documentation's words)
+REQUIREMENTS = {
+    "VCPU": (1, "for Amazon EC2 resources, you must specify at least one vCPU; "
+                "on Fargate the supported values are 0.25, 0.5, 1, 2, 4, 8, 16, and 32"),
+    "MEMORY": (4, "you must specify at least 4 MiB of memory for a job"),
+    "GPU": (1, "the number of physical GPUs to reserve for the container, at least 1"),
+}
+FARGATE_VCPUS = (0.25, 0.5)  # the fractional vCPU values Fargate supports
 CASELESS = re.compile(r"(aren't|are not|isn't|is not) case[ -]sensitive")  # an enum's documentation says so
 MAX_RESULTS = (1, 100)  # every maxResults ("This value can be between 1 and 100")
 # List lengths the reference states; larger requests are rejected, not truncated.
@@ -101,10 +110,53 @@ def check(operation: str, params: dict) -> None:
         return
     report = ParamValidator().validate(params, shape)
     if report.has_errors():
-        problems = report.generate_report().splitlines()
-        raise Invalid(f"{operation}: {_short(problems[0].strip())}"
+        problems = report._errors  # (reason, path, details): botocore's report would print whole values
+        raise Invalid(f"{operation}: {_short(_problem(problems[0], params))}"
                       + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""))
     _walk(operation, shape, params, operation)
+    for rule in REQUEST_RULES.get(operation, ()):
+        rule(operation, params)
+
+
+class _Quoted:
+    """Stands in for a value botocore's message quotes, to be replaced by its bounded, masked repr."""
+
+    def __str__(self):
+        return "\x00value\x00"
+
+
+_QUOTED = _Quoted()
+
+
+def _problem(error: tuple, params: dict) -> str:
+    """botocore's words for one problem, the value it quotes cut short and its secrets masked."""
+    reason, path, details = error
+    if "param" not in details:
+        return ValidationErrors()._format_error(error)
+    value = details["param"]
+    quoted = value if reason == "invalid length" else _masked(params, path, value)  # a length is no secret
+    text = ValidationErrors()._format_error((reason, path, {**details, "param": _QUOTED}))
+    return text.replace(str(type(_QUOTED)), str(type(value))).replace(str(_QUOTED), shown(quoted))
+
+
+_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")  # botocore's paths: .member, [index], .mapKey
+
+
+def _masked(params: dict, path: str, value):
+    """`value`, found at botocore's `path` in `params`, as the secrets policy shows it (masking.py)."""
+    from ..masking import MASK, mask_secrets
+
+    found, masked, end = params, mask_secrets(params), 0
+    for step in _STEP.finditer(path):
+        if step.start() != end:
+            break
+        key, index = step.groups()
+        try:
+            found, masked = (found[key], masked[key]) if key is not None else (found[int(index)], masked[int(index)])
+        except (LookupError, TypeError):
+            break
+        end = step.end()
+    return masked if end == len(path) and found is value else MASK  # not found: it might be a secret
 
 
 def _walk(operation: str, shape, value, path: str, owner: str = "", member: str = "") -> None:
@@ -115,6 +167,8 @@ def _walk(operation: str, shape, value, path: str, owner: str = "", member: str 
         named = _creating_names().get(shape.name)
         if named in value:
             _name(f"{path}.{named}", value[named])
+        if shape.name in STRUCTURE_RULES:
+            STRUCTURE_RULES[shape.name](path, value)
     elif kind == "list":
         _count(path, len(value), shape.metadata.get("max") or MAX_ITEMS.get(where))
         for i, item in enumerate(value):
@@ -133,13 +187,13 @@ def _walk(operation: str, shape, value, path: str, owner: str = "", member: str 
         _string(path, value, shape.metadata.get("max"))
         pattern = PATTERNS.get(where)
         if pattern is not None and not pattern[0].fullmatch(value):
-            raise Invalid(f"{path}: {_shown(value)} is not valid: {pattern[1]}")
+            raise Invalid(f"{path}: {shown(value)} is not valid: {pattern[1]}")
         enum = shape.metadata.get("enum")
         # some enums are documented "The values aren't case sensitive" (EvaluateOnExit.action)
         if enum and value not in enum and not (CASELESS.search(shape.documentation or "") and value.upper() in enum):
-            raise Invalid(f"{path}: {_shown(value)} is not one of {' | '.join(enum)}")
+            raise Invalid(f"{path}: {shown(value)} is not one of {' | '.join(enum)}")
     elif kind in ("integer", "long", "float", "double"):
-        _number(path, value, kind, MAX_RESULTS if member == "maxResults" else RANGES.get(where))
+        _number(path, value, kind, MAX_RESULTS if member == "maxResults" else RANGES.get(where), shape.metadata)
 
 
 def _count(path: str, count: int, most) -> None:
@@ -155,20 +209,57 @@ def _string(path: str, value, most) -> None:
         raise Invalid(f"{path}: not a valid Unicode string")
 
 
-def _number(path: str, value, kind: str, bounds) -> None:
+def _number(path: str, value, kind: str, bounds, model: dict) -> None:
     if isinstance(value, bool):
         raise Invalid(f"{path}: expected a number, got a boolean")
     if kind in ("float", "double") and not math.isfinite(value):
         raise Invalid(f"{path}: {value} is not a finite number")
-    low, high, *words = bounds or (0, INT_BOUNDS.get(kind))  # the model has no negative quantities
+    low, high, *words = bounds or (0, None)  # the model has no negative quantities
     if value < low or (high is not None and value > high):
         allowed = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise Invalid(f"{path}: {_shown(value)} is not valid: {words[0] if words else f'the value must be {allowed}'}")
+        raise Invalid(f"{path}: {shown(value)} is not valid: {words[0] if words else f'the value must be {allowed}'}")
+    # the model's own maximum and the wire type's width hold whatever the reference says
+    most = min(model.get("max", math.inf), INT_BOUNDS.get(kind, math.inf))
+    if value > most:
+        raise Invalid(f"{path}: {shown(value)} is not valid: the value must be at most {most}")
+
+
+def _requirement(path: str, value: dict) -> None:
+    """A ResourceRequirement's value for its type, as ResourceRequirement.value's documentation states it."""
+    kind, text = value.get("type"), value.get("value")
+    if kind not in REQUIREMENTS:
+        return
+    smallest, words = REQUIREMENTS[kind]
+    try:
+        amount = float(text)
+    except ValueError:
+        amount = math.nan
+    whole = math.isfinite(amount) and amount.is_integer()
+    if not ((whole and amount >= smallest) or (kind == "VCPU" and amount in FARGATE_VCPUS)):
+        raise Invalid(f"{path}.value: {shown(text)} is not valid for {kind}: {words}")
+
+
+def _ec2_vcpus(operation: str, params: dict) -> None:
+    """Fractional vCPUs are Fargate's: a job definition for EC2 (the default platform) asks for whole ones."""
+    if "FARGATE" in (params.get("platformCapabilities") or ()):
+        return
+    containers = [("containerProperties", params.get("containerProperties"))] + [
+        (f"nodeProperties.nodeRangeProperties[{i}].container", node.get("container"))
+        for i, node in enumerate((params.get("nodeProperties") or {}).get("nodeRangeProperties") or ())]
+    for where, container in containers:
+        for i, requirement in enumerate((container or {}).get("resourceRequirements") or ()):
+            if requirement["type"] == "VCPU" and float(requirement["value"]) < 1:
+                raise Invalid(f"{operation}.{where}.resourceRequirements[{i}].value: {shown(requirement['value'])} "
+                              f"is not valid for VCPU on EC2: {REQUIREMENTS['VCPU'][1]}")
+
+
+STRUCTURE_RULES = {"ResourceRequirement": _requirement}  # rules on a structure's members together
+REQUEST_RULES = {"RegisterJobDefinition": (_ec2_vcpus,)}  # rules on a whole request
 
 
 def _name(path: str, value: str) -> None:
     if not NAME.fullmatch(value):
-        raise Invalid(f"{path}: {_shown(value)} is not valid: {NAME_RULE}")
+        raise Invalid(f"{path}: {shown(value)} is not valid: {NAME_RULE}")
 
 
 @cache
@@ -221,8 +312,25 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not allowed")
 
 
-def _shown(value) -> str:
-    text = repr(value)
+class _Bounded(reprlib.Repr):
+    """repr that stays short whatever it is given: a few items of a few levels, huge integers by size."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 3, 5, 5, 5, 5
+        self.maxstring = self.maxother = SHOWN
+
+    def repr_int(self, x, level):
+        # repr() of an int over 4300 digits raises, and takes quadratic time well before that
+        return super().repr_int(x, level) if x.bit_length() <= 256 else f"<a {x.bit_length():,}-bit integer>"
+
+
+_BOUNDED = _Bounded()
+
+
+def shown(value) -> str:
+    """A value quoted in a message: bounded however large it is (its repr is never built whole)."""
+    text = _BOUNDED.repr(value)
     return text if len(text) <= SHOWN else text[:SHOWN] + "..."
 
 
