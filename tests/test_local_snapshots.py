@@ -188,3 +188,20 @@ def test_reset_restores_fair_share_state_exactly():
             assert fair_state() != seeded
             lb.reset()
             assert fair_state() == seeded
+
+
+def test_a_dict_seed_is_digested_once_and_again_when_its_sections_change():
+    seed = {"computeEnvironments": [{"computeEnvironmentName": "ce", "type": "UNMANAGED"}],
+            "jobQueues": [{"jobQueueName": "q1", "priority": 1,
+                           "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "ce"}]}]}
+    with batchkit.local(seed=seed) as lb:
+        key = lb._seed_key
+        assert key.startswith("dict:") and len(key) < 64  # a digest, not the seed's text
+        lb.reset(seed)
+        assert lb._seed_key == key and len(lb._snapshots) == 1
+        seed["jobQueues"] = seed["jobQueues"] + [{"jobQueueName": "q2", "priority": 1,
+                                                  "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "ce"}]}]
+        lb.reset(seed)  # a section replaced: a new snapshot
+        assert sorted(q["jobQueueName"] for q in lb.client.describe_job_queues()["jobQueues"]) == ["q1", "q2"]
+        lb.reset(dict(seed))  # an equal dict: the same digest, the same snapshot
+        assert len(lb._snapshots) == 2

@@ -81,6 +81,7 @@ class LocalBatch(Factories):
         self._session = boto3.Session(botocore_session=core)
         self._server = self._ticker = self.endpoint_url = None
         self._snapshots: dict[str, Snapshot] = {}  # seed key -> its snapshot
+        self._dict_keys: dict[int, tuple] = {}  # id of a dict seed -> (the dict, its shape, its key)
         service.activate(self._runtime)
         self._running = True
         try:
@@ -249,7 +250,7 @@ class LocalBatch(Factories):
         `seed` switches to another seed; each seed is applied once and then only
         restored, so switching back and forth stays fast.
         """
-        key = seeds.key(seed) if seed is not None or not self._snapshots else self._seed_key
+        key = self._key(seed) if seed is not None or not self._snapshots else self._seed_key
         # seeding sends requests, maybe over HTTP to our own server: not under the lock
         snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed), seeds.label(seed))
         self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
@@ -263,6 +264,20 @@ class LocalBatch(Factories):
             self.faults.clear()
             self._runtime.calls.clear()
             self._runtime.catch_up()
+
+    def _key(self, seed) -> str:
+        """The seed's snapshot key.  A dict seed is digested once per object: the pytest plugin passes
+        the same dict (a marker's) to every test; one whose sections were replaced or resized is
+        digested anew (change a seed by making a new dict, not by editing an entry in place)."""
+        if not isinstance(seed, dict):
+            return seeds.key(seed)
+        shape = tuple((name, id(value), len(value) if hasattr(value, "__len__") else None)
+                      for name, value in seed.items())
+        known = self._dict_keys.get(id(seed))
+        if known is None or known[0] is not seed or known[1] != shape:
+            seeds.load(seed)  # checked (bounded) before its text is made
+            known = self._dict_keys[id(seed)] = (seed, shape, seeds.key(seed))
+        return known[2]
 
     @property
     def calls(self):

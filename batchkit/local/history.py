@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 from .. import frames
+from .validation import shown
 
 FINISHED = ("SUCCEEDED", "FAILED")
 TIMES = ("createdAt", "startedAt", "stoppedAt")
@@ -36,7 +37,7 @@ def split(entry: dict) -> tuple[dict, dict | None]:
             raise ValueError(f"{', '.join(extra)} need a status (SUCCEEDED or FAILED): without one the job is simulated")
         return request, None
     if entry["status"] not in FINISHED:
-        raise ValueError(f"status {entry['status']!r}: a seeded job's status is SUCCEEDED or FAILED "
+        raise ValueError(f"status {shown(entry['status'])}: a seeded job's status is SUCCEEDED or FAILED "
                          "(leave it out to simulate the job)")
     state = {k: entry[k] for k in STATE if entry.get(k) is not None}
     for key in TIMES:
@@ -57,7 +58,7 @@ def epoch_ms(value, name: str = "time") -> int:
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} {value!r} is not a time (epoch milliseconds or ISO 8601)") from None
+        raise ValueError(f"{name} {shown(value)} is not a time (epoch milliseconds or ISO 8601)") from None
     return (stamp if stamp.tzinfo else stamp.tz_localize("UTC")).value // 1_000_000
 
 

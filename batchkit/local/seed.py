@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from importlib import resources
@@ -167,8 +168,9 @@ def key(seed) -> str:
     """What identifies a seed's snapshot: the built-in name, the file, or the dict's content."""
     if seed is None:
         return "built-in:empty"
-    if isinstance(seed, dict):
-        return "dict:" + json.dumps(seed, sort_keys=True, default=str)
+    if isinstance(seed, dict):  # a digest: the text of a 10,000-job seed is megabytes
+        text = json.dumps(seed, sort_keys=True, default=str).encode()
+        return "dict:" + hashlib.blake2b(text, digest_size=16).hexdigest()
     if str(seed) in BUILT_IN:
         return f"built-in:{seed}"
     return f"file:{Path(seed).resolve()}"

@@ -19,7 +19,7 @@ import threading
 import ipywidgets as w
 import yaml
 
-from .. import catalog
+from .. import catalog, yamlsafe
 from ..errors import BatchError
 
 NUMBERS = {"integer": int, "long": int, "float": float, "double": float}
@@ -122,7 +122,7 @@ class Field:
             text = names[0]
         if member.type in CONTAINERS:
             try:
-                data = yaml.safe_load(text)
+                data = yamlsafe.load(text)  # bounded: a form field is user input too
             except yaml.YAMLError as exc:
                 raise FieldError(f"{member.name}: not valid JSON/YAML ({str(exc).splitlines()[0]})") from None
             expected = list if member.type == "list" else dict
