@@ -403,3 +403,16 @@ def test_cancel_of_an_unknown_id_is_one_line(ip, magics):
 def test_an_impossible_speed_is_refused_and_later_commands_still_work(ip, magics, speed):
     usage_error(ip, f"use local --speed {speed}", "speed must be above 0")
     assert magics.speed == 200 and len(batch(ip, "queues")) == 5
+
+
+@pytest.mark.parametrize("value, held", [
+    (None, "None"), (5, "5 (int)"), ({"jobId": "x"}, "{'jobId': 'x'} (dict)"),
+    (pd.DataFrame({"name": ["a"]}), "a DataFrame without a jobId column (columns: name)"),
+    (dict.fromkeys(range(10_000)), "{0: None, 1: None, 2: None, 3: None, ...} (dict)"),  # bounded
+])
+@pytest.mark.parametrize("command", ["cancel", "terminate", "wait", "timeline", "why"])
+def test_a_variable_that_holds_no_job_ids_is_a_one_line_usage_error(ip, magics, command, value, held):
+    ip.user_ns["df"] = value
+    message = usage_error(ip, f"{command} df --yes", f"df holds {held}",
+                          "expected a job id, a list of ids, or a DataFrame with a jobId column")
+    assert len(message) < 200

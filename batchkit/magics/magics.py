@@ -480,7 +480,13 @@ class BatchMagics(Magics):
         namespace = self.shell.user_ns if self.shell else {}
         ids = []
         for word in words:  # a word naming a variable stands for its ids (a str, list, Series or frame)
-            ids += job_ids(namespace[word]) if word.isidentifier() and word in namespace else job_ids(word)
+            if word.isidentifier() and word in namespace:
+                try:
+                    ids += job_ids(namespace[word], name=word)
+                except TypeError as exc:  # None, a number, a dict, a frame without jobId: say what it holds
+                    raise ArgumentError(str(exc)) from None
+            else:
+                ids += job_ids(word)
         ids = list(dict.fromkeys(ids))
         if not ids:
             raise ArgumentError("no job ids given")
