@@ -141,7 +141,9 @@ class BatchMagics(Magics):
         except (ArgumentError, LookupError, ValueError, BatchError, OSError, TraitError) as exc:
             if self.show_tracebacks:
                 raise
-            raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+            from ..views import visible  # a service's message may hold escape sequences: shown, not obeyed
+
+            raise UsageError(visible(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__) from None
 
     def _run(self, line: str, cell: str | None):
         try:
@@ -268,7 +270,10 @@ class BatchMagics(Magics):
         while True:
             finished = self.b.describe_jobs(jobs=[job_id]).loc[0, "status"] in ("SUCCEEDED", "FAILED")
             df = self.b.logs(job_id, attempt=attempt)
-            for line in LogText(df.iloc[printed:]).lines():
+            new = LogText(df.iloc[printed:])  # the last LOG_LINES of them, control characters made visible
+            if new.hidden:
+                print(f"… {new.hidden:,} earlier lines left out (-o NAME keeps every line)", flush=True)
+            for line in new.lines():
                 print(line, flush=True)
             printed = len(df)
             if finished:
