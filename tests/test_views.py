@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
-from batchkit import views
+from batchkit import BatchError, views
 from tests.shells import batch_shell
 
 WALL = ("NaT", "<NA>", "0 days", "nan", "+00:00")
@@ -118,10 +118,26 @@ def test_a_job_is_a_card_with_attempts_dependencies_array_and_log_tail(ip, lb):
         assert clutter not in html and clutter not in text
 
 
-def test_a_card_has_no_why_line_until_the_client_can_explain(ip, lb):
+def why_line(text: str) -> list[str]:
+    return re.findall(r"^  why +(.*)$", text, re.M)
+
+
+def test_a_card_has_a_why_line_only_when_the_client_could_explain(ip, lb, monkeypatch):
     job_id = batch(ip, "submit plain HighPriority sleep").loc[0, "jobId"]
     b = ip.magics_manager.registry["BatchMagics"].b
-    assert hasattr(b, "why") or " why " not in shown(ip, b.job(job_id))[1]
+    html, text = shown(ip, b.job(job_id))
+    summary = b.why(job_id).attrs["summary"]
+    assert why_line(text) == [summary] and summary.startswith("SUBMITTED")
+    assert "class='batchkit-why'" in html and "batchkit-findings" in html  # it opens to the findings
+
+    def fails(job_id):
+        raise BatchError("GetJobQueueSnapshot", "AccessDeniedException", "not allowed here")
+
+    monkeypatch.setattr(b, "why", fails)
+    html, text = shown(ip, b.job(job_id))
+    assert why_line(text) == [] and "batchkit-why" not in html
+    assert "GetJobQueueSnapshot: AccessDeniedException: not allowed here" in text  # said, as a note
+    assert re.search(r"^  status +SUBMITTED$", text, re.M)  # the rest of the card is still there
 
 
 def test_logs_are_timestamped_text_and_the_frame_stays_the_value(ip, lb):
