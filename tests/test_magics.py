@@ -309,34 +309,83 @@ def test_max_items_and_starting_token_page_as_in_the_cli(ip, magics, capsys):
     assert list(first["jobName"]) + list(rest["jobName"]) == [f"page{i}" for i in range(5)]
 
 
-def interrupt_soon(seconds=0.3):
+@pytest.fixture
+def interrupt(magics, monkeypatch):
+    """interrupt(): Ctrl-C (SIGINT to the main thread) once the command first passes time (`Batch.sleep`), that is
+    from inside its Ctrl-C handling however busy the machine is; never after the test."""
     import signal
     import threading
 
-    timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
-    timer.start()
-    return timer
+    sleeping, done = threading.Event(), threading.Event()
+    sleep = magics.b.sleep
+
+    def passing_time(seconds):
+        sleeping.set()
+        sleep(seconds)
+
+    def send():
+        sleeping.wait()
+        if not done.is_set():
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    sender = threading.Thread(target=send, daemon=True)
+
+    def arm():
+        monkeypatch.setattr(magics.b, "sleep", passing_time)
+        sender.start()
+
+    yield arm
+    done.set()
+    sleeping.set()
+    if sender.is_alive():
+        sender.join()
 
 
-def test_ctrl_c_during_wait_offers_to_cancel_the_jobs(ip, magics, monkeypatch):
-    batch(ip, "update-compute-environment --compute-environment spot-ce --state DISABLED")  # jobs stay RUNNABLE
-    ids = [batch(ip, f"submit held{i} Backfill sleep").loc[0, "jobId"] for i in range(2)]
-    monkeypatch.setattr("builtins.input", lambda prompt: "c")
-    interrupt_soon()
-    with pytest.raises(UsageError, match="asked Batch to cancel 2 job"):
-        batch(ip, f"wait {' '.join(ids)}")
-    assert set(batch(ip, f"describe-jobs --jobs {' '.join(ids)}")["status"]) == {"FAILED"}
+def answering(monkeypatch, answer: str) -> list[str]:
+    """input() answers `answer`; the prompts asked."""
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    return asked
 
 
-def test_ctrl_c_during_logs_follow_leaves_the_job_when_asked(ip, magics, monkeypatch, capsys):
-    magics._local.set_outcome("chatty", duration=3600, logs=["started"])
-    job_id = batch(ip, "submit chatty HighPriority sleep").loc[0, "jobId"]
+def running(ip, job_id):
     deadline = time.monotonic() + 10
     while batch(ip, f"job {job_id}").loc[0, "status"] != "RUNNING":  # its instance launches first
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    monkeypatch.setattr("builtins.input", lambda prompt: "")
-    interrupt_soon(0.5)
+
+
+def test_ctrl_c_during_wait_offers_to_cancel_the_jobs(ip, magics, monkeypatch, interrupt):
+    batch(ip, "update-compute-environment --compute-environment spot-ce --state DISABLED")  # jobs stay RUNNABLE
+    ids = [batch(ip, f"submit held{i} Backfill sleep").loc[0, "jobId"] for i in range(2)]
+    asked = answering(monkeypatch, "c")
+    interrupt()
+    with pytest.raises(UsageError, match="asked Batch to cancel 2 job"):
+        batch(ip, f"wait {' '.join(ids)}")
+    assert asked == ["Interrupted. Cancel (c) or terminate (t) the 2 job(s), or leave them running (Enter)? "]
+    jobs = batch(ip, f"describe-jobs --jobs {' '.join(ids)}")
+    assert set(jobs["status"]) == {"FAILED"} and set(jobs["statusReason"]) == {"Interrupted from %batch"}
+
+
+def test_ctrl_c_during_wait_terminates_the_jobs_when_asked(ip, magics, monkeypatch, interrupt, capsys):
+    magics._local.set_outcome("long", duration=3600)
+    job_id = batch(ip, "submit long HighPriority sleep").loc[0, "jobId"]
+    running(ip, job_id)  # cancel would leave it running: only terminate stops it
+    answering(monkeypatch, " T ")
+    interrupt()
+    with pytest.raises(UsageError, match=r"interrupted; asked Batch to terminate 1 job\(s\)"):
+        batch(ip, f"wait {job_id}")
+    assert "terminate: 1 job(s)" in capsys.readouterr().out
+    job = batch(ip, f"job {job_id}").iloc[0]
+    assert (job["status"], job["statusReason"]) == ("FAILED", "Interrupted from %batch")
+
+
+def test_ctrl_c_during_logs_follow_leaves_the_job_when_asked(ip, magics, monkeypatch, capsys, interrupt):
+    magics._local.set_outcome("chatty", duration=3600, logs=["started"])
+    job_id = batch(ip, "submit chatty HighPriority sleep").loc[0, "jobId"]
+    running(ip, job_id)
+    answering(monkeypatch, "")
+    interrupt()
     with pytest.raises(UsageError, match="the 1 job.s. go on"):
         batch(ip, f"logs {job_id} --follow")
     assert "started" in capsys.readouterr().out
