@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import random
+import re
 import reprlib
 import threading
 import time
@@ -73,6 +74,11 @@ def _choose(values, allowed: tuple[str, ...], what: str) -> list[str]:
     return chosen
 
 
+def timedelta(value) -> pd.Timedelta:
+    """pd.Timedelta, reading '2d' as pandas 4 will only read '2D'."""
+    return pd.Timedelta(re.sub(r"(?<=\d)d", "D", value) if isinstance(value, str) else value)
+
+
 def _since(since) -> pd.Timestamp | None:
     """A cut-off time from a datetime, a timedelta or seconds ago, '2h'/'30m'/'1d', or an ISO date."""
     if since is None:
@@ -83,7 +89,7 @@ def _since(since) -> pd.Timestamp | None:
     elif isinstance(since, (int, float)):
         since = pd.Timedelta(seconds=since)
     try:
-        return now - pd.Timedelta(since)
+        return now - timedelta(since)
     except (ValueError, TypeError):
         pass
     try:

@@ -620,10 +620,10 @@ def _seconds(text: str | None) -> float | None:
         return float(text)
     except ValueError:
         pass
-    import pandas as pd
+    from ..jobs import timedelta
 
     try:
-        return pd.Timedelta(text).total_seconds()
+        return timedelta(text).total_seconds()
     except ValueError:
         raise ArgumentError(f"cannot read {text!r} as a duration: give seconds or e.g. 90s, 10m, 1h30m") from None
 
