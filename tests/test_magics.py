@@ -1,6 +1,7 @@
 """%batch through a real IPython InteractiveShell, against the local backend."""
 
 import json
+import re
 import shlex
 
 import pandas as pd
@@ -465,3 +466,117 @@ def test_a_variable_that_holds_no_job_ids_is_a_one_line_usage_error(ip, magics, 
     message = usage_error(ip, f"{command} df --yes", f"df holds {held}",
                           "expected a job id, a list of ids, or a DataFrame with a jobId column")
     assert len(message) < 200
+
+
+@pytest.fixture(scope="module")
+def served():
+    """A LocalBatch behind its own loopback endpoint: what `%batch use URL` talks to."""
+    import batchkit
+
+    with batchkit.local(seed="demo", server=True) as lb:
+        yield lb
+
+
+@pytest.fixture
+def restored(magics):
+    """The test may change any setting; after it, the module's are back (and the local backend at 200x)."""
+    saved = {name: getattr(magics, name) for name in magics.trait_names(config=True)}
+    yield magics
+    with magics.hold_trait_notifications():
+        for name, value in saved.items():
+            setattr(magics, name, value)
+    magics._disconnect()
+
+
+def test_use_url_sends_every_request_to_that_endpoint(ip, magics, restored, served, capsys):
+    served.reset()
+    job_id = served.submit("over-http", queue="HighPriority")
+    local = magics._local
+    batch(ip, f"use {served.endpoint_url}")
+    assert capsys.readouterr().out == f"%batch uses {served.endpoint_url}\n"
+    assert not local._running and magics._local is None  # the embedded backend stopped
+    df = batch(ip, "jobs --name over-http")
+    assert list(df["jobId"]) == [job_id] and df.attrs["backend"] == f"endpoint {served.endpoint_url}"
+    submitted = batch(ip, "submit from-magic LowPriority sleep").loc[0, "jobId"]
+    assert [c.params["jobName"] for c in served.calls.of("SubmitJob")] == ["from-magic"]
+    assert batch(ip, f"job {submitted}").loc[0, "queue"] == "LowPriority"
+    batch(ip, "config")
+    assert f"BatchMagics.endpoint_url = '{served.endpoint_url}'" in capsys.readouterr().out
+
+
+def test_use_aws_with_a_profile_and_region_makes_a_client_for_aws(ip, magics, restored, tmp_path, monkeypatch,
+                                                                    capsys):
+    """Made, never called (the suite's socket guard would fail the test): the settings it reports, the
+    profile's credentials, AWS's endpoints, and no local backend answering for it."""
+    from batchkit import interception
+
+    (tmp_path / "config").write_text("[profile analytics]\nregion = us-west-2\n")
+    (tmp_path / "credentials").write_text("[analytics]\naws_access_key_id = AKIDANALYTICS\n"
+                                          "aws_secret_access_key = not-a-secret\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    batch(ip, "use aws --profile analytics --region eu-west-3")
+    assert capsys.readouterr().out == "%batch uses AWS, profile analytics, region eu-west-3\n"
+    assert (magics.backend, magics.profile, magics.region, magics.endpoint_url) == ("aws", "analytics", "eu-west-3", None)
+    b = magics.b
+    assert b.label == "AWS eu-west-3" and b.client.meta.endpoint_url == "https://batch.eu-west-3.amazonaws.com"
+    assert b.logs_client.meta.endpoint_url == "https://logs.eu-west-3.amazonaws.com"
+    assert b._session.get_credentials().access_key == "AKIDANALYTICS"  # the profile's, not the environment's
+    for client in (b.client, b.logs_client):  # `interception.for_aws`: not answered by a LocalBatch
+        assert interception.hook not in client.meta.events._emitter._handlers.prefix_search("before-send.batch.X")
+    ip.run_line_magic("config", "BatchMagics.region = 'ap-south-1'")  # a setting makes a new client
+    assert magics.b is not b and magics.b.client.meta.region_name == "ap-south-1"
+    batch(ip, "config")
+    assert "# requests go to AWS, profile analytics, region ap-south-1" in capsys.readouterr().out
+
+
+def test_config_seed_clock_executor_and_speed_shape_the_local_backend(ip, magics, restored, capsys):
+    ip.run_line_magic("config", "BatchMagics.seed = 'empty'")
+    assert len(batch(ip, "queues")) == 0
+    ip.run_line_magic("config", "BatchMagics.speed = 50")
+    assert len(batch(ip, "queues")) == 0 and repr(magics._local.clock) == "<Clock realtime x50>"
+    usage_error(ip, "local idle", "%batch use local --clock manual")  # the realtime clock is not ours to run
+    ip.run_line_magic("config", "BatchMagics.seed = 'demo'")
+    ip.run_line_magic("config", "BatchMagics.clock = 'manual'")
+    ip.run_line_magic("config", "BatchMagics.executor = 'subprocess'")
+    job_id = batch(ip, "submit here HighPriority sleep -- echo ran-on-this-machine").loc[0, "jobId"]
+    capsys.readouterr()
+    batch(ip, "local idle")
+    assert re.fullmatch(r"idle after \d+m\d\ds of simulated time\n", capsys.readouterr().out)
+    assert batch(ip, f"job {job_id}").loc[0, "status"] == "SUCCEEDED"
+    assert list(batch(ip, f"logs {job_id}")["message"]) == ["ran-on-this-machine"]  # its command ran here
+
+
+def test_config_mask_secrets_shows_them_on_the_local_backend_and_an_endpoint(ip, magics, restored, served):
+    def environment(job_id):
+        return {e["name"]: e["value"] for e in batch(ip, f"job {job_id}").loc[0, "container.environment"]}
+
+    job_id = batch(ip, "submit secretive HighPriority sleep --env API_TOKEN=s3cr3t").loc[0, "jobId"]
+    assert environment(job_id)["API_TOKEN"] == "****"
+    local = magics._local
+    ip.run_line_magic("config", "BatchMagics.mask_secrets = False")
+    assert environment(job_id)["API_TOKEN"] == "s3cr3t" and magics._local is local  # the same backend, its jobs
+    served.reset()
+    ip.run_line_magic("config", f"BatchMagics.endpoint_url = '{served.endpoint_url}'")
+    ip.run_line_magic("config", "BatchMagics.backend = 'aws'")
+    over_http = batch(ip, "submit secretive HighPriority sleep --env API_TOKEN=s3cr3t").loc[0, "jobId"]
+    assert environment(over_http)["API_TOKEN"] == "s3cr3t" and served.calls.of("DescribeJobs")
+    ip.run_line_magic("config", "BatchMagics.mask_secrets = True")
+    assert environment(over_http)["API_TOKEN"] == "****"
+
+
+def test_monitor_and_capacity_of_some_queues(ip, magics):
+    from batchkit.widgets.monitoring import Monitor
+
+    batch(ip, "submit elsewhere HighPriority sleep")
+    monitor = batch(ip, "monitor --queue LowPriority --queue Backfill --interval 60")
+    try:
+        assert isinstance(monitor, Monitor) and monitor.tracker.queues == ["LowPriority", "Backfill"]
+        assert list(monitor.tracker.counts().index) == ["LowPriority", "Backfill"]
+        assert set(monitor.rows()["jobName"]) == {"warmup", "train-baseline"}  # the seed's LowPriority jobs only
+    finally:
+        monitor.close()
+    in_use = {t.name: max(t.y) for t in magics.b.capacity(queue="LowPriority", since="1d").data if t.meta == "vcpus"}
+    assert in_use == {"spot-ce": 9}  # warmup's 1 and train-baseline's 8 vCPUs, on LowPriority's first environment
+    in_use = {t.name: max(t.y) for t in batch(ip, "capacity --queue HighPriority --since 1d").data if t.meta == "vcpus"}
+    assert in_use == {"ondemand-ce": 2}  # nightly-etl's 2 vCPUs; the job just submitted not yet started

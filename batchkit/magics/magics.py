@@ -123,9 +123,11 @@ class BatchMagics(Magics):
             import batchkit
 
             if self.backend == "local":
-                self._local = batchkit.local(seed=self.seed, clock=self.clock, speed=self.speed,
-                                             executor=self.executor)
+                if self._local is None:  # settings that do not restart it (mask_secrets) keep its jobs
+                    self._local = batchkit.local(seed=self.seed, clock=self.clock, speed=self.speed,
+                                                 executor=self.executor)
                 self._batch = self._local.batch
+                self._batch.mask_secrets = self.mask_secrets
             else:
                 self._batch = batchkit.connect(profile=self.profile, region=self.region,
                                                endpoint_url=self.endpoint_url, mask_secrets=self.mask_secrets)
