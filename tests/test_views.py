@@ -343,3 +343,27 @@ def test_a_service_message_with_escape_sequences_is_shown_not_obeyed(ip, lb):
         batch(ip, "submit refused HighPriority sleep")
     assert "␛[2Jgone ␛]0;pwned␇" in str(caught.value) and not obeyed(str(caught.value))
     lb.faults.clear()
+
+
+def test_logs_of_an_earlier_attempt_of_a_retried_job(ip, lb):
+    lb.set_outcome("retried", exit_code=1, logs=["first try", "failed"], duration=30)
+    job_id = batch(ip, "submit retried HighPriority sleep --retries 2").loc[0, "jobId"]
+    b = ip.magics_manager.registry["BatchMagics"].b
+    for _ in range(100):  # until the first attempt runs: it has written its lines
+        if b.describe_jobs(jobs=[job_id]).loc[0, "status"] == "RUNNING":
+            break
+        lb.advance(5)
+    assert b.describe_jobs(jobs=[job_id]).loc[0, "status"] == "RUNNING"
+    lb.set_outcome("retried", exit_code=0, logs=["second try", "done"], duration=30)  # from the next attempt on
+    lb.run_until_idle()
+    job = batch(ip, f"job {job_id}").iloc[0]
+    streams = [a["container"]["logStreamName"] for a in job["attemptDetails"]]
+    assert job["status"] == "SUCCEEDED" and len(streams) == 2 and streams[0] != streams[1]
+    for attempt, messages in ((0, ["first try", "failed"]), (1, ["second try", "done"]), (-1, ["second try", "done"]),
+                              (-2, ["first try", "failed"])):
+        df = b.logs(job_id, attempt=attempt)
+        assert list(df["message"]) == messages and df.attrs["logStreamName"] == streams[attempt]
+    assert list(batch(ip, f"logs {job_id} --attempt 0 --tail 1")["message"]) == ["failed"]
+    assert list(batch(ip, f"logs {job_id}")["message"]) == ["second try", "done"]  # the last by default
+    with pytest.raises(UsageError, match=f"job {job_id} has 2 attempts; no attempt 2"):
+        batch(ip, f"logs {job_id} --attempt 2")

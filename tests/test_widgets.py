@@ -350,3 +350,18 @@ def test_names_that_cannot_be_loaded_leave_free_text_and_one_line(lb):
     assert "\n" not in form.status.value and "Traceback" not in form.status.value
     form.fields["jobQueue"].widget.value = "Backfill"
     assert form.request() == {"jobQueue": "Backfill"}
+
+
+def test_a_monitor_of_some_queues_lists_and_counts_only_those(lb):
+    lb.submit("high", queue="HighPriority")
+    low = lb.submit("low", queue="LowPriority")
+    lb.calls.clear()
+    monitor = widgets.monitor(lb.batch, queues="LowPriority", interval=None)
+    try:
+        assert {c.params["jobQueue"] for c in lb.calls.of("ListJobs")} == {"LowPriority"}
+        assert not lb.calls.of("DescribeJobQueues")  # the queues were given: none listed
+        assert list(monitor.tracker.counts().index) == ["LowPriority"]
+        assert low in set(monitor.rows()["jobId"]) and "high" not in set(monitor.rows()["jobName"])
+        assert list(monitor.queue.options) == ["(all)", "LowPriority"]
+    finally:
+        monitor.close()
