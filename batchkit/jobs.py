@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import random
+import re
+import reprlib
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,14 +31,39 @@ def statuses() -> tuple[str, ...]:
     return tuple(catalog.operation("ListJobs").member("jobStatus").enum)
 
 
-def job_ids(value) -> list[str]:
-    """Job ids from a string, a list, a Series or a frame with a jobId column."""
-    if isinstance(value, pd.DataFrame):
-        value = value["jobId"] if "jobId" in value else []
-    if isinstance(value, str):
+IDS_EXPECTED = "a job id, a list of ids, or a DataFrame with a jobId column"
+
+
+def job_ids(value, name: str = "job_ids") -> list[str]:
+    """Job ids from a string, a list (tuple, set, Series, array) or a frame with a jobId column.
+
+    Anything else is a one-line TypeError: `name` holds what (its type, a bounded repr), and what
+    was expected."""
+    if isinstance(value, pd.DataFrame) and "jobId" in value:
+        value = value["jobId"]
+    elif isinstance(value, str):
         value = value.replace(",", " ").split()
+    elif isinstance(value, (pd.DataFrame, Mapping, bytes, bytearray)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} holds {_held(value)}; expected {IDS_EXPECTED}")
     ids = [str(v) for v in value if isinstance(v, str) and v]
     return list(dict.fromkeys(ids))
+
+
+_SHORT = reprlib.Repr()  # bounded: a huge list or dict is not written out whole
+_SHORT.maxstring = _SHORT.maxother = 40
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxset = _SHORT.maxtuple = 4
+_SHORT.maxlevel = 2
+
+
+def _held(value) -> str:
+    """What a value is, in one short line: `None`, `5 (int)`, `a DataFrame without a jobId column (...)`."""
+    if value is None:
+        return "None"
+    if isinstance(value, pd.DataFrame):
+        columns = ", ".join(map(str, value.columns[:5])) + (", ..." if len(value.columns) > 5 else "")
+        return f"a DataFrame without a jobId column (columns: {columns or 'none'})"
+    shown = " ".join(_SHORT.repr(value).split())
+    return f"{shown[:60] + '...' if len(shown) > 60 else shown} ({type(value).__name__})"
 
 
 def _choose(values, allowed: tuple[str, ...], what: str) -> list[str]:
@@ -44,6 +72,11 @@ def _choose(values, allowed: tuple[str, ...], what: str) -> list[str]:
         if value not in allowed:
             raise ValueError(f"unknown {what} {value!r}{catalog.suggest(value, allowed)}")
     return chosen
+
+
+def timedelta(value) -> pd.Timedelta:
+    """pd.Timedelta, reading '2d' as pandas 4 will only read '2D'."""
+    return pd.Timedelta(re.sub(r"(?<=\d)d", "D", value) if isinstance(value, str) else value)
 
 
 def _since(since) -> pd.Timestamp | None:
@@ -56,7 +89,7 @@ def _since(since) -> pd.Timestamp | None:
     elif isinstance(since, (int, float)):
         since = pd.Timedelta(seconds=since)
     try:
-        return now - pd.Timedelta(since)
+        return now - timedelta(since)
     except (ValueError, TypeError):
         pass
     try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Callable
@@ -31,6 +32,8 @@ GENERIC_COLUMNS = 12  # columns shown of a frame without a curated view
 REASON_CHARS = 40
 NODE_ROWS = 20  # nodes a card lists
 LOG_TAIL = 20
+LOG_LINES = 1000  # log lines a view shows, the last ones (the frame keeps every event)
+LINE_CHARS = 2000  # characters of one value or log line shown (the frame keeps them all)
 FINISHED = ("SUCCEEDED", "FAILED")
 COLORS = {"SUBMITTED": "#9e9e9e", "PENDING": "#7f7f7f", "RUNNABLE": "#c99a00", "STARTING": "#4aa3df",
           "RUNNING": "#1f77b4", "SUCCEEDED": "#2ca02c", "FAILED": "#d62728",
@@ -91,8 +94,26 @@ def when(value, today: datetime.date | None = None) -> str:
     return stamp.strftime("%Y-%m-%d")
 
 
+# What a terminal would obey rather than print: C0 controls but tab (ESC starts clear-screen, title and
+# hyperlink sequences; CR overwrites a line), DEL, C1 (0x9b is a one-byte CSI), and the marks that
+# reorder (bidirectional overrides) or break (line separators) what is shown.  Each shows as a sign.
+_SIGNS = {**{chr(c): chr(0x2400 + c) for c in range(0x20) if c != 9}, "\x7f": "\u2421",  # ␛ ␍ ␊ ... ␡
+          **{chr(c): f"\\x{c:02x}" for c in range(0x80, 0xA0)},
+          **{c: f"\\u{ord(c):04x}" for c in "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}}
+CONTROLS = re.compile("[" + "".join(map(re.escape, _SIGNS)) + "]")
+
+
+def visible(text: str, limit: int | None = LINE_CHARS) -> str:
+    """Text safe to print or show: control characters as signs (ESC as ␛, CR as ␍, C1 as \\x9b), never
+    obeyed; longer than `limit` cut, saying how much more there is.  Only the display: data stays whole."""
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    return CONTROLS.sub(lambda m: _SIGNS[m.group()], text)
+
+
 def plain(value) -> str:
-    """Any cell as short text: times and durations humane, lists joined, blanks empty."""
+    """Any cell as short text: times and durations humane, lists joined, blanks empty, control
+    characters visible (`visible`)."""
     if blank(value):
         return ""
     if isinstance(value, pd.Timestamp):
@@ -103,7 +124,7 @@ def plain(value) -> str:
         return ", ".join(plain(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return visible(str(value))
 
 
 def short(text: str, limit: int = REASON_CHARS) -> str:
@@ -112,7 +133,7 @@ def short(text: str, limit: int = REASON_CHARS) -> str:
 
 def name_of(arn) -> str:
     """`arn:...:job-queue/HighPriority` -> HighPriority; names stay names."""
-    return "" if blank(arn) else str(arn).rsplit("/", 1)[-1]
+    return "" if blank(arn) else plain(str(arn).rsplit("/", 1)[-1])
 
 
 def array_counts(summary) -> dict[str, int]:
@@ -288,13 +309,13 @@ ENV_COLUMNS = (
 def _gpus(row) -> Cell:
     for requirement in row.get("containerProperties.resourceRequirements") or ():
         if isinstance(requirement, dict) and requirement.get("type") == "GPU":
-            return Cell(str(requirement.get("value", "")))
+            return Cell(plain(requirement.get("value", "")))
     return Cell("")
 
 
 def command_line(command) -> str:
     """A command list as a shell would read it."""
-    return shlex.join(map(str, command)) if isinstance(command, list) else plain(command)
+    return plain(shlex.join(map(str, command)) if isinstance(command, list) else command)
 
 
 def _command(row) -> Cell:
@@ -454,28 +475,59 @@ class Full:
     def _options(self):
         return pd.option_context("display.max_columns", None, "display.width", 250, "display.max_colwidth", 80)
 
+    def _shown(self) -> pd.DataFrame:
+        """The rows shown, their text visible (pandas prints control characters as they are)."""
+        shown = self.df.head(self.rows).copy()  # pandas 2 would warn of setting on a copy
+        for i, dtype in enumerate(shown.dtypes):
+            if pd.api.types.is_string_dtype(dtype):  # str and object columns (lists, maps)
+                shown.isetitem(i, shown.iloc[:, i].map(_visible_cell))
+        return shown
+
     def _repr_html_(self) -> str:
         with self._options():
-            return self.df.head(self.rows).to_html(index=False, na_rep="", border=0, notebook=True)
+            return self._shown().to_html(index=False, na_rep="", border=0, notebook=True)
 
     def __repr__(self) -> str:
         with self._options():
-            return self.df.head(self.rows).to_string(index=False, na_rep="")
+            return self._shown().to_string(index=False, na_rep="")
+
+
+def _visible_cell(value):
+    """A cell with every string in it `visible` (lists and maps keep their shape)."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, list):
+        return [_visible_cell(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_visible_cell(v) for v in value)
+    if isinstance(value, dict):
+        return {_visible_cell(k): _visible_cell(v) for k, v in value.items()}
+    return value
 
 
 class LogText:
-    """Log events as timestamped lines in a monospace block."""
+    """Log events as timestamped lines in a monospace block: the last `rows` (None: every one), each cut
+    at LINE_CHARS characters, control characters shown as signs (`visible`)."""
 
-    def __init__(self, df: pd.DataFrame, rows: int | None = None):
+    def __init__(self, df: pd.DataFrame, rows: int | None = LOG_LINES):
+        self.whole = df
         self.df = df if rows is None else df.tail(rows)
+
+    @property
+    def hidden(self) -> int:
+        """How many earlier events are left out."""
+        return len(self.whole) - len(self.df)
 
     def lines(self) -> list[str]:
         stamps = self.df["timestamp"] if "timestamp" in self.df else [None] * len(self.df)
         return [f"{when(t)}  {plain(m)}".strip() for t, m in zip(stamps, self.df["message"])]
 
     def caption(self) -> str:
-        stream = self.df.attrs.get("logStreamName") or "no log stream yet"
-        return f"{len(self.df)} log lines · {stream} · times in {zone_name()}"
+        stream = plain(self.whole.attrs.get("logStreamName")) or "no log stream yet"
+        count = f"{len(self.whole):,} log lines"
+        if self.hidden:
+            count += f" · showing the last {len(self.df):,}; every line: .batch.logs(None)"
+        return f"{count} · {stream} · times in {zone_name()}"
 
     def html(self) -> str:
         body = html.escape("\n".join(self.lines())) or "(no log lines)"
@@ -542,6 +594,7 @@ def findings_table(findings: pd.DataFrame) -> str:
 
 def why_cell(summary: str, findings: pd.DataFrame | None) -> Cell:
     """The why line of a card; in HTML a <details> that opens to every finding (`Batch.why`'s frame)."""
+    summary = plain(summary)  # it may quote log lines
     if findings is None or not len(findings):
         return Cell(summary)
     count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
@@ -759,8 +812,8 @@ class BatchAccessor:
         """One job (a one-row DescribeJobs frame, e.g. ``b.job(id)``) as a card."""
         return Card(self._df)
 
-    def logs(self, rows: int | None = None) -> LogText:
-        """Log events (``b.logs(id)``) as timestamped text."""
+    def logs(self, rows: int | None = LOG_LINES) -> LogText:
+        """Log events (``b.logs(id)``) as timestamped text: the last `rows` (None: every one)."""
         return LogText(self._df, rows)
 
     def shown(self, rows: int = ROWS):

@@ -174,3 +174,20 @@ def test_fast_parsing_leaves_shapes_with_conversions_to_botocore():
     ecs = botocore.session.get_session().get_service_model("ecs")
     assert not _is_plain(ecs.operation_model("DescribeTasks").output_shape)  # timestamps
     assert _is_plain(batchkit.catalog.operation("DescribeJobs").output_shape)
+
+
+def test_connect_mask_secrets_false_shows_secret_values_and_true_masks_them():
+    environment = [{"name": "DB_PASSWORD", "value": "hunter2-pw"}, {"name": "STAGE", "value": "dev"}]
+    with batchkit.local(seed="demo", server=True) as lb:
+        lb.set_outcome("leaky", logs=["connecting with hunter2-pw"])
+        job_id = lb.client.submit_job(jobName="leaky", jobQueue="HighPriority", jobDefinition="sleep",
+                                      containerOverrides={"environment": environment})["jobId"]
+        lb.run_until_idle()
+        for mask, password in ((False, "hunter2-pw"), (True, "****")):
+            b = batchkit.connect(endpoint_url=lb.endpoint_url, region="us-east-1", mask_secrets=mask)
+            job = b.describe_jobs(jobs=[job_id])
+            shown = {e["name"]: e["value"] for e in job.loc[0, "container.environment"]}
+            assert shown == {"DB_PASSWORD": password, "STAGE": "dev"}
+            raw = job.attrs["responses"][0]["jobs"][0]["container"]["environment"]
+            assert {"name": "DB_PASSWORD", "value": password} in raw  # the kept responses alike
+            assert list(b.logs(job_id)["message"]) == [f"connecting with {password}"]

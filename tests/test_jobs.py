@@ -232,3 +232,22 @@ def test_cancel_reports_what_failed(b):
         b.cancel(ids, reason="r")
     frame = info.value.frame
     assert list(frame["error"].isna()) == [True, False]
+
+
+def test_job_ids_read_ids_and_say_what_else_a_value_holds():
+    from batchkit.jobs import job_ids
+
+    assert job_ids("a, b a") == ["a", "b"] and job_ids(("a", "b")) == ["a", "b"]
+    assert job_ids(pd.Series(["a", None])) == ["a"] and job_ids(pd.DataFrame({"jobId": ["c"]})) == ["c"]
+    for value, held in ((None, "None"), (7, "7 (int)"), ({"a": 1}, "{'a': 1} (dict)"), (b"id", "b'id' (bytes)"),
+                        (pd.DataFrame({"x": [1]}), "a DataFrame without a jobId column (columns: x)")):
+        with pytest.raises(TypeError) as caught:
+            job_ids(value)
+        assert str(caught.value) == (f"job_ids holds {held}; expected a job id, a list of ids, "
+                                     "or a DataFrame with a jobId column")
+
+
+def test_wait_cancel_and_terminate_refuse_what_holds_no_ids(b):
+    for act in (b.wait, b.cancel, b.terminate):
+        with pytest.raises(TypeError, match="job_ids holds None; expected a job id"):
+            act(None)

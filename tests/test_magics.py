@@ -1,6 +1,7 @@
 """%batch through a real IPython InteractiveShell, against the local backend."""
 
 import json
+import re
 import shlex
 
 import pandas as pd
@@ -309,34 +310,83 @@ def test_max_items_and_starting_token_page_as_in_the_cli(ip, magics, capsys):
     assert list(first["jobName"]) + list(rest["jobName"]) == [f"page{i}" for i in range(5)]
 
 
-def interrupt_soon(seconds=0.3):
+@pytest.fixture
+def interrupt(magics, monkeypatch):
+    """interrupt(): Ctrl-C (SIGINT to the main thread) once the command first passes time (`Batch.sleep`), that is
+    from inside its Ctrl-C handling however busy the machine is; never after the test."""
     import signal
     import threading
 
-    timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
-    timer.start()
-    return timer
+    sleeping, done = threading.Event(), threading.Event()
+    sleep = magics.b.sleep
+
+    def passing_time(seconds):
+        sleeping.set()
+        sleep(seconds)
+
+    def send():
+        sleeping.wait()
+        if not done.is_set():
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    sender = threading.Thread(target=send, daemon=True)
+
+    def arm():
+        monkeypatch.setattr(magics.b, "sleep", passing_time)
+        sender.start()
+
+    yield arm
+    done.set()
+    sleeping.set()
+    if sender.is_alive():
+        sender.join()
 
 
-def test_ctrl_c_during_wait_offers_to_cancel_the_jobs(ip, magics, monkeypatch):
-    batch(ip, "update-compute-environment --compute-environment spot-ce --state DISABLED")  # jobs stay RUNNABLE
-    ids = [batch(ip, f"submit held{i} Backfill sleep").loc[0, "jobId"] for i in range(2)]
-    monkeypatch.setattr("builtins.input", lambda prompt: "c")
-    interrupt_soon()
-    with pytest.raises(UsageError, match="asked Batch to cancel 2 job"):
-        batch(ip, f"wait {' '.join(ids)}")
-    assert set(batch(ip, f"describe-jobs --jobs {' '.join(ids)}")["status"]) == {"FAILED"}
+def answering(monkeypatch, answer: str) -> list[str]:
+    """input() answers `answer`; the prompts asked."""
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    return asked
 
 
-def test_ctrl_c_during_logs_follow_leaves_the_job_when_asked(ip, magics, monkeypatch, capsys):
-    magics._local.set_outcome("chatty", duration=3600, logs=["started"])
-    job_id = batch(ip, "submit chatty HighPriority sleep").loc[0, "jobId"]
+def running(ip, job_id):
     deadline = time.monotonic() + 10
     while batch(ip, f"job {job_id}").loc[0, "status"] != "RUNNING":  # its instance launches first
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    monkeypatch.setattr("builtins.input", lambda prompt: "")
-    interrupt_soon(0.5)
+
+
+def test_ctrl_c_during_wait_offers_to_cancel_the_jobs(ip, magics, monkeypatch, interrupt):
+    batch(ip, "update-compute-environment --compute-environment spot-ce --state DISABLED")  # jobs stay RUNNABLE
+    ids = [batch(ip, f"submit held{i} Backfill sleep").loc[0, "jobId"] for i in range(2)]
+    asked = answering(monkeypatch, "c")
+    interrupt()
+    with pytest.raises(UsageError, match="asked Batch to cancel 2 job"):
+        batch(ip, f"wait {' '.join(ids)}")
+    assert asked == ["Interrupted. Cancel (c) or terminate (t) the 2 job(s), or leave them running (Enter)? "]
+    jobs = batch(ip, f"describe-jobs --jobs {' '.join(ids)}")
+    assert set(jobs["status"]) == {"FAILED"} and set(jobs["statusReason"]) == {"Interrupted from %batch"}
+
+
+def test_ctrl_c_during_wait_terminates_the_jobs_when_asked(ip, magics, monkeypatch, interrupt, capsys):
+    magics._local.set_outcome("long", duration=3600)
+    job_id = batch(ip, "submit long HighPriority sleep").loc[0, "jobId"]
+    running(ip, job_id)  # cancel would leave it running: only terminate stops it
+    answering(monkeypatch, " T ")
+    interrupt()
+    with pytest.raises(UsageError, match=r"interrupted; asked Batch to terminate 1 job\(s\)"):
+        batch(ip, f"wait {job_id}")
+    assert "terminate: 1 job(s)" in capsys.readouterr().out
+    job = batch(ip, f"job {job_id}").iloc[0]
+    assert (job["status"], job["statusReason"]) == ("FAILED", "Interrupted from %batch")
+
+
+def test_ctrl_c_during_logs_follow_leaves_the_job_when_asked(ip, magics, monkeypatch, capsys, interrupt):
+    magics._local.set_outcome("chatty", duration=3600, logs=["started"])
+    job_id = batch(ip, "submit chatty HighPriority sleep").loc[0, "jobId"]
+    running(ip, job_id)
+    answering(monkeypatch, "")
+    interrupt()
     with pytest.raises(UsageError, match="the 1 job.s. go on"):
         batch(ip, f"logs {job_id} --follow")
     assert "started" in capsys.readouterr().out
@@ -404,3 +454,140 @@ def test_cancel_of_an_unknown_id_is_one_line(ip, magics):
 def test_an_impossible_speed_is_refused_and_later_commands_still_work(ip, magics, speed):
     usage_error(ip, f"use local --speed {speed}", "speed must be above 0")
     assert magics.speed == 200 and len(batch(ip, "queues")) == 5
+
+
+@pytest.mark.parametrize("value, held", [
+    (None, "None"), (5, "5 (int)"), ({"jobId": "x"}, "{'jobId': 'x'} (dict)"),
+    (pd.DataFrame({"name": ["a"]}), "a DataFrame without a jobId column (columns: name)"),
+    (dict.fromkeys(range(10_000)), "{0: None, 1: None, 2: None, 3: None, ...} (dict)"),  # bounded
+])
+@pytest.mark.parametrize("command", ["cancel", "terminate", "wait", "timeline", "why"])
+def test_a_variable_that_holds_no_job_ids_is_a_one_line_usage_error(ip, magics, command, value, held):
+    ip.user_ns["df"] = value
+    message = usage_error(ip, f"{command} df --yes", f"df holds {held}",
+                          "expected a job id, a list of ids, or a DataFrame with a jobId column")
+    assert len(message) < 200
+
+
+@pytest.fixture(scope="module")
+def served():
+    """A LocalBatch behind its own loopback endpoint: what `%batch use URL` talks to."""
+    import batchkit
+
+    with batchkit.local(seed="demo", server=True) as lb:
+        yield lb
+
+
+@pytest.fixture
+def restored(magics):
+    """The test may change any setting; after it, the module's are back (and the local backend at 200x)."""
+    saved = {name: getattr(magics, name) for name in magics.trait_names(config=True)}
+    yield magics
+    with magics.hold_trait_notifications():
+        for name, value in saved.items():
+            setattr(magics, name, value)
+    magics._disconnect()
+
+
+def test_use_url_sends_every_request_to_that_endpoint(ip, magics, restored, served, capsys):
+    served.reset()
+    job_id = served.submit("over-http", queue="HighPriority")
+    local = magics._local
+    batch(ip, f"use {served.endpoint_url}")
+    assert capsys.readouterr().out == f"%batch uses {served.endpoint_url}\n"
+    assert not local._running and magics._local is None  # the embedded backend stopped
+    df = batch(ip, "jobs --name over-http")
+    assert list(df["jobId"]) == [job_id] and df.attrs["backend"] == f"endpoint {served.endpoint_url}"
+    submitted = batch(ip, "submit from-magic LowPriority sleep").loc[0, "jobId"]
+    assert [c.params["jobName"] for c in served.calls.of("SubmitJob")] == ["from-magic"]
+    assert batch(ip, f"job {submitted}").loc[0, "queue"] == "LowPriority"
+    batch(ip, "config")
+    assert f"BatchMagics.endpoint_url = '{served.endpoint_url}'" in capsys.readouterr().out
+
+
+def test_use_aws_with_a_profile_and_region_makes_a_client_for_aws(ip, magics, restored, tmp_path, monkeypatch,
+                                                                    capsys):
+    """Made, never called (the suite's socket guard would fail the test): the settings it reports, the
+    profile's credentials, AWS's endpoints, and no local backend answering for it."""
+    from batchkit import interception
+
+    (tmp_path / "config").write_text("[profile analytics]\nregion = us-west-2\n")
+    (tmp_path / "credentials").write_text("[analytics]\naws_access_key_id = AKIDANALYTICS\n"
+                                          "aws_secret_access_key = not-a-secret\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    batch(ip, "use aws --profile analytics --region eu-west-3")
+    assert capsys.readouterr().out == "%batch uses AWS, profile analytics, region eu-west-3\n"
+    assert (magics.backend, magics.profile, magics.region, magics.endpoint_url) == ("aws", "analytics", "eu-west-3", None)
+    b = magics.b
+    assert b.label == "AWS eu-west-3" and b.client.meta.endpoint_url == "https://batch.eu-west-3.amazonaws.com"
+    assert b.logs_client.meta.endpoint_url == "https://logs.eu-west-3.amazonaws.com"
+    assert b._session.get_credentials().access_key == "AKIDANALYTICS"  # the profile's, not the environment's
+    for client in (b.client, b.logs_client):  # `interception.for_aws`: not answered by a LocalBatch
+        assert interception.hook not in client.meta.events._emitter._handlers.prefix_search("before-send.batch.X")
+    ip.run_line_magic("config", "BatchMagics.region = 'ap-south-1'")  # a setting makes a new client
+    assert magics.b is not b and magics.b.client.meta.region_name == "ap-south-1"
+    batch(ip, "config")
+    assert "# requests go to AWS, profile analytics, region ap-south-1" in capsys.readouterr().out
+
+
+def test_config_seed_clock_executor_and_speed_shape_the_local_backend(ip, magics, restored, capsys):
+    ip.run_line_magic("config", "BatchMagics.seed = 'empty'")
+    assert len(batch(ip, "queues")) == 0
+    ip.run_line_magic("config", "BatchMagics.speed = 50")
+    assert len(batch(ip, "queues")) == 0 and repr(magics._local.clock) == "<Clock realtime x50>"
+    usage_error(ip, "local idle", "%batch use local --clock manual")  # the realtime clock is not ours to run
+    ip.run_line_magic("config", "BatchMagics.seed = 'demo'")
+    ip.run_line_magic("config", "BatchMagics.clock = 'manual'")
+    ip.run_line_magic("config", "BatchMagics.executor = 'subprocess'")
+    job_id = batch(ip, "submit here HighPriority sleep -- echo ran-on-this-machine").loc[0, "jobId"]
+    capsys.readouterr()
+    batch(ip, "local idle")
+    assert re.fullmatch(r"idle after \d+m\d\ds of simulated time\n", capsys.readouterr().out)
+    assert batch(ip, f"job {job_id}").loc[0, "status"] == "SUCCEEDED"
+    assert list(batch(ip, f"logs {job_id}")["message"]) == ["ran-on-this-machine"]  # its command ran here
+
+
+def test_config_mask_secrets_shows_them_on_the_local_backend_and_an_endpoint(ip, magics, restored, served):
+    def environment(job_id):
+        return {e["name"]: e["value"] for e in batch(ip, f"job {job_id}").loc[0, "container.environment"]}
+
+    job_id = batch(ip, "submit secretive HighPriority sleep --env API_TOKEN=s3cr3t").loc[0, "jobId"]
+    assert environment(job_id)["API_TOKEN"] == "****"
+    local = magics._local
+    ip.run_line_magic("config", "BatchMagics.mask_secrets = False")
+    assert environment(job_id)["API_TOKEN"] == "s3cr3t" and magics._local is local  # the same backend, its jobs
+    served.reset()
+    ip.run_line_magic("config", f"BatchMagics.endpoint_url = '{served.endpoint_url}'")
+    ip.run_line_magic("config", "BatchMagics.backend = 'aws'")
+    over_http = batch(ip, "submit secretive HighPriority sleep --env API_TOKEN=s3cr3t").loc[0, "jobId"]
+    assert environment(over_http)["API_TOKEN"] == "s3cr3t" and served.calls.of("DescribeJobs")
+    ip.run_line_magic("config", "BatchMagics.mask_secrets = True")
+    assert environment(over_http)["API_TOKEN"] == "****"
+
+
+def test_monitor_and_capacity_of_some_queues(ip, magics):
+    from batchkit.widgets.monitoring import Monitor
+
+    batch(ip, "submit elsewhere HighPriority sleep")
+    monitor = batch(ip, "monitor --queue LowPriority --queue Backfill --interval 60")
+    try:
+        assert isinstance(monitor, Monitor) and monitor.tracker.queues == ["LowPriority", "Backfill"]
+        assert list(monitor.tracker.counts().index) == ["LowPriority", "Backfill"]
+        assert set(monitor.rows()["jobName"]) == {"warmup", "train-baseline"}  # the seed's LowPriority jobs only
+    finally:
+        monitor.close()
+    in_use = {t.name: max(t.y) for t in magics.b.capacity(queue="LowPriority", since="1d").data if t.meta == "vcpus"}
+    assert in_use == {"spot-ce": 9}  # warmup's 1 and train-baseline's 8 vCPUs, on LowPriority's first environment
+    in_use = {t.name: max(t.y) for t in batch(ip, "capacity --queue HighPriority --since 1d").data if t.meta == "vcpus"}
+    assert in_use == {"ondemand-ce": 2}  # nightly-etl's 2 vCPUs; the job just submitted not yet started
+
+
+def test_an_alias_bomb_in_a_cell_is_one_line(ip):
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [" + ", ".join(f"*{previous}" for _ in range(10)) + "]")
+    with pytest.raises(UsageError) as caught:
+        ip.run_cell_magic("batch", "submit-job", "\n".join(lines))
+    assert "\n" not in str(caught.value) and "aliases" in str(caught.value)

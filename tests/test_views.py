@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
-from batchkit import views
+from batchkit import BatchError, views
 from tests.shells import batch_shell
 
 WALL = ("NaT", "<NA>", "0 days", "nan", "+00:00")
@@ -118,10 +118,26 @@ def test_a_job_is_a_card_with_attempts_dependencies_array_and_log_tail(ip, lb):
         assert clutter not in html and clutter not in text
 
 
-def test_a_card_has_no_why_line_until_the_client_can_explain(ip, lb):
+def why_line(text: str) -> list[str]:
+    return re.findall(r"^  why +(.*)$", text, re.M)
+
+
+def test_a_card_has_a_why_line_only_when_the_client_could_explain(ip, lb, monkeypatch):
     job_id = batch(ip, "submit plain HighPriority sleep").loc[0, "jobId"]
     b = ip.magics_manager.registry["BatchMagics"].b
-    assert hasattr(b, "why") or " why " not in shown(ip, b.job(job_id))[1]
+    html, text = shown(ip, b.job(job_id))
+    summary = b.why(job_id).attrs["summary"]
+    assert why_line(text) == [summary] and summary.startswith("SUBMITTED")
+    assert "class='batchkit-why'" in html and "batchkit-findings" in html  # it opens to the findings
+
+    def fails(job_id):
+        raise BatchError("GetJobQueueSnapshot", "AccessDeniedException", "not allowed here")
+
+    monkeypatch.setattr(b, "why", fails)
+    html, text = shown(ip, b.job(job_id))
+    assert why_line(text) == [] and "batchkit-why" not in html
+    assert "GetJobQueueSnapshot: AccessDeniedException: not allowed here" in text  # said, as a note
+    assert re.search(r"^  status +SUBMITTED$", text, re.M)  # the rest of the card is still there
 
 
 def test_logs_are_timestamped_text_and_the_frame_stays_the_value(ip, lb):
@@ -272,3 +288,82 @@ def test_why_shows_its_answer_and_every_finding_whole(ip, lb):
     assert text.splitlines()[0].startswith("RUNNABLE: gpu-ce") and job_id in text.splitlines()[-1]
     assert " ".join(text.split()).count(" ".join(scaling["detail"].split())) == 2  # the summary and its row
     assert max(len(line) for line in text.splitlines()[:-1]) <= 112
+
+
+ESCAPES = ["\x1b[2Jclear", "\x1b]0;pwned\x07title", "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "50%\r\x1b[Kdone",
+           "tab\tkept", "\x9b31mred", "bell\x07 nul\x00 del\x7f"]
+OBEYED = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # what a terminal would act on (tab aside)
+
+
+def obeyed(text: str) -> list[str]:
+    return OBEYED.findall(text.replace("\n", ""))  # the view's own line breaks are fine
+
+
+def test_log_lines_show_escape_sequences_and_never_obey_them(ip, lb, capsys):
+    lb.set_outcome("noisy", logs=ESCAPES + ["x" * 1_000_000], duration=5, exit_code=1, reason="\x1b[2Jreason")
+    job_id = batch(ip, "submit noisy HighPriority sleep").loc[0, "jobId"]
+    lb.run_until_idle()
+    df = batch(ip, f"logs {job_id}")
+    assert list(df["message"]) == ESCAPES + ["x" * 1_000_000]  # the data stays as it was written
+    card, jobs = batch(ip, f"job {job_id}"), batch(ip, "jobs --detail")
+    assert "␛[2Jreason" in shown(ip, card)[1] and "␛[2Jreason" in shown(ip, jobs)[1]
+    for value in (df, card, jobs, df.batch.full(), df.batch.logs(None), card.batch.full()):
+        html, text = shown(ip, value)
+        assert not obeyed(text) and not obeyed(html), (type(value), obeyed(text) or obeyed(html))
+    for text in (shown(ip, df)[1], shown(ip, card)[1], df.batch.text()):
+        assert "␛[2Jclear" in text and "␛]0;pwned␇title" in text and "␛]8;;http://x␛\\link" in text
+        assert "50%␍␛[Kdone" in text and "tab\tkept" in text and "\\x9b31mred" in text and "nul␀ del␡" in text
+        assert "x" * 2000 + "… (998,000 more characters)" in text and len(text) < 30_000  # not a 1 MB card
+    assert batch(ip, f"logs {job_id} --follow") is None
+    out = capsys.readouterr().out
+    assert "␛]0;pwned␇title" in out and not obeyed(out) and len(out) < 30_000
+
+
+def test_a_long_log_shows_its_last_lines_and_says_how_to_see_every_one(ip, lb, capsys):
+    lb.set_outcome("verbose", logs=[f"line {i}" for i in range(20_000)], duration=5)
+    job_id = batch(ip, "submit verbose HighPriority sleep").loc[0, "jobId"]
+    lb.run_until_idle()
+    df = batch(ip, f"logs {job_id}")
+    assert len(df) == 20_000  # the frame keeps every event
+    html, text = shown(ip, df)
+    lines = text.splitlines()
+    assert len(lines) == 1001 and lines[0].endswith("  line 19000") and lines[-2].endswith("  line 19999")
+    assert "20,000 log lines · showing the last 1,000; every line: .batch.logs(None)" in lines[-1]
+    assert "line 18999" not in html and "line 19999" in html and len(html) < 100_000
+    assert len(repr(df.batch.logs(None)).splitlines()) == 20_001 and "showing" not in repr(df.batch.logs(None))
+    assert batch(ip, f"logs {job_id} --follow") is None  # the job has finished: one look, the last lines
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "… 19,000 earlier lines left out (-o NAME keeps every line)" and len(out) == 1001
+    assert batch(ip, f"logs {job_id} --follow -o whole") is None and len(ip.user_ns["whole"]) == 20_000
+
+
+def test_a_service_message_with_escape_sequences_is_shown_not_obeyed(ip, lb):
+    lb.faults.error("SubmitJob", status=400, message="\x1b[2Jgone \x1b]0;pwned\x07")
+    with pytest.raises(UsageError) as caught:
+        batch(ip, "submit refused HighPriority sleep")
+    assert "␛[2Jgone ␛]0;pwned␇" in str(caught.value) and not obeyed(str(caught.value))
+    lb.faults.clear()
+
+
+def test_logs_of_an_earlier_attempt_of_a_retried_job(ip, lb):
+    lb.set_outcome("retried", exit_code=1, logs=["first try", "failed"], duration=30)
+    job_id = batch(ip, "submit retried HighPriority sleep --retries 2").loc[0, "jobId"]
+    b = ip.magics_manager.registry["BatchMagics"].b
+    for _ in range(100):  # until the first attempt runs: it has written its lines
+        if b.describe_jobs(jobs=[job_id]).loc[0, "status"] == "RUNNING":
+            break
+        lb.advance(5)
+    assert b.describe_jobs(jobs=[job_id]).loc[0, "status"] == "RUNNING"
+    lb.set_outcome("retried", exit_code=0, logs=["second try", "done"], duration=30)  # from the next attempt on
+    lb.run_until_idle()
+    job = batch(ip, f"job {job_id}").iloc[0]
+    streams = [a["container"]["logStreamName"] for a in job["attemptDetails"]]
+    assert job["status"] == "SUCCEEDED" and len(streams) == 2 and streams[0] != streams[1]
+    for attempt, messages in ((0, ["first try", "failed"]), (1, ["second try", "done"]), (-1, ["second try", "done"]),
+                              (-2, ["first try", "failed"])):
+        df = b.logs(job_id, attempt=attempt)
+        assert list(df["message"]) == messages and df.attrs["logStreamName"] == streams[attempt]
+    assert list(batch(ip, f"logs {job_id} --attempt 0 --tail 1")["message"]) == ["failed"]
+    assert list(batch(ip, f"logs {job_id}")["message"]) == ["second try", "done"]  # the last by default
+    with pytest.raises(UsageError, match=f"job {job_id} has 2 attempts; no attempt 2"):
+        batch(ip, f"logs {job_id} --attempt 2")

@@ -377,3 +377,18 @@ def test_the_monitor_never_contradicts_itself_as_jobs_finish_while_watched(lb):
     assert monitor.detail.value == "" and monitor.selected is None  # no stale card
     assert not monitor.timeline.data  # and no chart of nothing on a year-2000 axis
     monitor.close()
+
+
+def test_a_monitor_of_some_queues_lists_and_counts_only_those(lb):
+    lb.submit("high", queue="HighPriority")
+    low = lb.submit("low", queue="LowPriority")
+    lb.calls.clear()
+    monitor = widgets.monitor(lb.batch, queues="LowPriority", interval=None)
+    try:
+        assert {c.params["jobQueue"] for c in lb.calls.of("ListJobs")} == {"LowPriority"}
+        assert not lb.calls.of("DescribeJobQueues")  # the queues were given: none listed
+        assert list(monitor.tracker.counts().index) == ["LowPriority"]
+        assert low in set(monitor.rows()["jobId"]) and "high" not in set(monitor.rows()["jobName"])
+        assert list(monitor.queue.options) == ["(all)", "LowPriority"]
+    finally:
+        monitor.close()

@@ -22,7 +22,7 @@ def jobs_of(b, jobs=None, since=None, queue=None, detail=False) -> pd.DataFrame:
     if isinstance(jobs, pd.DataFrame) and NEEDED <= set(jobs.columns) and (not detail or "vcpus" in jobs):
         df = jobs
     else:
-        ids = job_ids(jobs)
+        ids = job_ids(jobs, "jobs")
         if not ids:
             raise ValueError("no jobs to draw: give a job frame, job ids, or none for every job")
         df = b.describe_jobs(jobs=ids)

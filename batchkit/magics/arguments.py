@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 
-from .. import catalog
+from .. import catalog, yamlsafe
 
 SCALARS = {"string": str, "integer": int, "long": int, "float": float, "double": float, "timestamp": str}
 IGNORED_GLOBALS = ("--output", "--query", "--color")  # AWS CLI display options: a DataFrame needs none
@@ -175,7 +175,7 @@ def _cli_input(args, variables: dict) -> dict:
         if isinstance(value, dict):
             return dict(value)
         try:
-            data = json.loads(value) if kind == "JSON" else yaml.safe_load(value)
+            data = json.loads(value) if kind == "JSON" else yamlsafe.load(value)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             raise ArgumentError(f"--cli-input-{kind.lower()}: not valid {kind}: {str(exc).splitlines()[0]}") from None
         if not isinstance(data, dict):

@@ -18,7 +18,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, observe, validate
 
-from .. import catalog
+from .. import catalog, yamlsafe
 from ..errors import BatchError
 from . import arguments
 from .arguments import ArgumentError
@@ -123,9 +123,11 @@ class BatchMagics(Magics):
             import batchkit
 
             if self.backend == "local":
-                self._local = batchkit.local(seed=self.seed, clock=self.clock, speed=self.speed,
-                                             executor=self.executor)
+                if self._local is None:  # settings that do not restart it (mask_secrets) keep its jobs
+                    self._local = batchkit.local(seed=self.seed, clock=self.clock, speed=self.speed,
+                                                 executor=self.executor)
                 self._batch = self._local.batch
+                self._batch.mask_secrets = self.mask_secrets
             else:
                 self._batch = batchkit.connect(profile=self.profile, region=self.region,
                                                endpoint_url=self.endpoint_url, mask_secrets=self.mask_secrets)
@@ -141,7 +143,9 @@ class BatchMagics(Magics):
         except (ArgumentError, LookupError, ValueError, BatchError, OSError, TraitError) as exc:
             if self.show_tracebacks:
                 raise
-            raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+            from ..views import visible  # a service's message may hold escape sequences: shown, not obeyed
+
+            raise UsageError(visible(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__) from None
 
     def _run(self, line: str, cell: str | None):
         try:
@@ -268,7 +272,10 @@ class BatchMagics(Magics):
         while True:
             finished = self.b.describe_jobs(jobs=[job_id]).loc[0, "status"] in ("SUCCEEDED", "FAILED")
             df = self.b.logs(job_id, attempt=attempt)
-            for line in LogText(df.iloc[printed:]).lines():
+            new = LogText(df.iloc[printed:])  # the last LOG_LINES of them, control characters made visible
+            if new.hidden:
+                print(f"… {new.hidden:,} earlier lines left out (-o NAME keeps every line)", flush=True)
+            for line in new.lines():
                 print(line, flush=True)
             printed = len(df)
             if finished:
@@ -480,7 +487,13 @@ class BatchMagics(Magics):
         namespace = self.shell.user_ns if self.shell else {}
         ids = []
         for word in words:  # a word naming a variable stands for its ids (a str, list, Series or frame)
-            ids += job_ids(namespace[word]) if word.isidentifier() and word in namespace else job_ids(word)
+            if word.isidentifier() and word in namespace:
+                try:
+                    ids += job_ids(namespace[word], name=word)
+                except TypeError as exc:  # None, a number, a dict, a frame without jobId: say what it holds
+                    raise ArgumentError(str(exc)) from None
+            else:
+                ids += job_ids(word)
         ids = list(dict.fromkeys(ids))
         if not ids:
             raise ArgumentError("no job ids given")
@@ -609,10 +622,10 @@ def _seconds(text: str | None) -> float | None:
         return float(text)
     except ValueError:
         pass
-    import pandas as pd
+    from ..jobs import timedelta
 
     try:
-        return pd.Timedelta(text).total_seconds()
+        return timedelta(text).total_seconds()
     except ValueError:
         raise ArgumentError(f"cannot read {text!r} as a duration: give seconds or e.g. 90s, 10m, 1h30m") from None
 
@@ -640,7 +653,7 @@ def _cell_request(cell: str) -> dict:
     import yaml
 
     try:
-        data = yaml.safe_load(cell)
+        data = yamlsafe.load(cell)  # bounded: a cell is user input (alias bombs)
     except yaml.YAMLError as exc:
         raise ArgumentError(f"the cell is not valid JSON or YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
