@@ -109,3 +109,17 @@ def test_a_stubber_on_an_intercepted_client_still_answers_first(lb):
         assert client.describe_job_queues()["jobQueues"] == []
     with lb.intercept():
         assert client.describe_job_queues()["jobQueues"]  # without the stubber, the LocalBatch answers
+
+
+def test_a_client_that_skips_botocore_s_validation_is_still_validated(lb):
+    from botocore.config import Config
+
+    unchecked = lb._session.client("batch", region_name=lb.region, config=Config(parameter_validation=False),
+                                   aws_access_key_id="a", aws_secret_access_key="b")
+    from batchkit.local import dispatch
+
+    dispatch.own_client(unchecked, lb.account)
+    with pytest.raises(ClientError, match="jobQueue"):
+        unchecked.submit_job(jobName="x", jobDefinition="sleep")  # no queue: the backend's model check says so
+    with pytest.raises(ClientError, match="Invalid type"):
+        unchecked.submit_job(jobName="x", jobQueue="HighPriority", jobDefinition="sleep", retryStrategy={"attempts": "3"})

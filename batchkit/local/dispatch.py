@@ -17,6 +17,7 @@ import re
 from botocore.awsrequest import AWSResponse
 from botocore.endpoint import convert_to_response_dict
 from botocore.parsers import ResponseParserFactory
+from botocore.validate import ParamValidationDecorator
 
 from ..interception import for_aws, install, intercepting
 from . import moto_adapter, responses, service
@@ -87,8 +88,9 @@ class Shortcut:
     handlers still see them).  With faults in force (throttling, latency, errors) the call takes the
     full path, where the SDK retries; so do aiobotocore's calls."""
 
-    def __init__(self, account: str | None = None, parser_factory=None):
+    def __init__(self, account: str | None = None, parser_factory=None, validated: bool = False):
         self.account = account  # None: whichever LocalBatch intercepts
+        self.validated = validated  # the client runs botocore's ParamValidator on every call
         self._parser = (parser_factory or ResponseParserFactory()).create_parser("rest-json")
 
     def __call__(self, model, params, request_signer=None, **kwargs):
@@ -99,7 +101,8 @@ class Shortcut:
         if service.runtime_of(account).faults.rules or not _AWS_BATCH.match(url):  # not AWS's: not ours either
             return None
         status, headers, body = responses.answer(account, responses.region_of(params["headers"], url),
-                                                 params["method"], responses.path_of(url), params["body"])
+                                                 params["method"], responses.path_of(url), params["body"],
+                                                 self.validated)
         http = Response(url, status, {k: str(v) for k, v in headers.items()}, body)
         response = convert_to_response_dict(http, model)
         events = getattr(request_signer, "_event_emitter", None)  # the client's own, which botocore's endpoint uses
@@ -121,7 +124,9 @@ def own_client(client, account: str, parser_factory=None):
     """A client that this account answers (unless it has an endpoint URL: then its server does)."""
     for_aws(client)  # whoever intercepts
     if client.meta.endpoint_url.endswith(".amazonaws.com"):
-        client.meta.events.register("before-call.batch", Shortcut(account, parser_factory))
+        # botocore wraps the serializer of a client that validates its parameters (the default)
+        validated = isinstance(getattr(client, "_serializer", None), ParamValidationDecorator)
+        client.meta.events.register("before-call.batch", Shortcut(account, parser_factory, validated))
         client.meta.events.register("before-send", lambda request, **kwargs: respond(account, request))
     return client
 

@@ -78,9 +78,12 @@ def region_of(headers, url: str) -> str:
     return found.group(1) if found else "us-east-1"
 
 
-def answer(account: str, region: str, method: str, path: str, body) -> tuple:
-    """(status, headers, body) of one Batch request; `path` may carry a query string."""
-    return Handler(service.runtime_of(account), region, method, path, body).answer()
+def answer(account: str, region: str, method: str, path: str, body, validated: bool = False) -> tuple:
+    """(status, headers, body) of one Batch request; `path` may carry a query string.
+
+    validated: botocore validated the parameters against the model and serialized them, in process
+    (dispatch.Shortcut): the model's checks are not repeated, the reference's rules still apply."""
+    return Handler(service.runtime_of(account), region, method, path, body, validated).answer()
 
 
 def moto_handler(request, full_url: str, headers):
@@ -101,8 +104,8 @@ def path_of(url: str) -> str:
 class Handler:
     """One Batch request: `answer()` runs the method of its action (`submit_job` for SubmitJob)."""
 
-    def __init__(self, runtime, region: str, method: str, path: str, body):
-        self.runtime, self.region, self.method = runtime, region, method.upper()
+    def __init__(self, runtime, region: str, method: str, path: str, body, validated: bool = False):
+        self.runtime, self.region, self.method, self.validated = runtime, region, method.upper(), validated
         self.path, _, query = path.partition("?")
         self.querystring = parse_qs(query, keep_blank_values=True)
         self.body = body or b""
@@ -127,7 +130,7 @@ class Handler:
                          f"no Batch action answers {self.method} {_clipped(self.path, 100)}")
         try:
             params = self._params(name)
-            validation.check(name, params)
+            validation.check(name, params, by_botocore=self.validated)
             injected = runtime.faults.apply(name)
             status, headers, body = error(*injected) if injected is not None else self._answer(runtime, name)
         except validation.Invalid as exc:  # never reaches the backend: nothing bad is stored
@@ -139,7 +142,7 @@ class Handler:
 
     def _params(self, name: str) -> dict:
         """The request as the client meant it: body, plus members sent in the path or query string."""
-        params = self._request = validation.parse_body(self.body)
+        params = self._request = validation.parse_body(self.body, serialized=self.validated)
         op = _operation(name)
         found = _path_pattern(op.name).fullmatch(self.path)
         for member in op.members:

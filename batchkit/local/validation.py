@@ -83,8 +83,9 @@ class Invalid(ValueError):
     """A request the service would reject: one line saying which member and why."""
 
 
-def parse_body(body) -> dict:
-    """A REST-JSON body as a dict; `Invalid` for bad encodings, non-objects, NaN or absurd nesting."""
+def parse_body(body, serialized: bool = False) -> dict:
+    """A REST-JSON body as a dict; `Invalid` for bad encodings, non-objects, NaN or absurd nesting
+    (`serialized`: botocore made it in process from validated parameters; its nesting is the model's)."""
     if isinstance(body, bytes):
         try:
             body = body.decode("utf-8")
@@ -92,7 +93,7 @@ def parse_body(body) -> dict:
             raise Invalid(f"the request body is not UTF-8 (byte {exc.start})") from None
     if not body.strip(JSON_WHITESPACE):  # str.strip() would also eat control characters like \x1c
         return {}
-    if _depth(body) > MAX_DEPTH:
+    if not serialized and _depth(body) > MAX_DEPTH:
         raise Invalid(f"the request body nests deeper than {MAX_DEPTH} levels")
     try:
         data = json.loads(body, parse_constant=_no_constant)
@@ -103,13 +104,16 @@ def parse_body(body) -> dict:
     return data
 
 
-def check(operation: str, params: dict) -> None:
-    """`Invalid` unless `params` is a request `operation` accepts (model + reference)."""
+def check(operation: str, params: dict, by_botocore: bool = False) -> None:
+    """`Invalid` unless `params` is a request `operation` accepts (model + reference).
+
+    by_botocore: the client validated them against the model already (botocore's own ParamValidator,
+    in process): only the reference's rules are left to check."""
     shape = _input_shape(operation)
     if shape is None:
         return
-    report = ParamValidator().validate(params, shape)
-    if report.has_errors():
+    report = None if by_botocore else ParamValidator().validate(params, shape)
+    if report is not None and report.has_errors():
         problems = report._errors  # (reason, path, details): botocore's report would print whole values
         raise Invalid(f"{operation}: {_short(_problem(problems[0], params))}"
                       + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""))
