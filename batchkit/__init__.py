@@ -11,7 +11,7 @@ show them compactly (``df.batch.view()``, every column: ``df.batch.full()``).
 from .errors import BatchError, WaitTimeout
 
 __all__ = ["Batch", "BatchError", "WaitTimeout", "catalog", "connect", "local"]
-__version__ = "0.1.0"
+__version__ = "0.3.0"  # the package metadata reads it (pyproject.toml); CHANGELOG.md says what changed
 
 _LAZY = {"connect": "client", "Batch": "client", "catalog": None, "local": None}
 

@@ -64,7 +64,10 @@ def operations(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="batchkit", description="AWS Batch from notebooks and test suites.")
+    parser.add_argument("--version", action="version", version=f"batchkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run_demo = commands.add_parser("demo", help=demo.__doc__.splitlines()[0])
     run_demo.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -133,6 +133,7 @@ def test_moto_api_resets_this_local_batch_alone():
         assert (served_states["Backfill"], other_states["Backfill"]) == ("ENABLED", "DISABLED")
 
 
+@pytest.mark.aiobotocore
 def test_aiobotocore_clients_are_answered_in_process_inside_intercept():
     aiobotocore_session = pytest.importorskip("aiobotocore.session")
 
@@ -184,6 +185,7 @@ def test_sleep_needs_the_manual_clock():
                 pass
 
 
+@pytest.mark.aiobotocore
 def test_an_async_client_outside_intercept_is_not_answered_locally():
     aiobotocore_session = pytest.importorskip("aiobotocore.session")
 

@@ -4,6 +4,7 @@ import importlib.metadata
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +50,15 @@ def test_demo_runs_the_quickstart_and_writes_its_notebook_and_html(tmp_path):
     html = (tmp_path / "demo" / "01-quickstart.html").read_text()
     assert "report ready" in html and "gpu-ce is launching instances" in html and "batchkit-findings" in html
     assert str(tmp_path / "demo") in out.stdout
+
+
+def test_one_version_in_the_metadata_the_module_the_command_and_the_changelog():
+    out = run("-m", "batchkit", "--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"batchkit {batchkit.__version__}"
+    assert importlib.metadata.version("batchkit") == batchkit.__version__
+    changelog = Path(__file__).resolve().parents[1] / "CHANGELOG.md"
+    assert f"## [{batchkit.__version__}]" in changelog.read_text()
 
 
 def test_bad_command_is_one_line():

