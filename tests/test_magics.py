@@ -243,9 +243,10 @@ def test_show_tracebacks_brings_the_exception_back(ip, magics):
         batch(ip, "submit-job --job-name x --job-queue NoSuchQueue --job-definition sleep")
 
 
-def completions(ip, text):
-    from IPython.core.completer import provisionalcompleter
+from IPython.core.completer import provisionalcompleter  # noqa: E402
 
+
+def completions(ip, text):
     with provisionalcompleter():
         return [c.text for c in ip.Completer.completions(text, len(text))]
 
@@ -259,6 +260,13 @@ def test_completion_offers_subcommands_options_enums_and_live_names(ip, magics):
     assert completions(ip, "%batch submit nightly Hi") == ["HighPriority"]
     job_id = batch(ip, "submit recent HighPriority sleep").loc[0, "jobId"]
     assert completions(ip, f"%batch job {job_id[:6]}") == [job_id]
+    parent = batch(ip, "submit fanned HighPriority sleep --array 3").loc[0, "jobId"]
+    batch(ip, f"wait {parent}")  # its children exist once it leaves SUBMITTED
+    batch(ip, "jobs --children --name fanned*")
+    with provisionalcompleter():
+        offered = [(c.text, c.type) for c in ip.Completer.completions("%batch job ", len("%batch job "))]
+    at = offered.index((parent, "fanned"))  # a job id with its name beside it, the parent ...
+    assert offered[at + 1:at + 4] == [(f"{parent}:{i}", f"fanned[{i}]") for i in range(3)]  # ... then its children
     assert completions(ip, "%batch use l") == ["local"]
     assert completions(ip, "%batch submt") == ["submt"]  # no fallback to Python names
     from batchkit.magics.completion import Completer
@@ -427,7 +435,17 @@ def test_timeline_capacity_and_report_through_the_magic(ip, magics, tmp_path, ca
     out = tmp_path / "run.html"
     capsys.readouterr()
     assert batch(ip, f"report -o {out} --since 24h") is None  # -o names the file here
-    assert capsys.readouterr().out.startswith(f"{out}: 3 jobs (3 succeeded, 0 failed)")
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"{out}: 3 jobs (3 succeeded, 0 failed)") and printed.count(str(out)) == 1
+    from IPython.core.displaypub import CapturingDisplayPublisher
+
+    publisher, ip.display_pub = ip.display_pub, CapturingDisplayPublisher()
+    try:
+        batch(ip, f"report -o {out} --since 24h")
+        [link] = [o["data"]["text/html"] for o in ip.display_pub.outputs]
+    finally:
+        ip.display_pub = publisher
+    assert f"href='{out}'" in link  # a notebook gets a link to the file
     assert "<h2>Failures by reason and exit code</h2>" in out.read_text()
     usage_error(ip, "report --since 24h", "-o")
     usage_error(ip, "timeline --since someday", "cannot read since")

@@ -18,6 +18,7 @@ from IPython.core.completer import SimpleCompletion, completion_matcher
 
 from .. import catalog
 from . import arguments
+from .commands import PARSERS, commands
 
 LIVE_SECONDS = 30.0
 LIVE = {  # member -> (Batch method, name column)
@@ -57,10 +58,20 @@ class Completer:
             if candidates is None:
                 return NOTHING
             # the word as typed when there is nothing to offer: it still suppresses every other matcher
-            return {"completions": [SimpleCompletion(c, type="batch") for c in candidates or [context.token]],
+            return {"completions": [SimpleCompletion(c, type=self._kind(c)) for c in candidates or [context.token]],
                     "suppress": True}
 
         return batch_completions
+
+    def _kind(self, candidate: str) -> str:
+        """What a completion popup shows beside it: a job id's name (shards[3] for a child), else "batch"."""
+        name = self.magics.recent_jobs.get(candidate)
+        if not name:
+            return "batch"
+        for mark, shown in ((":", "[{}]"), ("#", "#{}")):  # array children and multi-node nodes
+            if mark in candidate:
+                return name + shown.format(candidate.rsplit(mark, 1)[1])
+        return name
 
     def candidates(self, text: str, token: str) -> list[str] | None:
         line = text.lstrip()
@@ -71,8 +82,6 @@ class Completer:
             words = words[:-1]  # the word being typed is the token
         words = words[1:]
         if not words:
-            from .magics import commands
-
             return _starting(token, commands())
         command, previous = words[0], words[-1]
         if command in self.magics.aliases():
@@ -92,8 +101,6 @@ class Completer:
         return []
 
     def _alias_values(self, command: str, words: list[str], token: str) -> list[str]:
-        from .magics import PARSERS
-
         return self._parser_values(PARSERS[command], words, token, ALIAS_POSITIONS.get(command))
 
     def _parser_values(self, parser, words: list[str], token: str, slots: list | None) -> list[str]:
@@ -128,8 +135,8 @@ class Completer:
     def _values(self, member: str, enum_values) -> list[str]:
         if enum_values:
             return list(enum_values)
-        if member in JOB_IDS:
-            return list(reversed(self.magics.recent_job_ids))
+        if member in JOB_IDS:  # (IPython sorts them: a parent's id comes just before its children's)
+            return list(reversed(self.magics.recent_jobs))
         if member in LIVE:
             return self._live_names(member)
         return []

@@ -8,10 +8,8 @@ line (UsageError), never a traceback, unless ``show_tracebacks`` is on.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import shlex
-from collections import deque
 from typing import NamedTuple
 
 from IPython.core.error import UsageError
@@ -22,27 +20,13 @@ from .. import catalog, yamlsafe
 from ..errors import BatchError
 from . import arguments
 from .arguments import ArgumentError
+from .commands import (ACT, CAPACITY, CONSOLE, DEFS, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID, REPORT,
+                       SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
 
 OUT_FLAGS = ("-o", "--out")
 FILE_OUT = ("report",)  # short commands whose -o names a file, not a variable
 RECENT_IDS = 50  # job ids of recent results, for completion
 FOLLOW_SECONDS = 2.0  # how often logs --follow looks for new lines
-
-
-class _AliasParser(argparse.ArgumentParser):
-    def error(self, message: str):
-        unknown = message.removeprefix("unrecognized arguments: ").split()
-        if message.startswith("unrecognized arguments: ") and unknown[0].startswith("-"):
-            known = [o for action in self._actions for o in action.option_strings] + ["--yes", "-o"]
-            message = f"no option {unknown[0]}{catalog.suggest(unknown[0], known)}"
-        raise ArgumentError(f"{self.prog}: {message}")
-
-
-def _alias_parser(name: str, *arguments_: tuple) -> _AliasParser:
-    parser = _AliasParser(prog=f"%batch {name}", add_help=False, allow_abbrev=False)
-    for flags, options in arguments_:
-        parser.add_argument(*flags, **options)
-    return parser
 
 
 class Printed(NamedTuple):
@@ -73,7 +57,7 @@ class BatchMagics(Magics):
     def __init__(self, shell=None, **kwargs):
         self._batch = self._local = self._panel_shown = None  # before traitlets: config may fire _reconnect
         super().__init__(shell=shell, **kwargs)
-        self.recent_job_ids: deque[str] = deque(maxlen=RECENT_IDS)
+        self.recent_jobs: dict[str, str] = {}  # job id -> its name, of recent results (oldest first)
         if shell is not None and getattr(shell, "Completer", None) is not None:
             from .completion import Completer
 
@@ -182,13 +166,23 @@ class BatchMagics(Magics):
             print(f"more results: --starting-token {token}")
         return result
 
+    def _remember(self, rows) -> None:
+        """Job ids (and names) for completion: the newest RECENT_IDS seen (frames list the newest first)."""
+        names = rows["jobName"] if "jobName" in rows.columns else [""] * len(rows)
+        for job_id, name in reversed(list(zip(rows["jobId"], names))):
+            if isinstance(job_id, str):
+                self.recent_jobs.pop(job_id, None)
+                self.recent_jobs[job_id] = name if isinstance(name, str) else ""
+        for old in list(self.recent_jobs)[:-RECENT_IDS]:
+            del self.recent_jobs[old]
+
     def _deliver(self, result, out: str | None):
         if isinstance(result, Printed):  # shown already: only kept
             result = result.frame if out else None
         if result is None:
             return None
         if hasattr(result, "columns") and "jobId" in result.columns:
-            self.recent_job_ids.extend(str(i) for i in result["jobId"].dropna().head(RECENT_IDS))
+            self._remember(result.head(RECENT_IDS))
         if out:
             self.shell.user_ns[out] = result
             return None
@@ -379,6 +373,7 @@ class BatchMagics(Magics):
         parsed = REPORT.parse_args(args)
         written = self.b.report(parsed.out, since=parsed.since, queues=parsed.queue)
         print(f"{written.path}: {written.summary()}")
+        _display_link(written.path)
         return None
 
     def _panel(self, panel):
@@ -500,69 +495,7 @@ class BatchMagics(Magics):
         return ids
 
 
-ALIASES = {name: getattr(BatchMagics, name) for name in
-           ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
-            "console", "use", "config", "why", "timeline", "capacity", "report", "local")}
-
-SUBMIT = _alias_parser(
-    "submit", (("name",), {}), (("queue",), {}), (("definition",), {}),
-    (("--env",), {"action": "append"}), (("--array",), {"type": int}),
-    (("--depends-on",), {"action": "append"}), (("--vcpus",), {"type": float}),
-    (("--memory",), {"type": int}), (("--retries",), {"type": int}), (("--timeout",), {"type": int}),
-    (("--parameter",), {"action": "append"}))
-JOBS = _alias_parser(
-    "jobs", (("--queue",), {"action": "append"}), (("--status",), {"action": "append"}), (("--name",), {}),
-    (("--since",), {}), (("--detail",), {"action": "store_true"}), (("--children",), {"action": "store_true"}))
-ONE_ID = _alias_parser("job", (("id",), {}))
-WHY = _alias_parser("why", (("id",), {"nargs": "?"}), (("--queue",), {}))
-LOGS = _alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "default": -1}), (("--tail",), {"type": int}),
-                     (("--follow",), {"action": "store_true"}))
-IDS = _alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type": float}))
-ACT = _alias_parser("cancel", (("ids",), {"nargs": "+"}), (("--reason",), {}))
-DEFS = _alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("ACTIVE", "INACTIVE", "ALL")}))
-USE = _alias_parser("use", (("target",), {}), (("--profile",), {}), (("--region",), {}), (("--seed",), {}),
-                    (("--speed",), {"type": float}), (("--clock",), {"choices": ("realtime", "manual")}),
-                    (("--executor",), {"choices": ("simulated", "subprocess")}))
-NOTHING = _alias_parser("command")
-MONITOR = _alias_parser("monitor", (("--queue",), {"action": "append"}), (("--interval",), {"type": float, "default": 5.0}))
-CONSOLE = _alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
-TIMELINE = _alias_parser("timeline", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}),
-                         (("--expand",), {"action": "store_true"}))
-CAPACITY = _alias_parser("capacity", (("--queue",), {"action": "append"}), (("--since",), {}))
-REPORT = _alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
-                       (("--queue",), {"action": "append"}))
-
-
-def _local_parser() -> _AliasParser:
-    parser = _alias_parser("local")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="outcome|advance|idle|faults|reset")
-    sub = {name: actions.add_parser(name, prog=f"%batch local {name}", add_help=False, allow_abbrev=False)
-           for name in ("outcome", "advance", "idle", "faults", "reset")}
-    outcome = sub["outcome"]
-    outcome.add_argument("pattern")
-    outcome.add_argument("--exit-code", type=int, nargs="+", default=[0])
-    for option in ("--reason", "--duration", "--queue", "--definition"):
-        outcome.add_argument(option)
-    outcome.add_argument("--logs", nargs="+")
-    sub["advance"].add_argument("time")
-    faults = sub["faults"]
-    faults.add_argument("fault", nargs="?", choices=("throttle", "latency", "error", "capacity", "spot", "invalid",
-                                                     "clear"))
-    faults.add_argument("operation", nargs="?", default="*")
-    faults.add_argument("seconds", nargs="?")
-    faults.add_argument("--rate", type=float)
-    faults.add_argument("--times", type=int)
-    faults.add_argument("--status", type=int, default=500)
-    faults.add_argument("--code")
-    faults.add_argument("--message")
-    return parser
-
-
-LOCAL = _local_parser()
-PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
-           "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
-           "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
-           "local": LOCAL}  # each short command's parser (completion reads their options)
+ALIASES = {name: getattr(BatchMagics, name) for name in SHORT}
 
 
 def reference() -> str:
@@ -572,11 +505,6 @@ def reference() -> str:
         usage, _, description = handler.__doc__.splitlines()[0].partition(": ")
         lines.append(f"- `%batch {usage}` — {description}")
     return "\n".join(lines)
-
-
-def commands() -> list[str]:
-    """What may follow %batch: the short commands and every operation in the AWS CLI's spelling."""
-    return [*ALIASES, *(op.cli_name for op in catalog.operations().values())]
 
 
 def _operation_named(command: str) -> catalog.Operation:
@@ -665,3 +593,13 @@ def _describe(request: dict) -> str:
     parts = [f"{k}={v}" for k, v in request.items() if not isinstance(v, (dict, list))]
     parts += [f"{k}=[{len(v)}]" for k, v in request.items() if isinstance(v, list)]
     return " ".join(parts)
+
+
+def _display_link(path) -> None:
+    """A link to a file written beside the notebook; HTML only: a terminal has the path printed already."""
+    import html
+
+    from IPython.display import display
+
+    href = html.escape(str(path), quote=True)
+    display({"text/html": f"<a href='{href}' target='_blank'>open the report: {href}</a>"}, raw=True)
