@@ -59,10 +59,10 @@ def operation_names() -> dict[tuple[str, str], str]:
 
 
 def error(status: int, code: str, message: str):
-    return status, _headers(status, code), json.dumps({"__type": code, "message": message})
+    return status, _headers(code), json.dumps({"__type": code, "message": message})
 
 
-def _headers(status: int, code: str | None = None) -> dict:
+def _headers(code: str | None = None) -> dict:
     headers = {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
     if code:
         headers["x-amzn-ErrorType"] = code
@@ -172,7 +172,7 @@ class Handler:
             except Exception:  # a bug of ours: logged with its traceback, answered without it
                 log.exception("%s failed", name)
                 return error(500, "ServerException", f"{name} failed inside batchkit.local (see the server's log)")
-        return 200, _headers(200), body
+        return 200, _headers(), body
 
     # -- compute environments, queues and definitions: the service's paging ------
 
