@@ -3,7 +3,8 @@
 One before-send hook in botocore's built-in handlers, so every client created
 afterwards has it (botocore and aiobotocore alike); it answers nothing unless a
 LocalBatch intercepts (the innermost wins).  Clients made for AWS drop it
-(`for_aws`).  No moto here: the pytest plugin installs the hook at start-up,
+(`for_aws`).  What answers is registered by `batchkit.local.dispatch` (`answer_with`), which
+any running LocalBatch has imported.  No moto here: the pytest plugin installs the hook at start-up,
 before test modules import code that makes clients, at the cost of botocore alone.
 """
 
@@ -16,27 +17,26 @@ _lock = threading.Lock()
 
 
 def hook(request, **kwargs):
-    if not _intercepting:
+    if not _intercepting or _answerers is None:
         return None
-    from .local.dispatch import respond
-
-    return respond(_intercepting[-1], request)
+    return _answerers[0](_intercepting[-1], request)
 
 
 def call_hook(**kwargs):
     """Batch calls answered before botocore signs and sends them (dispatch.Shortcut); registered last,
     so that a botocore Stubber on the client still answers first."""
-    if not _intercepting:
+    if not _intercepting or _answerers is None:
         return None
-    global _shortcut
-    if _shortcut is None:
-        from .local.dispatch import Shortcut
-
-        _shortcut = Shortcut()
-    return _shortcut(**kwargs)
+    return _answerers[1](**kwargs)
 
 
-_shortcut = None
+_answerers = None  # (respond, shortcut) from batchkit.local.dispatch, which registers them when imported
+
+
+def answer_with(respond, shortcut) -> None:
+    """What answers intercepted requests (batchkit.local registers it: this module stays below it)."""
+    global _answerers
+    _answerers = (respond, shortcut)
 
 
 def intercepting() -> str | None:

@@ -12,7 +12,7 @@ import botocore.session
 
 from .. import fastparse, interception
 from ..client import Batch, client_config
-from . import dispatch, history, moto_adapter, service
+from . import dispatch, history, moto_adapter, responses, service
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
@@ -74,6 +74,7 @@ class LocalBatch(Factories):
         settings = Settings(launch_seconds, pull_seconds, idle_seconds, self.faults)
         self._runtime = service.Runtime(service.free_account(account), self.clock, self.faults, self.outcomes,
                                         strict, executor, settings)
+        self._runtime.moto_handler = responses.moto_handler
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
         core = botocore.session.Session(session_vars=_NO_PROFILE)
         self._parsers = fastparse.parser_factory()  # large listings parse fast, as connect()'s clients do

@@ -19,7 +19,7 @@ from botocore.endpoint import convert_to_response_dict
 from botocore.parsers import ResponseParserFactory
 from botocore.validate import ParamValidationDecorator
 
-from ..interception import for_aws, install, intercepting
+from ..interception import answer_with, for_aws, install, intercepting
 from . import moto_adapter, responses, service
 
 
@@ -132,3 +132,4 @@ def own_client(client, account: str, parser_factory=None):
 
 
 install()  # clients made from now on can be intercepted (the pytest plugin installs it earlier)
+answer_with(respond, Shortcut())

@@ -33,6 +33,7 @@ class Runtime:
         self.lock = threading.RLock()  # one request or tick at a time: nobody sees torn state
         self.backends: dict[tuple[str, str], LocalBatchBackend] = {}
         self.calls = Calls()
+        self.moto_handler = None  # what moto's own routing calls for this account (LocalBatch sets it)
         self._quiet = self._frozen = 0
 
     @contextlib.contextmanager
@@ -150,9 +151,8 @@ class LocalBatchBackend(BatchBackend):
     @property
     def _url_module(self):
         """moto routes requests for this account here (its CloudFormation, a mock_aws started meanwhile)."""
-        from .responses import moto_handler
-
-        return types.SimpleNamespace(url_bases=BATCH_URL_BASES, url_paths={"{0}/.*$": moto_handler})
+        handler = runtime_of(self.account_id).moto_handler
+        return types.SimpleNamespace(url_bases=BATCH_URL_BASES, url_paths={"{0}/.*$": handler})
 
     @property
     def strict(self) -> bool:
