@@ -175,8 +175,8 @@ def items(bodies) -> list[str]:
 
 
 def pages(df) -> list[str]:
-    return sorted(json.dumps({k: v for k, v in page.items() if k != "ResponseMetadata"}, sort_keys=True)
-                  for page in df.attrs.get("responses", ()))
+    return items(("page", json.dumps({k: v for k, v in page.items() if k != "ResponseMetadata"}))
+                 for page in df.attrs.get("responses", ()))
 
 
 def test_the_same_responses_give_the_same_frames(served):
