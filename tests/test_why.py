@@ -679,3 +679,16 @@ def test_percent_batch_why_queue(ip):
         with pytest.raises(UsageError, match=said) as caught:
             ip.run_line_magic("batch", line)
         assert "\n" not in str(caught.value)
+
+
+def test_percent_batch_why_gives_its_fixes_as_batch_lines(ip):
+    magics = ip.magics_manager.registry["BatchMagics"]
+    b = magics.b
+    job = b.submit_job(jobName="stuck", jobQueue="Backfill", jobDefinition="sleep").loc[0, "jobId"]
+    b.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
+    magics._local.advance(60)
+    python_fix = finding(b.why(job), "environments")["fix"]
+    magic_fix = finding(ip.run_line_magic("batch", f"why {job}"), "environments")["fix"]
+    assert "b.update_compute_environment(computeEnvironment='spot-ce', state='ENABLED')" in python_fix
+    assert "%batch update-compute-environment --compute-environment spot-ce --state ENABLED" in magic_fix
+    b.update_compute_environment(computeEnvironment="spot-ce", state="ENABLED")

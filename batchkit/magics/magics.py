@@ -18,7 +18,7 @@ from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, ob
 
 from .. import catalog, yamlsafe
 from ..errors import BatchError
-from . import arguments
+from . import arguments, fixes
 from .arguments import ArgumentError
 from .commands import (ACT, CAPACITY, CONSOLE, DEFS, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID, REPORT,
                        SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
@@ -351,11 +351,14 @@ class BatchMagics(Magics):
             raise ArgumentError("why takes a job id, or --queue NAME; not both" if parsed.id
                                 else "why takes a job id, or --queue NAME")
         if parsed.queue is not None:
-            return self.b.why_queue(parsed.queue)
-        ids = self._ids([parsed.id])  # an id, or a variable holding one
-        if len(ids) > 1:
-            raise ArgumentError(f"why explains one job; {len(ids)} were given")
-        return self.b.why(ids[0])
+            findings = self.b.why_queue(parsed.queue)
+        else:
+            ids = self._ids([parsed.id])  # an id, or a variable holding one
+            if len(ids) > 1:
+                raise ArgumentError(f"why explains one job; {len(ids)} were given")
+            findings = self.b.why(ids[0])
+        findings["fix"] = findings["fix"].map(fixes.as_magic)  # what to type here, not Python
+        return findings
 
     def timeline(self, args, cell, yes):
         """timeline [IDS|VARIABLE ...] [--queue Q ...] [--since 2h] [--expand]: a Gantt chart of jobs: waits, runs, statuses, arrays with their children"""
