@@ -149,6 +149,7 @@ def array_counts(summary) -> dict[str, int]:
 class Cell:
     text: str
     html: str | None = None  # None: the escaped text
+    wrap: bool = False  # free text may wrap in a table; names, times, counts never do
 
     @property
     def markup(self) -> str:
@@ -204,8 +205,8 @@ def hover_cell(value, limit: int = REASON_CHARS, left: bool = False) -> Cell:
     text = plain(value)
     shown = short_left(text, limit) if left else short(text, limit)
     if shown == text:
-        return Cell(text)
-    return Cell(shown, f"<span title='{html.escape(text)}'>{html.escape(shown)}</span>")
+        return Cell(text, wrap=True)
+    return Cell(shown, f"<span title='{html.escape(text)}'>{html.escape(shown)}</span>", wrap=True)
 
 
 def short_id(job_id: str) -> str:
@@ -510,7 +511,8 @@ def table(header: list[str], body: list[list[Cell]], keys: list[str] | None = No
     rows = []
     for i, cells in enumerate(body):
         key = f" data-job='{html.escape(keys[i])}'" if keys else ""
-        rows.append(f"<tr{key}>" + "".join(f"<td style='text-align:left'>{c.markup}</td>" for c in cells) + "</tr>")
+        rows.append(f"<tr{key}>" + "".join(f"<td style='text-align:left{'' if c.wrap else ';white-space:nowrap'}'>"
+                                           f"{c.markup}</td>" for c in cells) + "</tr>")
     return (f"<table class='batchkit' style='{TABLE_STYLE}'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
@@ -522,9 +524,14 @@ def text_table(header: list[str], body: list[list[Cell]]) -> str:
     return "\n".join(lines)
 
 
-def value_cell(column: str, value) -> Cell:
-    """A cell of a column someone chose: statuses as badges, the rest humane (`plain`), long text cut."""
-    return status_cell(value) if column in ("status", "state") else hover_cell(value)
+def value_cell(column, row: dict) -> Cell:
+    """A cell of a column someone chose: statuses as badges, a running job's duration as `running 3m12s` (when
+    its status and startedAt are chosen too), the rest humane (`plain`), long text cut."""
+    if column in ("status", "state"):
+        return status_cell(row.get(column))
+    if column == "duration":
+        return Cell(took(row))
+    return hover_cell(row.get(column))
 
 
 class View:
@@ -558,7 +565,7 @@ class View:
         keys = [plain(r.get("jobId")) for r in records] if jobs else []
         if self.kind is None or self.chosen:
             names = list(self.df.columns if self.chosen else self.df.columns[:GENERIC_COLUMNS])
-            return [str(n) for n in names], [[value_cell(n, r.get(n)) for n in names] for r in records], keys
+            return [str(n) for n in names], [[value_cell(n, r) for n in names] for r in records], keys
         columns = [c for c in self.kind.columns if all(n in self.df for n in c.needs)]
         body = [[c.cell(r) for c in columns] for r in records]
         kept = [i for i, c in enumerate(columns) if not c.optional or any(row[i].text for row in body)]

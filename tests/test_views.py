@@ -136,6 +136,8 @@ def test_a_running_job_says_for_how_long_on_the_backends_clock(ip, lb):
         took = pd.Timestamp(df.attrs["now"], unit="s", tz="UTC") - row["startedAt"]
         assert took > pd.Timedelta(minutes=50)
         assert f"running {views.duration(took)}" in shown(ip, df)[1], line
+        chosen = df[["jobName", "status", "startedAt", "duration"]]
+        assert f"running {views.duration(took)}" in shown(ip, chosen)[1], line
 
 
 def test_children_follow_their_parent_and_the_row_limit_keeps_every_parent(ip, lb):
@@ -208,12 +210,16 @@ def test_one_log_line_is_one_line(ip, lb):
     assert "1 log line · " in text and "1 log lines" not in text
 
 
-def test_a_finished_array_is_explained_by_its_children_not_by_its_status_again(ip, lb):
+def test_why_does_not_say_the_status_twice(ip, lb):
+    """`SUCCEEDED: succeeded`: the summary said the status, then its first finding said it again."""
     parent = batch(ip, "submit shards HighPriority sleep --array 3").loc[0, "jobId"]
+    single = batch(ip, "submit single HighPriority sleep").loc[0, "jobId"]
     lb.run_until_idle()
     summary = batch(ip, f"why {parent}").attrs["summary"]
-    assert summary == "SUCCEEDED: array of 3: 3 SUCCEEDED", summary
+    assert summary == "SUCCEEDED: array of 3: 3 SUCCEEDED", summary  # an array parent: its children's counts
     assert why_line(shown(ip, batch(ip, f"job {parent}"))[1]) == [summary]
+    summary = batch(ip, f"why {single}").attrs["summary"]
+    assert re.fullmatch(r"SUCCEEDED: queued for \S+, ran for \S+", summary), summary
 
 
 def test_every_column_is_one_call_away(ip, lb):
