@@ -129,6 +129,7 @@ class Batch:
             import pandas as pd
 
             df = pd.DataFrame()
+            df.attrs["target"] = next((kwargs[m] for m in op.required if isinstance(kwargs.get(m), str)), None)
         else:
             df = self.frame(records, op.row_shape)
         return self._label(df, op.name, pages)
@@ -173,7 +174,10 @@ class Batch:
         return list(self._pool.map(fn, items))
 
     def _label(self, df: pd.DataFrame, operation: str, pages=()) -> pd.DataFrame:
+        """Mark a frame as this Batch's result of `operation`: its responses, backend and the backend's now."""
         df.attrs["operation"] = operation
+        df.attrs["now"] = self.clock()  # what `running 3m12s` counts to (a simulated clock is not this machine's)
+        from . import views  # noqa: F401  the df.batch accessor, on every result (views sit above frames)
         from .frames import Raw
 
         if self.mask_secrets and pages:  # the raw responses are shown and kept too

@@ -9,6 +9,8 @@ the model does not know yet (a newer service) are kept as extra columns.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -253,6 +255,38 @@ class Raw(list):
         return self
 
 
+@dataclass(eq=False)  # compared by identity
+class Related:
+    """What a card shows beyond the job's row, gathered by `Batch.job` (kept in ``attrs["related"]``).
+
+    pandas deep-copies and compares attrs on every operation: this is shared, not copied.
+    """
+
+    dependencies: pd.DataFrame | None = None
+    logs: pd.DataFrame | None = None
+    why: str | None = None  # the one-line summary of `Batch.why`
+    nodes: pd.DataFrame | None = None  # a multi-node parallel job's nodes (DescribeJobs of <id>#<n>)
+    findings: pd.DataFrame | None = None  # all of `Batch.why`'s findings (the card expands to them)
+    notes: list[str] = field(default_factory=list)  # what could not be fetched
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def parent_of(job_id: str) -> str | None:
+    """The job an array child (`<id>:<index>`) or a node of a multi-node parallel job (`<id>#<node>`) belongs to."""
+    found = _CHILD.fullmatch(job_id) if isinstance(job_id, str) else None
+    return found.group(1) if found else None
+
+
+_CHILD = re.compile(r"(.+)[:#]\d+")
+
+
+def model_columns(shape) -> list[str]:
+    """Every column a frame of this shape has from the model (nested members flattened), derived ones aside."""
+    return list(_plan(shape).columns)
+
+
 def flat_rows(records: list[dict], shape, *, mask: bool = True, extra: dict | None = None) -> list[dict]:
     """The first half of `to_frame`: records flattened to dotted names, secrets masked.
 
@@ -323,5 +357,3 @@ def write_table(df: pd.DataFrame, path) -> None:
     else:
         out.to_json(path, orient="records", lines=True, date_format="iso")
 
-
-from . import views as _views  # noqa: E402,F401  registers the df.batch accessor on every frame we make

@@ -11,14 +11,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import catalog
 from .errors import BatchError, WaitTimeout
-from .frames import Raw, flat_rows, rows_frame
+from .frames import Raw, Related, flat_rows, parent_of, rows_frame
 from .masking import known_secrets, mask_text
 from .gcpause import gc_paused
 
@@ -108,7 +107,10 @@ def _name_filter(name: str) -> dict | None:
 
 @gc_paused
 def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, children=False):
-    """Jobs across queues and statuses in one frame, listings fanned out in parallel."""
+    """Jobs across queues and statuses in one frame, listings fanned out in parallel.
+
+    An array parent's ``startedAt``, where the service leaves it out, is its first child's start (the
+    earliest listed child, else child 0); children listed with ``children=True`` carry their parent's queue."""
     order = statuses()
     wanted = list(order) if status in (None, "ALL") else _choose(status, order, "job status")
     cutoff = _since(since)
@@ -130,11 +132,13 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     describer = _Describer(b, keep) if detail else None
     summaries = _list(b, requests, describer)
     if children:  # array children, and the nodes of multi-node parallel jobs
-        parents = [r["jobId"] for r in summaries if _array_parent(r)]
-        summaries += _list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted], describer)
-        gangs = [r["jobId"] for r in summaries if "numNodes" in (r.get("nodeProperties") or {})
-                 and "nodeIndex" not in r["nodeProperties"]]
-        summaries += _list(b, [{"multiNodeJobId": p, "jobStatus": s} for p in gangs for s in wanted], describer)
+        parents = {r["jobId"]: r for r in summaries if _array_parent(r)}
+        summaries += _in_queue(_list(b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in wanted],
+                                     describer), parents)
+        gangs = {r["jobId"]: r for r in summaries if "numNodes" in (r.get("nodeProperties") or {})
+                 and "nodeIndex" not in r["nodeProperties"]}
+        summaries += _in_queue(_list(b, [{"multiNodeJobId": p, "jobStatus": s} for p in gangs for s in wanted],
+                                     describer), gangs)
     rank = {s: i for i, s in enumerate(order)}
     newest: dict[str, dict] = {}
     for record in summaries:  # a job that moved on between listings shows up twice
@@ -144,8 +148,14 @@ def listing(b, queue=None, status="ALL", name=None, since=None, detail=False, ch
     kept = sorted((r for r in newest.values() if keep(r)), key=lambda r: r.get("createdAt", 0), reverse=True)
     if detail:
         return describer.frame([r["jobId"] for r in kept])
-    df = b.frame(_with_array_progress(b, kept), _shape("ListJobs"), queue=None)
+    df = b.frame(_with_array_starts(b, _with_array_progress(b, kept)), _shape("ListJobs"), queue=None)
     return b._label(df, "ListJobs")
+
+
+def _in_queue(children: list[dict], parents: dict[str, dict]) -> list[dict]:
+    """Children listed by their parent's id (ListJobs' arrayJobId/multiNodeJobId), tagged with its queue."""
+    return [{**c, "queue": parents[parent_of(c["jobId"])].get("queue")}
+            if "queue" not in c and parent_of(c["jobId"]) in parents else c for c in children]
 
 
 def _array_parent(record: dict) -> bool:
@@ -161,6 +171,42 @@ def _with_array_progress(b, summaries: list[dict]) -> list[dict]:
     found = {job["jobId"]: job.get("arrayProperties") or {} for job in _describe(b, asked)}
     return [{**r, "arrayProperties": {**r["arrayProperties"], **found[r["jobId"]]}} if r["jobId"] in found else r
             for r in summaries]
+
+
+STARTED = ("RUNNING", "SUCCEEDED", "FAILED")  # children that have a start
+
+
+def _started(summary) -> tuple[str, ...]:
+    """The statuses of an array's children that have started ones (all three when the counts are unknown)."""
+    return tuple(s for s in STARTED if summary.get(s)) if isinstance(summary, dict) else STARTED
+
+
+def first_starts(b, parents: dict[str, dict | None], known: Iterable[dict] = ()) -> dict[str, int]:
+    """When each array parent's children began (epoch ms), from the parents' status counts: the earliest
+    start of its `known` jobs (the children a listing has), else of its children listed (ListJobs by
+    arrayJobId, for each status that has started children)."""
+    first: dict[str, int] = {}
+    for job in known:
+        parent, started = parent_of(job.get("jobId") or ""), job.get("startedAt")
+        if parent in parents and isinstance(started, (int, float)) and started == started:
+            first[parent] = min(started, first.get(parent, started))
+    requests = [{"arrayJobId": p, "jobStatus": s}
+                for p, summary in parents.items() if p not in first for s in _started(summary)]
+    for child in _list(b, requests):
+        parent, started = parent_of(child["jobId"]), child.get("startedAt")
+        if started:
+            first[parent] = min(started, first.get(parent, started))
+    return first
+
+
+def _with_array_starts(b, summaries: list[dict]) -> list[dict]:
+    """Array parents with a startedAt: the service's, else their first child's (`first_starts`)."""
+    asked = {r["jobId"]: r["arrayProperties"].get("statusSummary") for r in summaries if _array_parent(r)
+             and not r.get("startedAt") and _started(r["arrayProperties"].get("statusSummary"))}
+    if not asked:
+        return summaries
+    first = first_starts(b, asked, summaries)
+    return [{**r, "startedAt": first[r["jobId"]]} if r["jobId"] in first else r for r in summaries]
 
 
 def _shape(operation: str):
@@ -220,8 +266,22 @@ class _Describer:
         rest = [i for i in ids if i not in self._asked] + self._pending
         results = [future.result() for future in self._futures] + ([self._describe(rest)] if rest else [])
         found = {row["jobId"]: row for _, rows in results for row in rows}
-        df = rows_frame([found[i] for i in ids if i in found], self.op.row_shape)
+        rows = [found[i] for i in ids if i in found]
+        asked = {r["jobId"]: r.get("arrayProperties.statusSummary") for r in rows if _flat_array_parent(r)
+                 and blank(r.get("startedAt")) and _started(r.get("arrayProperties.statusSummary"))}
+        if asked:  # an array parent's start: its first child's (`first_starts`)
+            first = first_starts(self.b, asked, rows)
+            rows = [{**r, "startedAt": first[r["jobId"]]} if r["jobId"] in first else r for r in rows]
+        df = rows_frame(rows, self.op.row_shape)
         return self.b._label(df, self.op.name, [page for pages, _ in results for page in pages])
+
+
+def _flat_array_parent(row: dict) -> bool:
+    return not blank(row.get("arrayProperties.size")) and blank(row.get("arrayProperties.index"))
+
+
+def blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _describe(b, ids: list[str]) -> list[dict]:
@@ -352,24 +412,6 @@ def _masked_events(page: dict, known: tuple[str, ...]) -> dict:
     return {**page, "events": events}
 
 
-@dataclass(eq=False)  # compared by identity
-class Related:
-    """What a card shows beyond the job's row, gathered by `Batch.job` (kept in ``attrs["related"]``).
-
-    pandas deep-copies and compares attrs on every operation: this is shared, not copied.
-    """
-
-    dependencies: pd.DataFrame | None = None
-    logs: pd.DataFrame | None = None
-    why: str | None = None  # the one-line summary of `Batch.why`
-    nodes: pd.DataFrame | None = None  # a multi-node parallel job's nodes (DescribeJobs of <id>#<n>)
-    findings: pd.DataFrame | None = None  # all of `Batch.why`'s findings (the card expands to them)
-    notes: list[str] = field(default_factory=list)  # what could not be fetched
-
-    def __deepcopy__(self, memo):
-        return self
-
-
 def job(b, job_id: str, log_lines: int = 20, record: dict | None = None) -> pd.DataFrame:
     """One job's description, with what a card shows beside it (``attrs["related"]``): the jobs it
     depends on, the tail of its logs and why it is where it is (`Batch.why`).  A live view passes the
@@ -378,6 +420,10 @@ def job(b, job_id: str, log_lines: int = 20, record: dict | None = None) -> pd.D
     if not found:
         raise BatchError("DescribeJobs", "JobNotFound", f"no job with id {job_id!r}")
     record = found[0]
+    summary = (record.get("arrayProperties") or {}).get("statusSummary")
+    if _array_parent(record) and not record.get("startedAt") and _started(summary):  # when its children began
+        started = first_starts(b, {record["jobId"]: summary}).get(record["jobId"])
+        found = [{**record, "startedAt": started}] if started else found
     df = b._label(b.frame(found, _shape("DescribeJobs")), "DescribeJobs")
     related = Related()
     depends = [d["jobId"] for d in record.get("dependsOn") or () if d.get("jobId")]

@@ -23,9 +23,11 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from . import catalog
+from .frames import Related, model_columns, parent_of, write_table
 
 ROWS = 50  # rows a view shows; the frame keeps every row
 GENERIC_COLUMNS = 12  # columns shown of a frame without a curated view
@@ -140,12 +142,6 @@ def array_counts(summary) -> dict[str, int]:
     return {s: int(n) for s, n in (summary or {}).items() if n} if isinstance(summary, dict) else {}
 
 
-def progress(summary, size) -> tuple[int, int]:
-    """(finished children, children) of an array job."""
-    counts = array_counts(summary)
-    return sum(counts.get(s, 0) for s in FINISHED), int(size)
-
-
 # --- cells: text and HTML of one value ------------------------------------------------
 
 
@@ -153,6 +149,7 @@ def progress(summary, size) -> tuple[int, int]:
 class Cell:
     text: str
     html: str | None = None  # None: the escaped text
+    wrap: bool = False  # free text may wrap in a table; names, times, counts never do
 
     @property
     def markup(self) -> str:
@@ -168,32 +165,48 @@ def status_cell(status) -> Cell:
                       f"font-size:11px;white-space:nowrap'>{html.escape(text)}</span>")
 
 
-def bar(counts: dict[str, int], total: int, width: int = 60) -> str:
-    """A small bar of children by status."""
-    parts = "".join(f"<span style='display:inline-block;height:8px;width:{width * n / total:.1f}px;"
-                    f"background:{COLORS.get(s, '#555')}'></span>" for s, n in counts.items() if total)
+RUNNING_LIGHT = "#a6cbe8"  # children running: lighter than what has finished
+
+
+def bar(parts: list[tuple[str, int]], total: int, width: int = 60) -> str:
+    """A small bar of (colour, count) segments out of `total`; the rest is grey (not started)."""
+    drawn = "".join(f"<span style='display:inline-block;height:8px;width:{width * n / total:.1f}px;"
+                    f"background:{color}'></span>" for color, n in parts if n and total)
     return (f"<span style='display:inline-block;width:{width}px;height:8px;background:#e6e6e6;"
-            f"vertical-align:middle;line-height:0;white-space:nowrap'>{parts}</span>")
+            f"vertical-align:middle;line-height:0;white-space:nowrap'>{drawn}</span>")
 
 
 def progress_cell(summary, size) -> Cell:
+    """An array's (or a multi-node job's) children: `12/50 done · 8 running`, `50/50 done (3 failed)`; in HTML
+    with a bar: finished children solid (green, failed red), running ones lighter, the rest grey."""
     if blank(size):
         return Cell("")
-    done, total = progress(summary, size)
-    counts = array_counts(summary)
+    counts, total = array_counts(summary), int(size)
+    succeeded, failed = counts.get("SUCCEEDED", 0), counts.get("FAILED", 0)
+    running = counts.get("RUNNING", 0) + counts.get("STARTING", 0)
+    text = f"{succeeded + failed}/{total} done" + (f" ({failed} failed)" if failed else "")
+    text += f" · {running} running" if running else ""
     title = ", ".join(f"{s.lower()} {n}" for s, n in counts.items()) or "no children yet"
-    text = f"{done}/{total}"
-    return Cell(text, f"<span title='{html.escape(title)}' style='white-space:nowrap'>"
-                      f"{bar(counts, total)} {text}</span>")
+    drawn = bar([(COLORS["SUCCEEDED"], succeeded), (COLORS["FAILED"], failed), (RUNNING_LIGHT, running)], total)
+    return Cell(text, f"<span title='{html.escape(title)}' style='white-space:nowrap'>{drawn} {html.escape(text)}</span>")
 
 
-def hover_cell(value, limit: int = REASON_CHARS) -> Cell:
-    """Truncated text with the full text on hover."""
+def short_left(text: str, limit: int) -> str:
+    """Cut on the left, at a `/` where there is one: `…/library/busybox:latest` keeps an image's own name."""
+    if len(text) <= limit:
+        return text
+    tail = text[len(text) - limit + 1:]
+    cut = tail.find("/")
+    return "…" + (tail[cut:] if cut >= 0 else tail)
+
+
+def hover_cell(value, limit: int = REASON_CHARS, left: bool = False) -> Cell:
+    """Truncated text (on the right, or on the `left`) with the full text on hover."""
     text = plain(value)
-    shown = short(text, limit)
+    shown = short_left(text, limit) if left else short(text, limit)
     if shown == text:
-        return Cell(text)
-    return Cell(shown, f"<span title='{html.escape(text)}'>{html.escape(shown)}</span>")
+        return Cell(text, wrap=True)
+    return Cell(shown, f"<span title='{html.escape(text)}'>{html.escape(shown)}</span>", wrap=True)
 
 
 def short_id(job_id: str) -> str:
@@ -213,12 +226,16 @@ def time_cell(value) -> Cell:
 
 # --- columns per kind ----------------------------------------------------------------------
 
+NOW = "__now__"  # keys a view adds to the rows it formats: the backend's now (`attrs["now"]`),
+UNDER = "__under__"  # and a child shown under its parent
+
 
 @dataclass
 class Column:
     header: str
     cell: Callable[[dict], Cell]  # from the row (column name -> value)
     needs: tuple[str, ...] = ()  # shown only when the frame has these columns
+    optional: bool = False  # shown only when a shown row has something in it
 
 
 def node_index(row):
@@ -229,12 +246,20 @@ def node_index(row):
     return None
 
 
+def array_parent(row) -> bool:
+    return not blank(row.get("arrayProperties.size")) and blank(row.get("arrayProperties.index"))
+
+
 def _job_name(row) -> Cell:
     index, node = row.get("arrayProperties.index"), node_index(row)
     name = plain(row.get("jobName"))
     if node is not None:
-        return Cell(f"{name}#{node}")
-    return Cell(name if blank(index) else f"{name}[{int(index)}]")
+        name = f"{name}#{node}"
+    elif not blank(index):
+        name = f"{name}[{int(index)}]"
+    if row.get(UNDER):  # a child listed under its parent
+        return Cell(f"  {name}", f"<span style='padding-left:1.2em;color:#444'>{html.escape(name)}</span>")
+    return Cell(name)
 
 
 def _array(row) -> Cell:
@@ -254,6 +279,23 @@ def _reason(row) -> Cell:
     return hover_cell(" · ".join(dict.fromkeys(r for r in reasons if r)))
 
 
+def took(row) -> str:
+    """How long a job ran; `running 3m12s` while it runs: from startedAt to the backend's now when the frame
+    was made (an array parent whose children run is PENDING, and running too)."""
+    if not blank(row.get("duration")):
+        return duration(row["duration"])
+    started, now = row.get("startedAt"), row.get(NOW)
+    if (not isinstance(started, pd.Timestamp) or now is None or not blank(row.get("stoppedAt"))
+            or plain(row.get("status")) in FINISHED):
+        return ""
+    return f"running {duration(now - started)}"
+
+
+def _attempts(row) -> Cell:
+    """An array parent has no attempts of its own (its children have): a dash, not 0."""
+    return Cell("—" if array_parent(row) else plain(row.get("attempts")))
+
+
 JOB_COLUMNS = (
     Column("name", _job_name),
     Column("status", lambda r: status_cell(r.get("status"))),
@@ -261,8 +303,8 @@ JOB_COLUMNS = (
     Column("queue", lambda r: Cell(name_of(r.get("queue")))),
     Column("definition", lambda r: Cell(name_of(r.get("definition")))),
     Column("started", lambda r: time_cell(r.get("startedAt"))),
-    Column("duration", lambda r: Cell(duration(r.get("duration")))),
-    Column("attempts", lambda r: Cell(plain(r.get("attempts"))), needs=("attempts",)),
+    Column("duration", lambda r: Cell(took(r))),
+    Column("attempts", _attempts, needs=("attempts",)),
     Column("exit", _exit),
     Column("reason", _reason),
     Column("id", lambda r: id_cell(r.get("jobId"))),
@@ -274,11 +316,9 @@ def _vcpus(row, prefix="computeResources.") -> Cell:
     return Cell("/".join(p or "–" for p in parts) if any(parts) else "")
 
 
-def _spot(row) -> Cell:
-    kind = plain(row.get("computeResources.type"))
-    if not kind:
-        return Cell("")
-    return Cell("yes" if "SPOT" in kind else "no")
+def joined(*values) -> str:
+    """The values that say something, joined: `MANAGED · SPOT`."""
+    return " · ".join(text for text in map(plain, values) if text)
 
 
 QUEUE_COLUMNS = (
@@ -289,20 +329,18 @@ QUEUE_COLUMNS = (
     Column("compute environments", lambda r: Cell(plain(r.get("computeEnvironments")))),
     Column("scheduling", lambda r: Cell(f"fair share ({plain(r.get('schedulingPolicyArn')).rsplit('/', 1)[-1]})"
                                         if plain(r.get("schedulingPolicyArn")) else "FIFO")),
-    Column("type", lambda r: Cell(plain(r.get("jobQueueType")))),
-    Column("reason", lambda r: hover_cell(r.get("statusReason"))),
+    Column("type", lambda r: Cell(plain(r.get("jobQueueType"))), optional=True),  # ECS, EKS, SAGEMAKER_TRAINING...
+    Column("reason", lambda r: hover_cell(r.get("statusReason")), optional=True),
 )
 
 ENV_COLUMNS = (
     Column("name", lambda r: Cell(plain(r.get("computeEnvironmentName")))),
-    Column("type", lambda r: Cell(plain(r.get("type")))),
+    Column("type", lambda r: Cell(joined(r.get("type"), r.get("computeResources.type")))),  # MANAGED · SPOT
     Column("state", lambda r: status_cell(r.get("state"))),
     Column("status", lambda r: status_cell(r.get("status"))),
-    Column("resources", lambda r: Cell(plain(r.get("computeResources.type")))),
-    Column("vCPUs min/desired/max", _vcpus),
-    Column("instance types", lambda r: hover_cell(r.get("computeResources.instanceTypes"), 30)),
-    Column("spot", _spot),
-    Column("reason", lambda r: hover_cell(r.get("statusReason"))),
+    Column("vCPUs min/desired/max", _vcpus, optional=True),  # an UNMANAGED environment has no computeResources
+    Column("instance types", lambda r: hover_cell(r.get("computeResources.instanceTypes"), 30), optional=True),
+    Column("reason", lambda r: hover_cell(r.get("statusReason")), optional=True),
 )
 
 
@@ -325,11 +363,11 @@ def _command(row) -> Cell:
 DEFINITION_COLUMNS = (
     Column("definition", lambda r: Cell(plain(r.get("definition")))),
     Column("status", lambda r: status_cell(r.get("status"))),
-    Column("type", lambda r: Cell(plain(r.get("type")))),
-    Column("image", lambda r: hover_cell(r.get("containerProperties.image"), 30)),
+    Column("type", lambda r: Cell(joined(r.get("type"), r.get("platformCapabilities")))),  # container · FARGATE
+    Column("image", lambda r: hover_cell(r.get("containerProperties.image"), 30, left=True)),
     Column("vCPUs", lambda r: Cell(plain(r.get("vcpus")))),
     Column("memory MiB", lambda r: Cell(plain(r.get("memory")))),
-    Column("GPUs", _gpus),
+    Column("GPUs", _gpus, optional=True),
     Column("command", _command),
 )
 
@@ -351,27 +389,116 @@ KINDS = {  # the model's row shape -> its view
 LOGS = "GetLogEvents"
 
 
-def kind_of(df: pd.DataFrame) -> Kind | None:
-    """The curated view for a frame made by `Batch`, from its operation (None: generic)."""
+def _operation(df: pd.DataFrame) -> catalog.Operation | None:
     operation = df.attrs.get("operation")
     if not operation or operation == LOGS:
         return None
     try:
-        shape = catalog.operation(operation).row_shape
+        return catalog.operation(operation)
     except LookupError:
         return None
-    return KINDS.get(getattr(shape, "name", None))
+
+
+def kind_of(df: pd.DataFrame) -> Kind | None:
+    """The curated view for a frame made by `Batch`, from its operation (None: generic)."""
+    operation = _operation(df)
+    return None if operation is None else KINDS.get(getattr(operation.row_shape, "name", None))
+
+
+def chosen_columns(df: pd.DataFrame) -> bool:
+    """Whether someone chose this frame's columns (``df[["jobName", "stoppedAt"]]``): it lacks some of the
+    columns its operation's model gives every frame.  A whole frame shows its curated view; a chosen one,
+    exactly its columns in their order."""
+    operation = _operation(df)
+    if operation is None or operation.empty_output:
+        return False
+    return not set(model_columns(operation.row_shape)) <= set(df.columns)
+
+
+def done_line(df: pd.DataFrame) -> str | None:
+    """An operation whose answer is empty (DeleteJobQueue, TagResource...): what was done, in one line."""
+    operation = _operation(df)
+    if operation is None or not operation.empty_output or len(df.columns):
+        return None
+    target = name_of(df.attrs.get("target"))
+    return f"{operation.name}: done" + (f" ({target})" if target else "")
 
 
 # --- the views --------------------------------------------------------------------------------
 
 
-def _rows(df: pd.DataFrame, kind: Kind | None, rows: int) -> pd.DataFrame:
-    """The rows shown: newest first for jobs (ordering the times only, not the whole frame)."""
-    if kind is not None and kind.newest_first and "createdAt" in df and not df["createdAt"].is_monotonic_decreasing:
-        newest = df["createdAt"].sort_values(ascending=False, kind="stable", na_position="last")
-        return df.loc[newest.index[:rows]]
-    return df.head(rows)
+@dataclass
+class Rows:
+    """The rows a view shows, in order: jobs newest first, each parent followed by its children."""
+
+    frame: pd.DataFrame
+    under: set[int]  # positions (in `frame`) of children shown under their parent
+    parents: int  # rows of the frame that are no child of another one in it
+    children: int = 0  # children in the frame whose parent is in it
+
+    def count(self, noun: str) -> str:
+        """How many rows the frame has: `58 jobs`, or `8 jobs and 50 children`."""
+        if self.children:
+            return f"{self.parents} {noun}{'' if self.parents == 1 else 's'} and {self.children} children"
+        total = self.parents + self.children
+        return f"{total} {noun}{'' if total == 1 else 's'}"
+
+    def cut(self, first: str = "first") -> str:
+        """What the caption says of the rows left out ('' when none is)."""
+        if len(self.frame) >= self.parents + self.children:
+            return ""
+        under = len(self.under)
+        if len(self.frame) - under < self.parents:
+            return f"showing the {first} {len(self.frame) - under}" + (f" and {under} children" if under else "")
+        return f"showing {under} of the children"
+
+
+def _child_index(job_id: str) -> int:
+    return int(re.split("[:#]", job_id)[-1])
+
+
+def _rows(df: pd.DataFrame, kind: Kind | None, rows: int) -> Rows:
+    """The rows shown: newest first for jobs (ordering the times only, not the whole frame); an array child or
+    a node under its parent when the frame has both (``b.jobs(children=True)``): parents first in the `rows`."""
+    if kind is None or not kind.newest_first:
+        return Rows(df.head(rows), set(), len(df))
+    order = np.arange(len(df))
+    if "createdAt" in df and not df["createdAt"].is_monotonic_decreasing:
+        order = df["createdAt"].reset_index(drop=True).sort_values(
+            ascending=False, kind="stable", na_position="last").index.to_numpy()
+    children = pd.Series(False, index=df.index)
+    for column in ("arrayProperties.index", "nodeDetails.nodeIndex", "nodeProperties.nodeIndex"):
+        if column in df:
+            children |= df[column].notna()
+    if "jobId" not in df or not children.any():
+        return Rows(df.iloc[order[:rows]], set(), len(df))
+    ids = df["jobId"].astype(object).to_numpy()
+    child = children.to_numpy()
+    tops = set(ids[~child])
+    families: dict[str, list[int]] = {}
+    for position in sorted(np.flatnonzero(child), key=lambda i: _child_index(str(ids[i]))):
+        parent = parent_of(str(ids[position]))
+        if parent in tops:
+            families.setdefault(parent, []).append(position)
+    listed = {p for members in families.values() for p in members}
+    top = [i for i in order if i not in listed]
+    budget = max(rows - len(top), 0)
+    shown, under = [], set()
+    for position in top[:rows]:
+        shown.append(position)
+        members = families.get(ids[position], [])[:budget]
+        budget -= len(members)
+        under.update(range(len(shown), len(shown) + len(members)))
+        shown += members
+    return Rows(df.iloc[shown], under, len(top), len(listed))
+
+
+def now_of(df: pd.DataFrame) -> pd.Timestamp:
+    """The backend's time when `Batch` made the frame (``attrs["now"]``, its clock), else this machine's."""
+    seconds = df.attrs.get("now")
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+        return pd.Timestamp(seconds, unit="s", tz="UTC")
+    return pd.Timestamp.now(tz="UTC")
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -384,7 +511,8 @@ def table(header: list[str], body: list[list[Cell]], keys: list[str] | None = No
     rows = []
     for i, cells in enumerate(body):
         key = f" data-job='{html.escape(keys[i])}'" if keys else ""
-        rows.append(f"<tr{key}>" + "".join(f"<td style='text-align:left'>{c.markup}</td>" for c in cells) + "</tr>")
+        rows.append(f"<tr{key}>" + "".join(f"<td style='text-align:left{'' if c.wrap else ';white-space:nowrap'}'>"
+                                           f"{c.markup}</td>" for c in cells) + "</tr>")
     return (f"<table class='batchkit' style='{TABLE_STYLE}'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
@@ -396,68 +524,87 @@ def text_table(header: list[str], body: list[list[Cell]]) -> str:
     return "\n".join(lines)
 
 
-class _Reading(dict):
-    """A row that notes which of its columns a cell asks for."""
-
-    def __init__(self, row: dict):
-        super().__init__(row)
-        self.read: set[str] = set()
-
-    def get(self, key, default=None):
-        self.read.add(key)
-        return super().get(key, default)
-
-
-def _reads_any(column: Column, sample: dict, df: pd.DataFrame) -> bool:
-    """Whether the column shows something of this frame: a frame cut to a few columns (``df[["jobName",
-    "status"]]``) keeps its kind, and shows those, not blanks for the rest."""
-    row = _Reading(sample)
-    column.cell(row)
-    return any(key in df.columns for key in row.read)
+def value_cell(column, row: dict) -> Cell:
+    """A cell of a column someone chose: statuses as badges, a running job's duration as `running 3m12s` (when
+    its status and startedAt are chosen too), the rest humane (`plain`), long text cut."""
+    if column in ("status", "state"):
+        return status_cell(row.get(column))
+    if column == "duration":
+        return Cell(took(row))
+    return hover_cell(row.get(column))
 
 
 class View:
-    """The compact view of a frame: curated columns, humane values, a caption."""
+    """The compact view of a frame: curated columns, humane values, a caption.  A frame whose columns were
+    chosen (``df[["jobName", "stoppedAt"]]``) shows exactly those, in that order, humane too."""
 
     def __init__(self, df: pd.DataFrame, rows: int = ROWS, kind: Kind | None = None):
         self.df, self.rows = df, max(int(rows), 1)
         self.kind = kind if kind is not None else kind_of(df)
+        self.chosen = self.kind is not None and chosen_columns(df)
+        self._shown: Rows | None = None
+        self._parts: tuple[list[str], list[list[Cell]], list[str]] | None = None
+
+    def shown(self) -> Rows:
+        if self._shown is None:
+            self._shown = _rows(self.df, self.kind, self.rows)
+        return self._shown
 
     def parts(self) -> tuple[list[str], list[list[Cell]], list[str]]:
         """Headers, cells of the shown rows, and their job ids (for jobs)."""
-        shown = _rows(self.df, self.kind, self.rows)
-        records = _records(shown)
-        if self.kind is None:
-            names = list(shown.columns[:GENERIC_COLUMNS])
-            return names, [[hover_cell(r.get(n)) for n in names] for r in records], []
-        sample = records[0] if records else {}
-        columns = [c for c in self.kind.columns if all(n in self.df for n in c.needs) and _reads_any(c, sample, self.df)]
+        if self._parts is None:
+            self._parts = self._format()
+        return self._parts
+
+    def _format(self) -> tuple[list[str], list[list[Cell]], list[str]]:
+        shown = self.shown()
+        records, now = _records(shown.frame), now_of(self.df)
+        for position, record in enumerate(records):
+            record[NOW], record[UNDER] = now, position in shown.under
+        jobs = self.kind is not None and self.kind.noun == "job" and "jobId" in self.df
+        keys = [plain(r.get("jobId")) for r in records] if jobs else []
+        if self.kind is None or self.chosen:
+            names = list(self.df.columns if self.chosen else self.df.columns[:GENERIC_COLUMNS])
+            return [str(n) for n in names], [[value_cell(n, r) for n in names] for r in records], keys
+        columns = [c for c in self.kind.columns if all(n in self.df for n in c.needs)]
         body = [[c.cell(r) for c in columns] for r in records]
-        keys = [plain(r.get("jobId")) for r in records] if self.kind.noun == "job" else []
-        return [c.header for c in columns], body, keys
+        kept = [i for i, c in enumerate(columns) if not c.optional or any(row[i].text for row in body)]
+        return [columns[i].header for i in kept], [[row[i] for i in kept] for row in body], keys
 
     def caption(self) -> str:
-        n, noun = len(self.df), (self.kind.noun if self.kind else "row")
-        notes = [f"{n} {noun}{'' if n == 1 else 's'}"]
-        if n > self.rows:
-            notes.append(f"showing the {'newest ' if self.kind and self.kind.newest_first else 'first '}{self.rows}")
+        shown = self.shown()
+        notes = [shown.count(self.kind.noun if self.kind else "row")]
+        cut = shown.cut("newest" if self.kind and self.kind.newest_first else "first")
+        if cut:
+            notes.append(cut)
         if self.df.attrs.get("backend"):
             notes.append(f"backend: {self.df.attrs['backend']}")
         if self.kind is not None and self.kind.noun == "job":
             notes.append(f"times in {zone_name()}")
-        notes.append(f"all {len(self.df.columns)} columns: .batch.full()")
+        if len(self.parts()[0]) < len(self.df.columns):  # what is not shown is one call away
+            notes.append(f"all {len(self.df.columns)} columns: .batch.full()")
         return " · ".join(notes)
 
     def table_html(self) -> str:
         return table(*self.parts())
 
     def html(self) -> str:
+        done = done_line(self.df)
+        if done is not None:
+            return f"<div class='batchkit-view batchkit-done'>{html.escape(self._with_backend(done))}</div>"
         return (f"<div class='batchkit-view'>{self.table_html()}"
                 f"<div style='{CAPTION_STYLE}'>{html.escape(self.caption())}</div></div>")
 
     def text(self) -> str:
+        done = done_line(self.df)
+        if done is not None:
+            return self._with_backend(done)
         header, body, _ = self.parts()
         return f"{text_table(header, body)}\n({self.caption()})"
+
+    def _with_backend(self, line: str) -> str:
+        backend = self.df.attrs.get("backend")
+        return f"{line} · backend: {backend}" if backend else line
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -524,7 +671,7 @@ class LogText:
 
     def caption(self) -> str:
         stream = plain(self.whole.attrs.get("logStreamName")) or "no log stream yet"
-        count = f"{len(self.whole):,} log lines"
+        count = f"{len(self.whole):,} log line{'' if len(self.whole) == 1 else 's'}"
         if self.hidden:
             count += f" · showing the last {len(self.df):,}; every line: .batch.logs(None)"
         return f"{count} · {stream} · times in {zone_name()}"
@@ -652,12 +799,10 @@ class Card:
         if len(df) != 1 or "jobId" not in df:
             raise ValueError(f"a card shows one job; this frame has {len(df)} rows")
         self.df, self.row = df, df.iloc[0].to_dict()
-        from .jobs import Related  # frames import this module, and jobs imports frames
-
         self.related = df.attrs.get("related") or Related()
 
     def facts(self) -> list[tuple[str, Cell]]:
-        r = self.row
+        r = {**self.row, NOW: now_of(self.df)}
         facts = [
             ("status", status_cell(r.get("status"))),
             ("reason", Cell(_reason(r).text)),
@@ -667,9 +812,9 @@ class Card:
             ("created", time_cell(r.get("createdAt"))),
             ("started", time_cell(r.get("startedAt"))),
             ("stopped", time_cell(r.get("stoppedAt"))),
-            ("duration", Cell(duration(r.get("duration")))),
+            ("duration", Cell(took(r))),
             ("exit code", Cell(plain(r.get("exitCode")))),
-            ("attempts", Cell(plain(r.get("attempts")))),
+            ("attempts", Cell("" if array_parent(r) else plain(r.get("attempts")))),
             ("image", Cell(plain(r.get("container.image")))),
             ("command", Cell(command_line(r.get("container.command")))),
             ("vCPUs / memory", Cell(" / ".join(p for p in (plain(r.get("vcpus")), plain(r.get("memory"))) if p))),
@@ -771,7 +916,8 @@ class Card:
 
 
 def shown(df: pd.DataFrame, rows: int = ROWS):
-    """What a Batch result shows: log text, a card for `b.job(id)`, or the compact view."""
+    """What a Batch result shows: log text, a card for `b.job(id)`, or the compact view (one line for an
+    operation that answers nothing, `DeleteJobQueue: done (HighPriority)`)."""
     if df.attrs.get("operation") == LOGS and "message" in df:
         return LogText(df)
     if is_findings(df):
@@ -826,6 +972,4 @@ class BatchAccessor:
 
     def to_table(self, path) -> None:
         """Write it as CSV, Parquet or JSON lines, lists and maps kept whole (a job table is a seed)."""
-        from .frames import write_table
-
         write_table(self._df, path)

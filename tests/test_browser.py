@@ -51,7 +51,9 @@ NOTEBOOK_CELLS = [
     "%batch timeline",
     "%batch report -o run.html --since 24h",
     "%batch job {crash.jobId[0]}",  # FAILED: its why line opens to the findings
+    "%batch jobs --detail -o jobs\njobs[['jobName', 'queue', 'status', 'startedAt', 'stoppedAt', 'duration']]",
 ]
+CHOSEN = ["jobName", "queue", "status", "startedAt", "stoppedAt", "duration"]
 CONSOLE_CELLS = [  # a notebook of its own: a console replaces the monitor above (one refreshing panel at a time)
     "%load_ext batchkit\n%batch use local --clock manual",
     "%batch console --interval 0",
@@ -69,7 +71,7 @@ WHY_CELLS = [  # the demo seed: a GPU job while gpu-ce launches an instance; a r
     "%batch why {train.jobId[0]}",
     "%batch why {study.jobId[0]}",
 ]
-VIEWS = {1: "jobs-view.png", 2: "card.png", 3: "card-dependencies.png"}  # cell index -> screenshot
+VIEWS = {1: "jobs-view.png", 2: "card.png", 3: "card-dependencies.png", 8: "jobs-chosen.png"}  # cell -> screenshot
 
 
 def free_port() -> int:
@@ -151,12 +153,18 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
                 output.first.screenshot(path=str(ARTIFACTS / name))
             jobs = cells.nth(1).locator(".jp-OutputArea-output").first
             expect(jobs).to_contain_text("shards")
+            expect(jobs.locator("tr", has_text="shards")).to_contain_text(re.compile(r"\d+/50 done · \d+ running"))
+            chosen = cells.nth(8).locator(".jp-OutputArea-output").first  # df[[...]]: exactly those, in order
+            assert [h.strip() for h in chosen.locator("thead th").all_inner_texts()] == CHOSEN
+            expect(chosen).to_contain_text("running ")  # the broken job, still running
+            for clutter in ("NaT", "<NA>", "0 days", "+00:00"):
+                expect(chosen).not_to_contain_text(clutter)
             assert len(jobs.locator("thead th").all()) <= 12
             for clutter in ("NaT", "<NA>", "0 days", "+00:00"):
                 expect(jobs).not_to_contain_text(clutter)
             expect(cells.nth(2)).to_contain_text("CUDA out of memory")  # the card's log tail
             monitor = cells.nth(4)
-            expect(monitor.locator(".batchkit-table")).to_contain_text("/50")  # the array in progress
+            expect(monitor.locator(".batchkit-table")).to_contain_text("/50 done")  # the array in progress
             monitor.scroll_into_view_if_needed()
             monitor.screenshot(path=str(ARTIFACTS / "monitor-array.png"))
             rows.first.click()  # a click on the row selects the job: its card follows

@@ -407,5 +407,5 @@ def test_the_client_shows_a_multinode_job_and_its_nodes(lb):
     shown = b.jobs(queue="mnp", children=True).batch.text()
     assert "train#3" in shown and "4 nodes" in shown
     card = b.job(job).batch.text()
-    assert re.search(r"^  nodes +0/4$", card, re.M) and re.search(r"^#0 \(main\) +RUNNING +m5.large", card, re.M)
+    assert re.search(r"^  nodes +0/4 done · 4 running$", card, re.M) and re.search(r"^#0 \(main\) +RUNNING +m5.large", card, re.M)
     assert re.search(r"^  node +#2$", b.job(f"{job}#2").batch.text(), re.M)

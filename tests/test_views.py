@@ -72,10 +72,98 @@ def test_the_jobs_view_is_compact_readable_and_counts_array_children(ip, lb):
     assert "backend: local (in-memory, not AWS)" in text
 
 
+def row_of(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if line.split() and line.split()[0] == name)
+
+
+def test_an_array_in_progress_says_done_and_running_apart(ip, lb):
+    """`0/50` over a full blue bar read as done: finished children and running ones are told apart."""
+    lb.set_outcome("shards", duration=600)
+    lb.set_outcome("shards", exit_code=3, duration=5, index=[7])
+    parent = batch(ip, "submit shards HighPriority sleep --array 50").loc[0, "jobId"]
+    lb.advance(180)
+    html, text = shown(ip, batch(ip, "jobs"))
+    counts = batch(ip, f"job {parent}").loc[0, "arrayProperties.statusSummary"]
+    running = counts["RUNNING"] + counts["STARTING"]
+    assert running and counts["FAILED"] == 1 and not counts["SUCCEEDED"]
+    assert f"1/50 done (1 failed) · {running} running" in row_of(text, "shards")
+    bar = re.search(r"<span title='[^']*'[^>]*>(.*?) 1/50 done", html).group(1)
+    widths = {color: float(width) for width, color in re.findall(r"width:([\d.]+)px;background:(#\w+)'", bar)}
+    assert widths == {views.COLORS["FAILED"]: 1.2, views.RUNNING_LIGHT: 1.2 * running}  # the rest: grey, not started
+    lb.run_until_idle()
+    assert "50/50 done (1 failed)" in shown(ip, batch(ip, "jobs"))[1]
+
+
+def until_running(ip, lb, job_id):
+    """Advance the manual clock until the job (an array: a child) runs (the instance takes a few minutes)."""
+    for _ in range(60):
+        job = batch(ip, f"job {job_id}").iloc[0]
+        counts = job["arrayProperties.statusSummary"]
+        if job["status"] == "RUNNING" or (isinstance(counts, dict) and counts.get("RUNNING")):
+            return
+        lb.advance(10)
+    raise AssertionError(f"{job_id} never ran")
+
+
+def test_an_array_parent_has_a_start_a_duration_and_no_attempts_of_its_own(ip, lb):
+    lb.set_outcome("shards", duration=600)
+    parent = batch(ip, "submit shards HighPriority sleep --array 3").loc[0, "jobId"]
+    until_running(ip, lb, parent)
+    jobs = batch(ip, "jobs")
+    child_starts = batch(ip, f"list-jobs --array-job-id {parent} --job-status RUNNING")["startedAt"]
+    assert jobs.set_index("jobId").loc[parent, "startedAt"] == child_starts.min()  # its first child's start
+    assert re.search(r"running \d+s", row_of(shown(ip, jobs)[1], "shards"))  # a PENDING parent whose children run
+    lb.run_until_idle()
+    for line in ("jobs", "jobs --detail", f"job {parent}"):
+        df = batch(ip, line)
+        row = df.set_index("jobId").loc[parent]
+        assert row["duration"] == row["stoppedAt"] - row["startedAt"] > pd.Timedelta(0), line
+        text = shown(ip, df)[1]
+        assert views.duration(row["duration"]) in (row_of(text, "shards") if line != f"job {parent}" else text)
+    detail = row_of(shown(ip, batch(ip, "jobs --detail"))[1], "shards")
+    assert " — " in detail and " 0 " not in detail  # attempts: a dash, not 0
+    card = shown(ip, batch(ip, f"job {parent}"))[1]
+    assert re.search(r"^  started +\S", card, re.M) and not re.search(r"^  attempts", card, re.M)
+
+
+def test_a_running_job_says_for_how_long_on_the_backends_clock(ip, lb):
+    lb.set_outcome("long", duration=7200)
+    job_id = batch(ip, "submit long HighPriority sleep").loc[0, "jobId"]
+    until_running(ip, lb, job_id)
+    lb.advance(3600)  # the manual clock runs an hour ahead of this machine's
+    for line in ("jobs", "jobs --detail", f"job {job_id}"):
+        df = batch(ip, line)
+        row = df.set_index("jobId").loc[job_id]
+        assert row["status"] == "RUNNING" and pd.isna(row["duration"])
+        took = pd.Timestamp(df.attrs["now"], unit="s", tz="UTC") - row["startedAt"]
+        assert took > pd.Timedelta(minutes=50)
+        assert f"running {views.duration(took)}" in shown(ip, df)[1], line
+        chosen = df[["jobName", "status", "startedAt", "duration"]]
+        assert f"running {views.duration(took)}" in shown(ip, chosen)[1], line
+
+
+def test_children_follow_their_parent_and_the_row_limit_keeps_every_parent(ip, lb):
+    """`jobs --children`: each parent, then its children by index (with the parent's queue); the children fill
+    what rows are left, so that the parent and the older jobs stay in sight."""
+    lb.set_outcome("shards", duration=30)
+    batch(ip, "submit shards LowPriority sleep --array 60")
+    lb.run_until_idle()
+    df = batch(ip, "jobs --children")
+    assert len(df) == 64 and set(df.loc[df["jobName"] == "shards", "queue"]) == {"LowPriority"}
+    html, text = shown(ip, df)
+    lines = text.splitlines()[1:-1]
+    assert len(lines) == 50 and lines[0].startswith("shards ")
+    assert [line.split()[0] for line in lines[1:47]] == [f"shards[{i}]" for i in range(46)]
+    assert all(" LowPriority " in line for line in lines[:47])  # children in their parent's queue
+    assert [line.split()[0] for line in lines[47:]] == ["nightly-etl", "warmup", "train-baseline"]
+    assert "4 jobs and 60 children · showing 46 of the children" in text
+    assert "padding-left" in html  # children indented under their parent
+
+
 @pytest.mark.parametrize("line, headings", [
     ("queues", ["name", "state", "status", "priority", "compute environments", "scheduling"]),
-    ("envs", ["name", "type", "state", "status", "vCPUs min/desired/max", "instance types", "spot"]),
-    ("defs", ["definition", "image", "vCPUs", "memory MiB", "GPUs", "command"]),
+    ("envs", ["name", "type", "state", "status", "vCPUs min/desired/max", "instance types", "reason"]),
+    ("defs", ["definition", "status", "type", "image", "vCPUs", "memory MiB", "GPUs", "command"]),
 ])
 def test_resources_have_curated_views(ip, lb, line, headings):
     df = batch(ip, line)
@@ -85,6 +173,55 @@ def test_resources_have_curated_views(ip, lb, line, headings):
     assert f"all {len(df.columns)} columns" in text
     if line == "queues":  # the demo's fair-share queue says so
         assert re.search(r"FairShare .* fair share \(teams\)", text) and re.search(r"GPU .* FIFO", text)
+
+
+def test_resource_types_and_reasons_come_from_the_data_or_are_left_out(ip, lb):
+    """No column that is always blank: an environment's type is MANAGED/UNMANAGED and its resources' type, a
+    definition's type its platform too; a column the data leaves empty (a queue's statusReason here) is left out
+    until a row has it; an image is cut on the left, where its own name stays."""
+    envs = shown(ip, batch(ip, "envs"))[1]
+    assert re.search(r"^ondemand-ce +MANAGED · EC2 ", envs, re.M) and re.search(r"^spot-ce +MANAGED · SPOT ", envs, re.M)
+    assert "Compute environment is available" in envs
+    queues = batch(ip, "queues")
+    assert queues["statusReason"].isna().all() and "reason" not in headers(shown(ip, queues)[0])
+    healthy = queues.assign(statusReason="JobQueue Healthy", jobQueueType="ECS")
+    assert headers(shown(ip, healthy)[0])[-2:] == ["type", "reason"] and "JobQueue Healthy" in shown(ip, healthy)[1]
+    batch(ip, "register-job-definition --job-definition-name tiny --type container --platform-capabilities FARGATE "
+              "--container-properties image=public.ecr.aws/docker/library/busybox:latest,command=true,"
+              "resourceRequirements=[{type=VCPU,value=0.25},{type=MEMORY,value=512}]")
+    defs = shown(ip, batch(ip, "defs"))[1]
+    assert re.search(r"^tiny:1 +ACTIVE +container · FARGATE +…/library/busybox:latest ", defs, re.M)
+    assert re.search(r"^train-gpu:1 .* …/nvidia/pytorch:24.05-py3 ", defs, re.M)
+
+
+def test_an_operation_that_answers_nothing_says_what_was_done(ip, lb):
+    for line, said in (("deregister-job-definition --job-definition sleep:1", "DeregisterJobDefinition: done (sleep:1)"),
+                       ("update-job-queue --job-queue Backfill --state DISABLED", None),
+                       ("delete-job-queue --job-queue Backfill", "DeleteJobQueue: done (Backfill)")):
+        df = batch(ip, line + " --yes")
+        if said:
+            html, text = shown(ip, df)
+            assert text == f"{said} · backend: local (in-memory, not AWS)" and said in html and "<table" not in html
+
+
+def test_one_log_line_is_one_line(ip, lb):
+    lb.set_outcome("terse", logs=["only"], duration=5)
+    job_id = batch(ip, "submit terse HighPriority sleep").loc[0, "jobId"]
+    lb.run_until_idle()
+    text = shown(ip, batch(ip, f"logs {job_id}"))[1]
+    assert "1 log line · " in text and "1 log lines" not in text
+
+
+def test_why_does_not_say_the_status_twice(ip, lb):
+    """`SUCCEEDED: succeeded`: the summary said the status, then its first finding said it again."""
+    parent = batch(ip, "submit shards HighPriority sleep --array 3").loc[0, "jobId"]
+    single = batch(ip, "submit single HighPriority sleep").loc[0, "jobId"]
+    lb.run_until_idle()
+    summary = batch(ip, f"why {parent}").attrs["summary"]
+    assert summary == "SUCCEEDED: array of 3: 3 SUCCEEDED", summary  # an array parent: its children's counts
+    assert why_line(shown(ip, batch(ip, f"job {parent}"))[1]) == [summary]
+    summary = batch(ip, f"why {single}").attrs["summary"]
+    assert re.fullmatch(r"SUCCEEDED: queued for \S+, ran for \S+", summary), summary
 
 
 def test_every_column_is_one_call_away(ip, lb):
@@ -97,9 +234,25 @@ def test_every_column_is_one_call_away(ip, lb):
 def test_a_frame_cut_to_some_columns_shows_those(ip, lb):
     jobs, queues = batch(ip, "jobs"), batch(ip, "queues")
     html, text = shown(ip, jobs[["jobName", "status"]])
-    assert headers(html) == ["name", "status"] and "SUCCEEDED" in text
-    assert headers(shown(ip, queues[["jobQueueName", "priority"]])[0]) == ["name", "priority"]  # no "FIFO" made up
+    assert headers(html) == ["jobName", "status"] and "SUCCEEDED" in text
+    assert headers(shown(ip, queues[["jobQueueName", "priority"]])[0]) == ["jobQueueName", "priority"]  # no "FIFO"
     assert len(headers(shown(ip, jobs)[0])) > 5  # the whole frame keeps its curated columns
+
+
+def test_columns_someone_chose_show_exactly_in_their_order_and_humane(ip, lb):
+    """`df[[...]]` is a choice: every chosen column, in the order given (the curated view had no stoppedAt and
+    said "all 6 columns" over five), times and durations humane, statuses as badges."""
+    chosen = ["jobName", "queue", "status", "startedAt", "stoppedAt", "duration"]
+    jobs = batch(ip, "jobs --detail")
+    html, text = shown(ip, jobs[chosen])
+    assert headers(html) == chosen and text.splitlines()[0].split() == chosen
+    stopped = jobs.loc[jobs["jobName"] == "nightly-etl", "stoppedAt"].iloc[0]
+    assert views.when(stopped) in text and "5s" in text and "background:#2ca02c" in html
+    assert not [c for c in WALL if c in text or c in html]
+    assert "columns: .batch.full()" not in text  # nothing left to see
+    html, _ = shown(ip, jobs[["status", "definition", "jobName"]])
+    assert headers(html) == ["status", "definition", "jobName"]  # reordered, as asked
+    assert headers(shown(ip, jobs[list(jobs.columns)[::-1]])[0])[0] == "name"  # every column: the curated view
 
 
 def test_a_job_is_a_card_with_attempts_dependencies_array_and_log_tail(ip, lb):

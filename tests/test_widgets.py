@@ -170,7 +170,7 @@ def test_detail_pane_and_watched_progress(lb):
     monitor.select(job_id)
     assert "hello from the job" in monitor.detail.value and ">exit code</th><td style='text-align:left'>0<" in monitor.detail.value
     assert "<details class='batchkit-why'>" in monitor.detail.value  # the why line opens to its findings
-    assert "succeeded, queued for" in monitor.detail.value
+    assert "SUCCEEDED: queued for" in monitor.detail.value
     monitor.select(parent)
     assert "2/2" in monitor.detail.value
     assert (monitor.progress.value, monitor.progress.max) == (2, 2)

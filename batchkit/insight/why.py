@@ -658,8 +658,8 @@ class Why:
         elif started:  # the endpoint's clock may not be ours (a simulated one): say since when
             times.append(f"running since {_when(started)}")
         verdict = "ok" if status in ("SUCCEEDED", "RUNNING", "STARTING") else "info"
-        self.add("status", verdict, f"{status.lower() if status else 'unknown'}" + (f", {', '.join(times)}" if times
-                                                                                   else ""))
+        if times or not (job.get("arrayProperties") or {}).get("size"):  # not the status again; an array: its counts
+            self.add("status", verdict, ", ".join(times) or (status.lower() if status else "unknown"))
         self.array_progress()
 
 
