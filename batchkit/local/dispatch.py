@@ -1,10 +1,11 @@
 """Answering boto3 requests in-process, for one LocalBatch's account.
 
 moto's own stubber answers every client in the process for its default
-account once a mock starts.  Here a LocalBatch answers its own clients (a
-before-send hook on each), and other clients only inside `intercept()`
-(batchkit/interception.py).  Requests carry the LocalBatch's account to moto's
-handlers, so LocalBatches never see each other's state.
+account once a mock starts.  Here a LocalBatch answers its own clients (hooks
+on each), and other clients only inside `intercept()` (batchkit/interception.py).
+Batch calls are batchkit's (`responses`), at botocore's before-call where they
+can be (`Shortcut`); other services' requests go to moto with the LocalBatch's
+account, so LocalBatches never see each other's state.
 
 The responses work for botocore and aiobotocore alike: aiobotocore awaits the
 body that botocore reads directly, so the body is bytes that can be awaited.
