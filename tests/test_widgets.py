@@ -220,7 +220,7 @@ def test_the_queue_summary_counts_array_children_and_the_table_shows_progress(lb
     timeline = monitor.timeline
     assert "shards [50]" in timeline.layout.yaxis.ticktext
     band = [t for t in timeline.data if t.meta == "progress"]  # the children by status, under the array's bar
-    assert [t.name for t in band] == ["SUCCEEDED"] and "children succeeded: 100%" in band[0].hovertext[0]
+    assert [t.name for t in band] == ["SUCCEEDED"] and "children succeeded: 100%" in band[0].customdata[0][-1]
     monitor.close()
 
 

@@ -40,14 +40,18 @@ def resources(jobs: pd.DataFrame) -> pd.DataFrame:
     }, index=jobs.index)
 
 
+COLUMNS = ("vcpus", "memory", "gpus", "jobs")
+
+
 def usage(jobs: pd.DataFrame, queues: pd.DataFrame, now=None) -> pd.DataFrame:
     """Resources in use per environment after each job start and end: time (epoch ms),
-    environment, vcpus, memory (GiB), gpus.  Array parents count through their children."""
+    environment, vcpus, memory (GiB), gpus and jobs (running).  Array parents count
+    through their children."""
     jobs = jobs[~is_parent(jobs)]
     runs = job_times(jobs, now)["runs"]
     where = environment_of(queues)
     env = column(jobs, "queue").map(lambda q: where.get(str(q), str(q) if q == q and q is not None else "(unknown)"))
-    asked = resources(jobs)
+    asked = resources(jobs).assign(jobs=1.0)
     counts = runs.map(len).to_numpy()
     starts = np.array([s for r in runs for s, _ in r], dtype=float)
     ends = np.array([e for r in runs for _, e in r], dtype=float)
@@ -56,15 +60,15 @@ def usage(jobs: pd.DataFrame, queues: pd.DataFrame, now=None) -> pd.DataFrame:
         "time": np.concatenate([starts, ends]),
         "environment": np.concatenate([repeat(env.astype(object))] * 2),
         "sign": np.concatenate([np.ones(len(starts)), -np.ones(len(ends))]),
-        **{c: np.concatenate([repeat(asked[c]), repeat(asked[c])]) for c in ("vcpus", "memory", "gpus")},
+        **{c: np.concatenate([repeat(asked[c]), repeat(asked[c])]) for c in COLUMNS},
     })
     if events.empty:
-        return pd.DataFrame(columns=["time", "environment", "vcpus", "memory", "gpus"])
+        return pd.DataFrame(columns=["time", "environment", *COLUMNS])
     events = events.sort_values(["environment", "time", "sign"], kind="stable")  # ends before starts at a tie
-    for c in ("vcpus", "memory", "gpus"):
+    for c in COLUMNS:
         events[c] = (events[c] * events["sign"]).groupby(events["environment"]).cumsum().clip(lower=0)
     last = events.groupby(["environment", "time"], sort=False).tail(1)  # the level after all changes at a time
-    return last[["time", "environment", "vcpus", "memory", "gpus"]].reset_index(drop=True)
+    return last[["time", "environment", *COLUMNS]].reset_index(drop=True)
 
 
 def hours(jobs: pd.DataFrame, now=None) -> pd.DataFrame:
