@@ -177,6 +177,21 @@ def test_detail_pane_and_watched_progress(lb):
     monitor.close()
 
 
+def test_console_fields_have_room_and_tables_their_padding(lb):
+    """Labels whole ("environment", "memory MiB"), the resource tables styled inside the widget (where the
+    notebook's table CSS does not reach), the Run button as wide as its operation's name."""
+    console = widgets.console(lb.batch, interval=None)
+    submit = console.submit
+    fields = [submit.name, submit.queue, submit.definition, submit.command, submit.environment, submit.memory]
+    assert {f.style.description_width for f in fields} == {"8em"}
+    for view in (console.queues, console.envs, console.definitions):
+        assert "batchkit-resources" in view.table._dom_classes
+        assert view.table.value.startswith("<style>.batchkit-resources") and "padding" in view.table.value
+    console.actions.choice.value = "UpdateComputeEnvironment"
+    assert console.actions.form.run_button.layout.width == "auto"
+    console.close()
+
+
 def test_console_tabs_and_html_fallback(lb):
     console = widgets.console(lb.batch, interval=None)
     assert console.widget.titles == tuple(console.TABS)
