@@ -169,6 +169,20 @@ def test_capacity_draws_a_maximum_near_what_was_used_and_hover_says_what_ran(loc
     assert "%{x|" in text  # the time: plotly fills it in
 
 
+def test_capacity_of_a_live_run_reaches_now_while_jobs_wait(local):
+    """Nothing in use while a job waits is the picture: the lines go on to now, at zero."""
+    local.reset()
+    b = local.batch
+    local.set_outcome("short", duration=60)
+    b.submit_job(jobName="short", jobQueue="HighPriority", jobDefinition="sleep")
+    local.advance(120)
+    b.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
+    b.submit_job(jobName="stuck", jobQueue="Backfill", jobDefinition="sleep")
+    local.advance(600)
+    ends = {pd.Timestamp(t.x[-1]).value / 1e6 for t in b.capacity().data}
+    assert len(ends) == 1 and ends.pop() == pytest.approx(local.now, abs=1)
+
+
 def fill(template: str, values) -> str:
     """A hovertemplate with its customdata fields filled, formats dropped (what plotly shows, near enough)."""
     import re

@@ -191,9 +191,11 @@ HEADROOM = 1.2  # the vCPU axis reaches this far above the most vCPUs in use
 NEAR = 1.5  # a maxvCpus up to this many times the most in use is drawn (dashed); a larger one is noted
 
 
-def capacity(usage: pd.DataFrame, limits: dict[str, float], title: str = "Capacity in use"):
+def capacity(usage: pd.DataFrame, limits: dict[str, float], title: str = "Capacity in use",
+             until: float | None = None):
     """vCPUs, memory and GPUs in use per compute environment over time (steps at each job's
-    start and end, every environment drawn to the same right edge: the run's end, or now), the
+    start and end, every environment drawn to the same right edge: the last change, or `until`
+    (epoch ms, a live run's now) when later), the
     environments' maxvCpus dashed where near what was used (else noted above the panel);
     GPUs only when jobs asked for them.  Hover: the environment, the time, what it had in use
     and its maximum, and the jobs running."""
@@ -207,9 +209,10 @@ def capacity(usage: pd.DataFrame, limits: dict[str, float], title: str = "Capaci
     colors = {env: PALETTE[i % len(PALETTE)] for i, env in enumerate(envs)}
     most = float(usage["vcpus"].max()) if len(usage) else 0.0
     drawn = {env: limits[env] for env in envs if env in limits and limits[env] <= max(most, 1) * NEAR}
-    edges = local([usage["time"].min(), usage["time"].max()]) if len(usage) else None
+    first, last = (usage["time"].min(), max(usage["time"].max(), until or 0)) if len(usage) else (0, 0)
+    edges = local([first, last])
     for env, part in usage.groupby("environment", sort=False):
-        part = _held(part, usage["time"].min(), usage["time"].max())
+        part = _held(part, first, last)
         times, levels = local(part["time"]), part[["vcpus", "memory", "gpus", "jobs"]].to_numpy(float)
         hover = _capacity_hover(env, limits.get(env), gpus=len(shown) == 3)
         for row, (column, label) in enumerate(shown, 1):

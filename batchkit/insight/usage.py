@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..frames import _resource
-from .spans import column, is_parent, job_times
+from .spans import FINISHED, column, is_parent, job_times, now_ms
 
 MIB_PER_GIB = 1024
 
@@ -69,6 +69,12 @@ def usage(jobs: pd.DataFrame, queues: pd.DataFrame, now=None) -> pd.DataFrame:
         events[c] = (events[c] * events["sign"]).groupby(events["environment"]).cumsum().clip(lower=0)
     last = events.groupby(["environment", "time"], sort=False).tail(1)  # the level after all changes at a time
     return last[["time", "environment", *COLUMNS]].reset_index(drop=True)
+
+
+def until(jobs: pd.DataFrame, now=None) -> float | None:
+    """Where a run's capacity chart ends: now (epoch ms) while any of its jobs is unfinished
+    (nothing in use while jobs wait is the picture), else None: at its last change."""
+    return now_ms(now) if (~column(jobs, "status").isin(FINISHED)).any() else None
 
 
 def hours(jobs: pd.DataFrame, now=None) -> pd.DataFrame:
