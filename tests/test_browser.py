@@ -134,6 +134,59 @@ def run_all(page, url):
         news.first.click()
 
 
+def assert_not_cut(element) -> None:
+    """The element's text fits in it (nothing hidden behind an ellipsis)."""
+    assert element.evaluate("e => e.scrollWidth <= e.clientWidth"), element.inner_text()
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def assert_titles_clear_of_the_modebar(plot) -> None:
+    """Hovered, plotly shows its toolbar (modebar) top right: the title and subtitle (its second line) stay
+    clear of it."""
+    plot.hover(position={"x": 200, "y": 150})
+    modebar = plot.locator(".modebar").first
+    expect_visible(modebar)
+    bar = modebar.bounding_box()
+    for text in plot.locator(".infolayer .gtitle").all():
+        assert not overlaps(bar, text.bounding_box()), text.text_content()
+
+
+def expect_visible(locator) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible(timeout=30_000)
+
+
+def look_at_console_tabs(console) -> None:
+    """The console's tabs as a person sees them: the Jobs tab's timeline with its toolbar showing, the
+    Submit form's labels whole, the resource tables with their cell padding."""
+    from playwright.sync_api import expect
+
+    output = console.locator(".jp-OutputArea-output").first
+    console.get_by_role("tab", name="Jobs").click()
+    plot = console.locator(".js-plotly-plot").first
+    expect(plot.locator("g.trace.bars").first).to_be_attached(timeout=30_000)
+    plot.scroll_into_view_if_needed()
+    assert_titles_clear_of_the_modebar(plot)
+    output.screenshot(path=str(ARTIFACTS / "console-jobs.png"))
+    console.get_by_role("tab", name="Submit").click()
+    labels = console.locator(".widget-label:visible")
+    expect(labels.filter(has_text="memory MiB")).to_be_visible()
+    for label in labels.all():
+        assert_not_cut(label)
+    output.screenshot(path=str(ARTIFACTS / "console-submit.png"))
+    for tab in ("Queues", "Environments", "Definitions"):
+        console.get_by_role("tab", name=tab).click()
+        cell = console.locator("table.batchkit:visible td").first
+        expect(cell).to_be_visible()
+        assert cell.evaluate("e => parseFloat(getComputedStyle(e).paddingRight)") >= 6  # not glued together
+        output.screenshot(path=str(ARTIFACTS / f"console-{tab.lower()}.png"))
+
+
 def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -212,6 +265,12 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             console.get_by_role("button", name="Run SubmitJob").click()
             expect(console).to_contain_text("SubmitJob: 1 row(s)", timeout=30_000)
             expect(console).to_contain_text("from-browser")  # the job, shown below the form
+            console.locator("select").last.select_option("UpdateJobQueue")
+            run = console.get_by_role("button", name="Run UpdateJobQueue")
+            expect(run).to_be_visible(timeout=30_000)
+            assert_not_cut(run)
+            console.locator(".jp-OutputArea-output").first.screenshot(path=str(ARTIFACTS / "console-update.png"))
+            look_at_console_tabs(console)
             why = browser.new_page(viewport={"width": 1400, "height": 1000})
             run_all(why, f"{base}/lab/workspaces/why/tree/why.ipynb?token={token}")
             for index, name, words in ((1, "why-capacity.png", ("gpu-ce is launching instances", "desiredvCpus 4")),
@@ -228,4 +287,75 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             raise
         finally:
             page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
+            browser.close()
+
+
+def five_thousand_jobs():
+    import pandas as pd
+
+    created = pd.Timestamp("2025-10-09 08:00", tz="UTC") + pd.to_timedelta([i * 500 for i in range(5000)], unit="ms")
+    return pd.DataFrame({"jobId": [f"id-{i}" for i in range(5000)], "jobName": [f"step-{i}" for i in range(5000)],
+                         "status": ["FAILED" if i % 10 == 0 else "SUCCEEDED" for i in range(5000)],
+                         "createdAt": created, "startedAt": created + pd.Timedelta(seconds=20),
+                         "stoppedAt": created + pd.to_timedelta([20 + (i % 7 + 1) * 60 for i in range(5000)], unit="s"),
+                         "statusReason": "Essential container in task exited", "queue": "HighPriority"})
+
+
+POINT = """(gd, curve) => {  // where a trace's last but one point is drawn, in pixels from the plot's corner
+  const trace = gd._fullData[curve], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const i = trace.x.length - 2;
+  return [xa._offset + xa.d2p(trace.x[i]), ya._offset + ya.d2p(trace.y[i])];
+}"""
+
+
+def test_the_capacity_chart_and_a_5000_job_timeline_read_at_a_glance(tmp_path):
+    """Drawn by plotly.js offline in Chromium (no JupyterLab): the timeline of 5,000 jobs has every row's
+    label and the rows before the newest in one labelled band; the capacity chart's vCPU axis is scaled to
+    what was used; their titles clear of the toolbar; hovers as a person sees them.  Kept as PNGs."""
+    from playwright.sync_api import expect, sync_playwright
+
+    import batchkit
+    from batchkit.insight import charts, spans
+
+    with batchkit.local(seed="demo", clock="manual", launch_seconds=0, pull_seconds=0) as lb:
+        b = lb.batch
+        lb.set_outcome("shards", duration=600)
+        lb.set_outcome("etl-*", duration=900)
+        b.submit_job(jobName="shards", jobQueue="HighPriority", jobDefinition="sleep", arrayProperties={"size": 14})
+        lb.advance(120)
+        for i in range(3):
+            b.submit_job(jobName=f"etl-{i}", jobQueue="LowPriority", jobDefinition="train")
+        lb.advance(400)
+        capacity = b.capacity()
+    timeline = charts.timeline(spans.spans(five_thousand_jobs()))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1100, "height": 1300})
+        try:
+            for name, fig in (("capacity", capacity), ("timeline-5000", timeline)):
+                fig.write_html(tmp_path / f"{name}.html", include_plotlyjs=True, config=charts.CONFIG)
+                page.goto((tmp_path / f"{name}.html").as_uri())
+                plot = page.locator(".js-plotly-plot")
+                expect(plot).to_be_visible(timeout=30_000)
+                assert_titles_clear_of_the_modebar(plot)
+                plot.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+                if name == "capacity":
+                    expect(plot.locator(".annotation-text", has_text="maxvCpus, off the scale")).to_be_visible()
+                    ticks = [float(t) for t in plot.locator(".yaxislayer-above .ytick text").first.locator(
+                        "xpath=..").locator("text").all_text_contents() if t.strip().isdigit()]
+                    assert ticks and max(ticks) < 64  # scaled to the 24 vCPUs used, not to 256
+                    x, y = plot.evaluate(POINT, 0)  # ondemand-ce's vCPUs, the step before the last
+                    box = plot.bounding_box()
+                    page.mouse.move(box["x"] + x, box["y"] + y)
+                else:
+                    labels = plot.locator(".yaxislayer-above .ytick text")
+                    expect(labels).to_have_count(charts.ROWS)
+                    expect(labels.first).to_have_text("4,961 earlier jobs")
+                    expect(plot.locator(".bartext", has_text="failed 497 (10%)")).to_be_visible()
+                    bar = plot.locator(".barlayer .trace").first.locator("g.point").last.bounding_box()
+                    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+                expect(plot.locator(".hoverlayer .hovertext").first).to_be_visible()
+                plot.screenshot(path=str(ARTIFACTS / f"{name}-hover.png"))
+        finally:
             browser.close()

@@ -8,11 +8,12 @@ import sys
 from html.parser import HTMLParser
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 import yaml
 
 import batchkit
-from batchkit.insight import spans
+from batchkit.insight import charts, spans
 
 OOM = "OutOfMemoryError: Container killed"
 
@@ -61,10 +62,10 @@ def test_the_timeline_has_a_bar_per_job_arrays_folded_and_a_time_axis(local, run
     assert list(band.y) == [labels.index("shards [5]")] and list(band.x) == [120_000]
     assert fig.layout.xaxis.type == "date" and fig.layout.xaxis.title.text.startswith("time (")
     assert fig.layout.yaxis.autorange == "reversed"
-    hover = list(runs["FAILED"].hovertext)
+    hover = charts.hover_texts(runs["FAILED"])
     assert all(f"{OOM} · exit 1" in text and "ran 5m00s" in text for text in hover)  # durations as people say them
     assert all("running 5m00s" in text for text in hover) and "<b>broken-0</b> FAILED" in hover[0]
-    assert "5 array children folded in" in fig.layout.title.subtitle.text
+    assert "5 array children folded in" in fig.layout.title.text
 
 
 def test_bars_start_and_stop_when_the_jobs_did(local, run):
@@ -134,12 +135,92 @@ def test_capacity_steps_per_environment_against_max_vcpus(local, run):
     assert max(vcpus["spot-ce"].y) == 3 * 8  # the three broken jobs at once, on LowPriority's first environment
     assert max(vcpus["ondemand-ce"].y) == 5 * 1 + 2  # the array's children and the etl job
     assert vcpus["spot-ce"].y[-1] == 0 and vcpus["spot-ce"].line.shape == "hv"
-    limits = {t.name: t.y[0] for t in fig.data if t.meta == "maxvCpus"}
-    assert limits == {"ondemand-ce maxvCpus": 64, "spot-ce maxvCpus": 256}
     memory = {t.name: max(t.y) for t in fig.data if t.meta == "memory"}
     assert memory["spot-ce"] == 3 * 32  # GiB
     assert not [t for t in fig.data if t.meta == "gpus"]  # no job asked for a GPU
     assert fig.layout.xaxis.type == "date"
+    # the axis is scaled to what was used: maxvCpus 64 and 256 are far above 24, noted, not drawn
+    assert tuple(fig.layout.yaxis.range) == (0, 24 * charts.HEADROOM)
+    assert not [t for t in fig.data if t.meta == "maxvCpus"]
+    (note,) = [a.text for a in fig.layout.annotations if "off the scale" in a.text]
+    assert "ondemand-ce 64" in note and "spot-ce 256" in note
+    # every environment ends at the same right edge (and starts at the same left one)
+    assert len({t.x[-1] for t in fig.data}) == 1 and len({t.x[0] for t in fig.data}) == 1
+
+
+def test_capacity_draws_a_maximum_near_what_was_used_and_hover_says_what_ran(local):
+    local.reset()
+    b = local.batch
+    local.set_outcome("wide-*", duration=300)
+    for i in range(7):  # 56 of ondemand-ce's 64 vCPUs
+        b.submit_job(jobName=f"wide-{i}", jobQueue="HighPriority", jobDefinition="sleep",
+                     containerOverrides={"resourceRequirements": [{"type": "VCPU", "value": "8"}]})
+    local.advance(120)
+    fig = b.capacity()
+    (limit,) = [t for t in fig.data if t.meta == "maxvCpus"]
+    assert limit.name == "ondemand-ce maxvCpus" and list(limit.y) == [64, 64]
+    assert fig.layout.yaxis.range[1] >= 64  # the line is on the chart
+    vcpus = {t.name: t for t in fig.data if t.meta == "vcpus"}["ondemand-ce"]
+    assert list(limit.x) == [vcpus.x[0], vcpus.x[-1]]  # the dashed line spans the chart
+    at = list(vcpus.y).index(56)
+    text = fill(vcpus.hovertemplate, vcpus.customdata[at])
+    assert text.startswith("<b>ondemand-ce</b>")
+    assert "vCPUs in use: 56 of 64 (maxvCpus)" in text and "jobs running: 7" in text and "memory in use:" in text
+    assert "%{x|" in text  # the time: plotly fills it in
+
+
+def test_capacity_of_a_live_run_reaches_now_while_jobs_wait(local):
+    """Nothing in use while a job waits is the picture: the lines go on to now, at zero."""
+    local.reset()
+    b = local.batch
+    local.set_outcome("short", duration=60)
+    b.submit_job(jobName="short", jobQueue="HighPriority", jobDefinition="sleep")
+    local.advance(120)
+    b.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
+    b.submit_job(jobName="stuck", jobQueue="Backfill", jobDefinition="sleep")
+    local.advance(600)
+    ends = {pd.Timestamp(t.x[-1]).value / 1e6 for t in b.capacity().data}
+    assert len(ends) == 1 and ends.pop() == pytest.approx(local.now, abs=1)
+
+
+def fill(template: str, values) -> str:
+    """A hovertemplate with its customdata fields filled, formats dropped (what plotly shows, near enough)."""
+    import re
+
+    return re.sub(r"%\{customdata\[(\d+)\](:[^}]*)?\}", lambda m: f"{values[int(m.group(1))]:g}", template)
+
+
+def test_a_timeline_of_thousands_of_jobs_is_the_newest_rows_and_one_for_the_rest():
+    """5,000 jobs: the newest rows labelled and one row on top for the rest, its band by status; the
+    figure's height bounded; the hover words in one template per trace, not in every bar."""
+    created = pd.Timestamp("2025-10-09 08:00", tz="UTC") + pd.to_timedelta(range(5000), unit="s")
+    jobs = pd.DataFrame({"jobId": [f"id-{i}" for i in range(5000)], "jobName": [f"step-{i}" for i in range(5000)],
+                         "status": ["FAILED" if i % 10 == 0 else "SUCCEEDED" for i in range(5000)],
+                         "createdAt": created, "startedAt": created + pd.Timedelta(seconds=20),
+                         "stoppedAt": created + pd.Timedelta(seconds=80), "statusReason": "Essential container",
+                         "exitCode": 0, "queue": "HighPriority"})
+    table = spans.spans(jobs)
+    fig = charts.timeline(table)
+    labels = list(fig.layout.yaxis.ticktext)
+    assert len(labels) == charts.ROWS and fig.layout.yaxis.showticklabels  # every row labelled
+    assert labels[0] == f"{5000 - charts.ROWS + 1:,} earlier jobs" and labels[-1] == "step-4999"
+    assert fig.layout.height <= charts.MAX_HEIGHT
+    more = traces(fig, "more")
+    assert {s: t.customdata[0][9] for s, t in more.items()} == {"SUCCEEDED": "succeeded 4,464 (90%)",
+                                                               "FAILED": "failed 497 (10%)"}
+    assert "the 4,961 before them as the top row" in fig.layout.title.text
+    assert "5,000 jobs" in fig.layout.title.text
+    # every row drawn (rows=None): the same hover as one string per bar, in less than half the JSON
+    every = charts.timeline(table, rows=None)
+    assert sum(len(t.y) for t in every.data if t.meta == "run") == 5000
+    wait, run = traces(every, "wait")["SUCCEEDED"], traces(every, "run")["SUCCEEDED"]
+    assert charts.hover_texts(run)[0].startswith("<b>step-1</b> SUCCEEDED<br>created ")
+    assert charts.hover_texts(wait)[0].endswith("<i>waiting in the queue 20s</i>")
+    as_strings = go.Figure(every)
+    for trace in as_strings.data:
+        trace.update(hovertext=charts.hover_texts(trace), hovertemplate="%{hovertext}<extra></extra>", customdata=None)
+    assert len(every.to_json()) < 0.6 * len(as_strings.to_json())
+    assert len(fig.to_json()) < 0.02 * len(as_strings.to_json())
 
 
 def references(page: str) -> list[str]:

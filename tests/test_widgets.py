@@ -177,6 +177,21 @@ def test_detail_pane_and_watched_progress(lb):
     monitor.close()
 
 
+def test_console_fields_have_room_and_tables_their_padding(lb):
+    """Labels whole ("environment", "memory MiB"), the resource tables styled inside the widget (where the
+    notebook's table CSS does not reach), the Run button as wide as its operation's name."""
+    console = widgets.console(lb.batch, interval=None)
+    submit = console.submit
+    fields = [submit.name, submit.queue, submit.definition, submit.command, submit.environment, submit.memory]
+    assert {f.style.description_width for f in fields} == {"8em"}
+    for view in (console.queues, console.envs, console.definitions):
+        assert "batchkit-resources" in view.table._dom_classes
+        assert view.table.value.startswith("<style>.batchkit-resources") and "padding" in view.table.value
+    console.actions.choice.value = "UpdateComputeEnvironment"
+    assert console.actions.form.run_button.layout.width == "auto"
+    console.close()
+
+
 def test_console_tabs_and_html_fallback(lb):
     console = widgets.console(lb.batch, interval=None)
     assert console.widget.titles == tuple(console.TABS)
@@ -220,7 +235,7 @@ def test_the_queue_summary_counts_array_children_and_the_table_shows_progress(lb
     timeline = monitor.timeline
     assert "shards [50]" in timeline.layout.yaxis.ticktext
     band = [t for t in timeline.data if t.meta == "progress"]  # the children by status, under the array's bar
-    assert [t.name for t in band] == ["SUCCEEDED"] and "children succeeded: 100%" in band[0].hovertext[0]
+    assert [t.name for t in band] == ["SUCCEEDED"] and "children succeeded: 100%" in band[0].customdata[0][-1]
     monitor.close()
 
 

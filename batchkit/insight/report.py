@@ -117,7 +117,8 @@ class Report:
                   _section("vCPU-hours and memory-GiB-hours", self._hours_tables()),
                   _section("Timeline", _figure(charts.timeline(spans.spans(self.jobs, now=self.now)))),
                   _section("Capacity", _figure(charts.capacity(usage.usage(self.jobs, run.queues, self.now),
-                                                               usage.limits(run.envs))))]
+                                                               usage.limits(run.envs),
+                                                               until=usage.until(self.jobs, self.now))))]
         return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Batch run report</title>"
                 f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
 

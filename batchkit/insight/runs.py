@@ -72,4 +72,5 @@ def timeline(b, jobs=None, since=None, queue=None, expand=False, now=None, title
 def capacity(b, jobs=None, since=None, queue=None, now=None, title: str = "Capacity in use"):
     df = jobs_of(b, jobs, since, queue, detail=True)
     now = backend_now(b) if now is None else now
-    return charts.capacity(usage.usage(df, b.queues(), now), usage.limits(b.envs()), title=title)
+    return charts.capacity(usage.usage(df, b.queues(), now), usage.limits(b.envs()), title=title,
+                           until=usage.until(df, now))

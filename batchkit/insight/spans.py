@@ -88,9 +88,9 @@ class Spans:
     """The timeline's rows (one per job, array children folded into their parent unless
     expanded) and their segments (waiting in the queue, each run, array progress)."""
 
-    rows: pd.DataFrame  # row, label, jobId, kind (job|array|child), status, reason, exit, queue, definition,
+    rows: pd.DataFrame  # row, label, jobId, kind (job|array|child|more), status, reason, exit, queue, definition,
     #                     children (an array's per status), created, start, end (ms), wait, run (seconds)
-    segments: pd.DataFrame  # row, phase (wait|run|progress), start, end, status, share
+    segments: pd.DataFrame  # row, phase (wait|run|progress|more), start, end, status, share
 
 
 ROW_COLUMNS = ("jobId", "jobName", "status", "statusReason", "queue", "definition", "exitCode",
@@ -159,6 +159,30 @@ def spans(df: pd.DataFrame, expand=False, now=None) -> Spans:
     rows_frame = pd.DataFrame(rows, columns=["row", "label", "jobId", "kind", "status", "reason", "exit", "queue",
                                              "definition", "children", "created", "start", "end", "wait", "run"])
     return Spans(rows_frame, pd.DataFrame(segments, columns=["row", "phase", "start", "end", "status", "share"]))
+
+
+def fold(table: Spans, rows: int | None) -> Spans:
+    """At most `rows` rows: the newest `rows - 1` as they are, and on top one row (kind "more") for
+    all the ones before them: a band from the first created to their last end, split by their
+    statuses the way an array's band splits its children.  None: every row."""
+    if rows is None or len(table.rows) <= rows:
+        return table
+    cut = len(table.rows) - max(rows, 2) + 1
+    older, segments = table.rows.iloc[:cut], table.segments
+    first = older["created"].min()
+    last = segments.loc[segments["row"] < cut, "end"].max()
+    counts = older["status"].fillna("UNKNOWN").value_counts().to_dict()
+    counts = {status: counts[status] for status in sorted(counts, key=_lifecycle)}
+    top = {**dict.fromkeys(table.rows.columns), "row": 0, "label": f"{cut:,} earlier jobs", "jobId": "",
+           "kind": "more", "status": "", "reason": "", "children": counts, "created": first,
+           "start": older["start"].min(), "end": last, "wait": np.nan, "run": np.nan}
+    band: list = []
+    _progress(band, 0, counts, [(first, last)], first)
+    band = pd.DataFrame(band, columns=segments.columns).assign(phase="more")
+    newer = table.rows.iloc[cut:].assign(row=lambda d: d["row"] - cut + 1)
+    kept = segments[segments["row"] >= cut].assign(row=lambda d: d["row"] - cut + 1)
+    return Spans(pd.concat([pd.DataFrame([top]), newer], ignore_index=True),
+                 pd.concat([band, kept], ignore_index=True))
 
 
 def _own_extent(times: pd.Series, record: dict) -> list | None:

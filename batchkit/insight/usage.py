@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..frames import _resource
-from .spans import column, is_parent, job_times
+from .spans import FINISHED, column, is_parent, job_times, now_ms
 
 MIB_PER_GIB = 1024
 
@@ -40,14 +40,18 @@ def resources(jobs: pd.DataFrame) -> pd.DataFrame:
     }, index=jobs.index)
 
 
+COLUMNS = ("vcpus", "memory", "gpus", "jobs")
+
+
 def usage(jobs: pd.DataFrame, queues: pd.DataFrame, now=None) -> pd.DataFrame:
     """Resources in use per environment after each job start and end: time (epoch ms),
-    environment, vcpus, memory (GiB), gpus.  Array parents count through their children."""
+    environment, vcpus, memory (GiB), gpus and jobs (running).  Array parents count
+    through their children."""
     jobs = jobs[~is_parent(jobs)]
     runs = job_times(jobs, now)["runs"]
     where = environment_of(queues)
     env = column(jobs, "queue").map(lambda q: where.get(str(q), str(q) if q == q and q is not None else "(unknown)"))
-    asked = resources(jobs)
+    asked = resources(jobs).assign(jobs=1.0)
     counts = runs.map(len).to_numpy()
     starts = np.array([s for r in runs for s, _ in r], dtype=float)
     ends = np.array([e for r in runs for _, e in r], dtype=float)
@@ -56,15 +60,21 @@ def usage(jobs: pd.DataFrame, queues: pd.DataFrame, now=None) -> pd.DataFrame:
         "time": np.concatenate([starts, ends]),
         "environment": np.concatenate([repeat(env.astype(object))] * 2),
         "sign": np.concatenate([np.ones(len(starts)), -np.ones(len(ends))]),
-        **{c: np.concatenate([repeat(asked[c]), repeat(asked[c])]) for c in ("vcpus", "memory", "gpus")},
+        **{c: np.concatenate([repeat(asked[c]), repeat(asked[c])]) for c in COLUMNS},
     })
     if events.empty:
-        return pd.DataFrame(columns=["time", "environment", "vcpus", "memory", "gpus"])
+        return pd.DataFrame(columns=["time", "environment", *COLUMNS])
     events = events.sort_values(["environment", "time", "sign"], kind="stable")  # ends before starts at a tie
-    for c in ("vcpus", "memory", "gpus"):
+    for c in COLUMNS:
         events[c] = (events[c] * events["sign"]).groupby(events["environment"]).cumsum().clip(lower=0)
     last = events.groupby(["environment", "time"], sort=False).tail(1)  # the level after all changes at a time
-    return last[["time", "environment", "vcpus", "memory", "gpus"]].reset_index(drop=True)
+    return last[["time", "environment", *COLUMNS]].reset_index(drop=True)
+
+
+def until(jobs: pd.DataFrame, now=None) -> float | None:
+    """Where a run's capacity chart ends: now (epoch ms) while any of its jobs is unfinished
+    (nothing in use while jobs wait is the picture), else None: at its last change."""
+    return now_ms(now) if (~column(jobs, "status").isin(FINISHED)).any() else None
 
 
 def hours(jobs: pd.DataFrame, now=None) -> pd.DataFrame:

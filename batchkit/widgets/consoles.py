@@ -11,24 +11,33 @@ from ..errors import BatchError
 from .forms import Form
 from .monitoring import Monitor
 
+LABEL_WIDTH = "8em"  # "environment", "memory MiB" whole
+FIELD = {"style": {"description_width": LABEL_WIDTH}, "layout": {"width": "40em", "max_width": "98%"}}
+# The resource tables are views' HTML inside a widget, where the notebook's table styles do not reach
+TABLE_CSS = ("<style>.batchkit-resources .widget-html-content {line-height: 1.4}"
+             ".batchkit-resources table.batchkit th, .batchkit-resources table.batchkit td "
+             "{padding: 3px 12px 3px 0; text-align: left; border-bottom: 1px solid #eee}</style>")
+
 
 class SubmitForm:
     """SubmitJob with the live queues and definitions, and the overrides people use every day."""
 
     def __init__(self, b):
         self.b = b
-        self.name = w.Text(description="job name", value="job")
-        self.queue = w.Dropdown(description="queue")
-        self.definition = w.Dropdown(description="definition")
-        self.command = w.Text(description="command", placeholder="python train.py --epochs 3 (empty: the definition's)")
-        self.environment = w.Textarea(description="environment", placeholder="KEY=value, one per line")
-        self.vcpus = w.Text(description="vCPUs")
-        self.memory = w.Text(description="memory MiB")
-        self.array = w.BoundedIntText(description="array size", min=0, max=10_000, value=0)
-        self.depends = w.Text(description="depends on", placeholder="job ids, space separated")
-        self.retries = w.BoundedIntText(description="attempts", min=0, max=10, value=0)
-        self.timeout = w.BoundedIntText(description="timeout s", min=0, max=10**7, value=0)
-        self.button = w.Button(description="Submit", button_style="primary")
+        self.name = w.Text(description="job name", value="job", **FIELD)
+        self.queue = w.Dropdown(description="queue", **FIELD)
+        self.definition = w.Dropdown(description="definition", **FIELD)
+        self.command = w.Text(description="command", placeholder="python train.py --epochs 3 (empty: the definition's)",
+                              **FIELD)
+        self.environment = w.Textarea(description="environment", placeholder="KEY=value, one per line", **FIELD)
+        self.vcpus = w.Text(description="vCPUs", **FIELD)
+        self.memory = w.Text(description="memory MiB", **FIELD)
+        self.array = w.BoundedIntText(description="array size", min=0, max=10_000, value=0, **FIELD)
+        self.depends = w.Text(description="depends on", placeholder="job ids, space separated", **FIELD)
+        self.retries = w.BoundedIntText(description="attempts", min=0, max=10, value=0, **FIELD)
+        self.timeout = w.BoundedIntText(description="timeout s", min=0, max=10**7, value=0, **FIELD)
+        self.button = w.Button(description="Submit", button_style="primary",
+                               layout={"margin": f"6px 0 0 calc({LABEL_WIDTH} + 6px)"})  # under the inputs
         self.status = w.HTML()
         self.button.on_click(lambda _: self.submit())
         self.widget = w.VBox([self.name, self.queue, self.definition, self.command, self.environment, self.vcpus,
@@ -89,6 +98,7 @@ class ResourceView:
     def __init__(self, b, method: str):
         self.b, self.method = b, method
         self.table = w.HTML()
+        self.table.add_class("batchkit-resources")
         self.button = w.Button(description="Refresh", icon="refresh")
         self.button.on_click(lambda _: self.refresh())
         self.widget = w.VBox([self.button, self.table])
@@ -100,7 +110,7 @@ class ResourceView:
         except BatchError as exc:
             self.table.value = _error(exc)
             return
-        self.table.value = views.View(df).html()
+        self.table.value = TABLE_CSS + views.View(df).html()
 
 
 class ActionPicker:

@@ -217,7 +217,8 @@ class Form:
         self.op = catalog.operation(operation)
         members = sorted(self.op.members, key=lambda m: not m.required)  # the model's required members first
         self.fields = {m.name: Field(m, resource_kind(m, self.op)) for m in members}
-        self.run_button = w.Button(description=f"Run {self.op.name}", button_style="primary")
+        self.run_button = w.Button(description=f"Run {self.op.name}", button_style="primary",
+                                    layout=w.Layout(width="auto"))  # the name whole: "Run UpdateComputeEnvironment"
         self.confirm = w.Button(description="Yes, do it", button_style="danger", layout=w.Layout(display="none"))
         self.names_button = w.Button(description="Reload names", icon="refresh", tooltip="fetch the live names again")
         self.status = w.HTML()
