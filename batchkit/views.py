@@ -720,7 +720,7 @@ FINDING_COLUMNS = ["check", "verdict", "detail", "fix"]  # `Batch.why`'s frame
 
 
 WIDTHS = (";white-space:nowrap", ";white-space:nowrap", ";width:60%",
-          ";width:40%;overflow-wrap:anywhere")  # verdict and check fit their words, the detail gets the room
+          ";width:40%;overflow-wrap:break-word")  # verdict and check fit their words, the detail gets the room
 
 
 def findings_table(findings: pd.DataFrame) -> str:
@@ -785,7 +785,8 @@ class Findings:
                                    subsequent_indent=indent) or [head.rstrip()]
             if plain(finding.get("fix")):
                 lines += textwrap.wrap(plain(finding.get("fix")), self.WIDTH, initial_indent=indent + "fix: ",
-                                       subsequent_indent=indent + "     ")
+                                       subsequent_indent=indent + "     ", break_on_hyphens=False,
+                                       break_long_words=False)  # a command line is cut between its words only
         return "\n".join(lines) + f"\n({self.caption()})"
 
     _repr_html_ = html

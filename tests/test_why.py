@@ -692,3 +692,17 @@ def test_percent_batch_why_gives_its_fixes_as_batch_lines(ip):
     assert "b.update_compute_environment(computeEnvironment='spot-ce', state='ENABLED')" in python_fix
     assert "%batch update-compute-environment --compute-environment spot-ce --state ENABLED" in magic_fix
     b.update_compute_environment(computeEnvironment="spot-ce", state="ENABLED")
+
+
+def test_a_fix_wraps_between_words_only(ip):
+    from batchkit import views
+
+    magics = ip.magics_manager.registry["BatchMagics"]
+    b = magics.b
+    job = b.submit_job(jobName="stuck", jobQueue="Backfill", jobDefinition="sleep").loc[0, "jobId"]
+    b.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
+    magics._local.advance(60)
+    text = views.Findings(ip.run_line_magic("batch", f"why {job}")).text()
+    b.update_compute_environment(computeEnvironment="spot-ce", state="ENABLED")
+    assert "%batch update-compute-environment" in text  # a command line is never cut inside a word
+    assert not any(line.rstrip().endswith("-") for line in text.splitlines())
