@@ -228,7 +228,7 @@ class Form:
         self.run_button.on_click(lambda _: self.run())
         self.confirm.on_click(lambda _: self.run(confirmed=True))
         self.names_button.on_click(lambda _: self.load_names())
-        doc = html.escape(self.op.documentation.split(". ")[0])
+        doc = html.escape(_first_sentence(self.op.documentation, limit=400))  # its own period added below
         required = [f.box for f in self.fields.values() if f.member.required]
         optional = [f.box for f in self.fields.values() if not f.member.required]
         note = " &nbsp;<span style='color:#666'>(* required)</span>" if required else ""
