@@ -143,9 +143,11 @@ def execute_notebooks(force: bool = False) -> list[str]:
 # --- generated sections ---------------------------------------------------------------------------
 
 def _magics_reference() -> str:
+    """The README's list; `<name>` outside code spans shown as text, not taken for an HTML tag."""
     from batchkit.magics.magics import reference
 
-    return reference()
+    parts = reference().split("`")
+    return "`".join(part if i % 2 else part.replace("<", "&lt;") for i, part in enumerate(parts))
 
 
 def _magics_settings() -> str:
@@ -161,21 +163,27 @@ def _magics_settings() -> str:
 def _operations() -> str:
     from batchkit import catalog
 
-    rows = ["| operation | `Batch` method (boto3's) | `%batch` subcommand (the AWS CLI's) | what it does |",
-            "| --- | --- | --- | --- |"]
+    rows = ["| operation | `Batch` method | `%batch` subcommand | what it does |", "| --- | --- | --- | --- |"]
     for op in catalog.operations().values():
         summary = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", op.documentation or "")).strip()
         summary = re.split(r"(?<=\.)\s", summary, maxsplit=1)[0].replace("|", "\\|")
-        rows.append(f"| {op.name} | `b.{op.method}(...)` | `%batch {op.cli_name}` | {summary} |")
+        rows.append(f"| {op.name} | `{op.method}` | `{op.cli_name}` | {summary} |")
     return "\n".join(rows)
 
 
 def _help(*argv: str) -> str:
     from batchkit.cli import main
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
-        main([*argv, "--help"])
+    out, columns = io.StringIO(), os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"  # argparse wraps --help to the terminal: the same width everywhere
+    try:
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            main([*argv, "--help"])
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
     return out.getvalue().rstrip()
 
 
@@ -195,10 +203,6 @@ SECTIONS = {
 
 
 # --- mkdocs events --------------------------------------------------------------------------------
-
-def on_startup(command, dirty):
-    os.environ["COLUMNS"] = "100"  # argparse wraps --help to the terminal: the same width everywhere
-
 
 def on_pre_build(config):
     execute_notebooks()
