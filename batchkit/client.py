@@ -162,6 +162,8 @@ class Batch:
             raise BatchError(op.name, "NotImplemented", str(exc) or "not implemented", exc) from None
 
     def frame(self, records: list[dict], shape, **extra) -> pd.DataFrame:
+        """`records` (API items of botocore's `shape`) as a DataFrame with every column of the model,
+        secrets masked unless this Batch was made with ``mask_secrets=False``."""
         from .frames import to_frame
 
         return to_frame(records, shape, mask=self.mask_secrets, extra=extra or None)
@@ -221,12 +223,15 @@ class Batch:
         return jobs.job(self, job_id, log_lines)
 
     def queues(self) -> pd.DataFrame:
+        """Every job queue (DescribeJobQueues, all pages)."""
         return self.describe_job_queues()
 
     def envs(self) -> pd.DataFrame:
+        """Every compute environment (DescribeComputeEnvironments, all pages)."""
         return self.describe_compute_environments()
 
     def definitions(self, status: str | None = "ACTIVE") -> pd.DataFrame:
+        """Job definitions: the ACTIVE revisions by default; ``status="INACTIVE"``, or None/"ALL" for every one."""
         if status in (None, "ALL"):
             return self.describe_job_definitions()
         return self.describe_job_definitions(status=status)
@@ -285,11 +290,14 @@ class Batch:
         return report.write(runs.gather(self, since, queues), path, now=runs.backend_now(self))
 
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
+        """CancelJob for each job (an id, a list, or a frame with a jobId column), in parallel: one row per
+        job with its error if any.  A job that does not exist is reported, not silently accepted."""
         from . import jobs
 
         return jobs.act(self, "CancelJob", job_ids, reason)
 
     def terminate(self, job_ids, reason: str = "Terminated by batchkit") -> pd.DataFrame:
+        """TerminateJob for each job (running ones stop, queued ones are cancelled), as `cancel` reports them."""
         from . import jobs
 
         return jobs.act(self, "TerminateJob", job_ids, reason)

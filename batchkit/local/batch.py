@@ -39,20 +39,28 @@ class LocalBatch(Factories):
     listens on a loopback port (``endpoint_url``) for other processes, SDKs and
     the AWS CLI.  Any number run side by side; `stop()` frees one.
 
-    seed: 'demo', a YAML/JSON path, a dict of request lists, or None (empty).
-    clock: 'manual' (`advance`, `run_until_idle`) or 'realtime' (x ``speed``).
-    strict: reject IAM roles, instance profiles, subnets and security groups
-    that do not exist, as AWS does (by default they are created or accepted).
-    executor: 'simulated' (`set_outcome`) or 'subprocess' (runs the command here).
-    account: the 12-digit account of its ARNs; by default the first free one from
-    moto's 123456789012 on.
-    launch_seconds, pull_seconds, idle_seconds: simulated time for an EC2 instance
-    to launch, for a new image to be pulled when a job starts on an instance, and
-    for an idle instance to be terminated (down to minvCpus).
-    allow_remote, moto_api, require_key: what the server exposes (see `serve`).
+    Args:
+        seed: 'demo', a YAML/JSON path, a dict of request lists, or None (empty).
+        clock: 'manual' (`advance`, `run_until_idle`) or 'realtime' (x ``speed``).
+        speed: simulated seconds per wall second on the realtime clock.
+        server: also listen on a loopback port now (`serve`).
+        strict: reject IAM roles, instance profiles, subnets and security groups
+            that do not exist, as AWS does (by default they are created or accepted).
+        executor: 'simulated' (`set_outcome`) or 'subprocess' (runs the command here).
+        region: the region of its clients and ARNs.
+        host: the address the server listens on (loopback unless ``allow_remote``).
+        port: the server's port (0: a free one).
+        account: the 12-digit account of its ARNs; by default the first free one
+            from moto's 123456789012 on.
+        allow_remote: serve on an address other machines reach.
+        moto_api: also serve moto's other services and its admin API.
+        require_key: a shared secret callers sign with (see `serve`).
+        launch_seconds: simulated time for an EC2 instance to launch.
+        pull_seconds: simulated time to pull a new image when a job starts on an instance.
+        idle_seconds: simulated time before an idle instance is terminated (down to minvCpus).
     """
 
-    def __init__(self, seed="demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
+    def __init__(self, seed: str | dict | None = "demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
                  strict: bool = False, executor: str = "simulated", region: str = REGION,
                  host: str = "127.0.0.1", port: int = 0, account: str | None = None, *,
                  allow_remote: bool = False, moto_api: bool = False, require_key: str | None = None,
