@@ -50,8 +50,8 @@ class LocalBatch(Factories):
         region: the region of its clients and ARNs.
         host: the address the server listens on (loopback unless ``allow_remote``).
         port: the server's port (0: a free one).
-        account: the 12-digit account of its ARNs; by default the first free one
-            from moto's 123456789012 on.
+        account: the 12-digit account of its ARNs; by default the first free one,
+            counting up from moto's 123456789012.
         allow_remote: serve on an address other machines reach.
         moto_api: also serve moto's other services and its admin API.
         require_key: a shared secret callers sign with (see `serve`).
