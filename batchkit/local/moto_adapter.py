@@ -23,7 +23,7 @@ from ..errors import UnsupportedDependency
 
 
 def declared_range(package: str = "moto") -> str:
-    """The range of `package` batchkit declares (its metadata), e.g. ``moto[server]>=5.2.0``."""
+    """The range of `package` batchkit declares (its metadata), e.g. ``moto[server]>=5.1.22``."""
     try:
         for requirement in importlib.metadata.requires("batchkit") or ():
             if re.match(rf"{package}\b", requirement):
