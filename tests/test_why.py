@@ -5,6 +5,8 @@ and on the names and numbers in the details; every case in-process and through t
 endpoint with `batchkit.connect(endpoint_url=...)` (it needs nothing but the API); `%batch why`
 through a real InteractiveShell."""
 
+import contextlib
+
 from IPython.core.error import UsageError
 import pytest
 
@@ -681,28 +683,32 @@ def test_percent_batch_why_queue(ip):
         assert "\n" not in str(caught.value)
 
 
-def test_percent_batch_why_gives_its_fixes_as_batch_lines(ip):
+@contextlib.contextmanager
+def stuck_behind_a_disabled_environment(ip):
+    """(the Batch of the shell, a job stuck RUNNABLE on Backfill: spot-ce is DISABLED meanwhile)."""
     magics = ip.magics_manager.registry["BatchMagics"]
     b = magics.b
     job = b.submit_job(jobName="stuck", jobQueue="Backfill", jobDefinition="sleep").loc[0, "jobId"]
     b.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
     magics._local.advance(60)
-    python_fix = finding(b.why(job), "environments")["fix"]
-    magic_fix = finding(ip.run_line_magic("batch", f"why {job}"), "environments")["fix"]
+    try:
+        yield b, job
+    finally:
+        b.update_compute_environment(computeEnvironment="spot-ce", state="ENABLED")
+
+
+def test_percent_batch_why_gives_its_fixes_as_batch_lines(ip):
+    with stuck_behind_a_disabled_environment(ip) as (b, job):
+        python_fix = finding(b.why(job), "environments")["fix"]
+        magic_fix = finding(ip.run_line_magic("batch", f"why {job}"), "environments")["fix"]
     assert "b.update_compute_environment(computeEnvironment='spot-ce', state='ENABLED')" in python_fix
     assert "%batch update-compute-environment --compute-environment spot-ce --state ENABLED" in magic_fix
-    b.update_compute_environment(computeEnvironment="spot-ce", state="ENABLED")
 
 
 def test_a_fix_wraps_between_words_only(ip):
     from batchkit import views
 
-    magics = ip.magics_manager.registry["BatchMagics"]
-    b = magics.b
-    job = b.submit_job(jobName="stuck", jobQueue="Backfill", jobDefinition="sleep").loc[0, "jobId"]
-    b.update_compute_environment(computeEnvironment="spot-ce", state="DISABLED")
-    magics._local.advance(60)
-    text = views.Findings(ip.run_line_magic("batch", f"why {job}")).text()
-    b.update_compute_environment(computeEnvironment="spot-ce", state="ENABLED")
+    with stuck_behind_a_disabled_environment(ip) as (b, job):
+        text = views.Findings(ip.run_line_magic("batch", f"why {job}")).text()
     assert "%batch update-compute-environment" in text  # a command line is never cut inside a word
     assert not any(line.rstrip().endswith("-") for line in text.splitlines())
