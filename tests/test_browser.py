@@ -228,6 +228,12 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             expect(rows.first).to_contain_text("FAILED", timeout=30_000)
             expect(monitor.locator(".batchkit-card")).to_contain_text("FAILED", timeout=30_000)
             expect(page.get_by_role("button", name="Cancel job")).to_be_disabled()  # a finished job
+            monitor.locator("select").nth(1).select_option("STARTING")  # a status no job has (manual clock)
+            expect(monitor.locator(".batchkit-card")).to_have_count(0)  # the selected job filtered out: no card
+            expect(monitor.locator("g.trace.bars")).to_have_count(0)  # and no chart of nothing
+            expect(monitor).to_contain_text("no job matches status STARTING")
+            monitor.screenshot(path=str(ARTIFACTS / "monitor-filtered.png"))
+            monitor.locator("select").nth(1).select_option("(all)")
             cells.nth(5).scroll_into_view_if_needed()  # JupyterLab renders the cells in view only
             timeline = cells.nth(5).locator(".jp-OutputArea-output.js-plotly-plot")  # plotly's JupyterLab renderer
             expect(timeline).to_be_visible(timeout=30_000)

@@ -391,6 +391,7 @@ def test_the_monitor_never_contradicts_itself_as_jobs_finish_while_watched(lb):
     assert monitor.rows().empty
     assert monitor.detail.value == "" and monitor.selected is None  # no stale card
     assert not monitor.timeline.data  # and no chart of nothing on a year-2000 axis
+    assert monitor.table.html == "" and "no job matches status FAILED" in monitor.shown_rows.value
     monitor.close()
 
 

@@ -148,10 +148,11 @@ class Monitor:
             rows = self.rows()
         if self.selected and self.selected not in set(rows["jobId"]):
             self.select(None)  # filtered out: its card goes too
-        self.table.html = views.View(rows, ROWS, views.KINDS["JobDetail"]).table_html()
+        self.table.html = views.View(rows, ROWS, views.KINDS["JobDetail"]).table_html() if len(rows) else ""
         more = f"showing the newest {ROWS} of {len(rows)} jobs · " if len(rows) > ROWS else ""
-        self.shown_rows.value = (f"<div style='{views.CAPTION_STYLE}'>{more}times in {views.zone_name()} · "
-                                 "click a row for its card</div>")
+        said = (f"{more}times in {views.zone_name()} · click a row for its card" if len(rows) else
+                f"no job matches {html.escape(self._filters())} (of {len(self.tracker.jobs)} jobs)")
+        self.shown_rows.value = f"<div style='{views.CAPTION_STYLE}'>{said}</div>"
         if self.watch:
             frame = self.tracker.frame().set_index("jobId")
             done = sum(frame.loc[i, "status"] in FINISHED for i in self.watch if i in frame.index)
@@ -164,6 +165,14 @@ class Monitor:
         label = self.b.label or "AWS"
         self.status.value = f"{len(self.tracker.jobs)} jobs · {html.escape(label)}"
 
+    def _filters(self) -> str:
+        """The filters in force, as a person would say them ("status STARTING, name train-*")."""
+        chosen = [(label, control.value) for label, control in (("queue", self.queue), ("status", self.state))
+                  if control.value != "(all)"]
+        if self.name.value.strip():
+            chosen.append(("name", self.name.value.strip()))
+        return ", ".join(f"{label} {value}" for label, value in chosen) or "the filters"
+
     def _draw_timeline(self, rows) -> None:
         """The newest jobs shown, drawn as `b.timeline` draws them (batchkit.insight), in place."""
         from ..insight import charts, spans
@@ -171,7 +180,8 @@ class Monitor:
         if rows.empty:  # nothing to draw: no empty axes
             with self.timeline.batch_update():
                 self.timeline.data = ()
-                self.timeline.layout = {"height": 10, "xaxis": {"visible": False}, "yaxis": {"visible": False}}
+                self.timeline.layout = {"height": 10, "title": {"text": ""}, "showlegend": False,
+                                        "xaxis": {"visible": False}, "yaxis": {"visible": False}}
             return
         fig = charts.timeline(spans.spans(rows), title=f"Timeline of the newest {len(rows)} jobs",
                               height=150 + TIMELINE_ROW_PX * len(rows))
