@@ -19,12 +19,11 @@ import uuid
 from functools import cache
 from urllib.parse import parse_qs, unquote
 
-from . import filters, moto_adapter, rules, service, status_index, store, validation
+from . import filters, moto_adapter, rules, service, signatures, status_index, store, validation
 from .job import Job
 from .paging import paged
 
 log = logging.getLogger("batchkit.local")
-_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([a-z0-9-]+)/")
 _HOST = re.compile(r"batch\.([a-z0-9-]+)\.amazonaws\.com")
 
 
@@ -74,7 +73,10 @@ def region_of(headers, url: str) -> str:
     authorization = headers.get("Authorization") or ""
     if isinstance(authorization, bytes):  # botocore's prepared requests keep it as bytes
         authorization = authorization.decode("latin-1")
-    found = _SCOPE.search(authorization) or _HOST.search(url)
+    scope = signatures.SCOPE.match(authorization)
+    if scope and re.fullmatch(r"[a-z0-9-]+", scope["region"]):
+        return scope["region"]
+    found = _HOST.search(url)
     return found.group(1) if found else "us-east-1"
 
 

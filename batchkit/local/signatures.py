@@ -22,7 +22,8 @@ _AUTHORIZATION = re.compile(
 )
 
 
-_SCOPE = re.compile(r"AWS4-HMAC-SHA256 Credential=[^/,\s]+/\d{8}/[^/,\s]+/[^/,\s]+/aws4_request(,|$)")
+SCOPE = re.compile(  # a SigV4 Authorization header's credential scope: it names the region and the service
+    r"AWS4-HMAC-SHA256 Credential=[^/,\s]+/\d{8}/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/aws4_request(,|$)")
 
 
 def is_signed(environ) -> bool:
@@ -32,7 +33,7 @@ def is_signed(environ) -> bool:
 def malformed(environ) -> bool:
     """An Authorization header without a SigV4 credential scope (which names the service and region)."""
     authorization = environ.get("HTTP_AUTHORIZATION")
-    return bool(authorization) and _SCOPE.match(authorization) is None
+    return bool(authorization) and SCOPE.match(authorization) is None
 
 
 def problem(environ, body: bytes, secret: str) -> str | None:
