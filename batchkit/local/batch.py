@@ -259,9 +259,10 @@ class LocalBatch(Factories):
         `seed` switches to another seed; each seed is applied once and then only
         restored, so switching back and forth stays fast.
         """
-        key = self._key(seed) if seed is not None or not self._snapshots else self._seed_key
+        key, checked = self._key(seed) if seed is not None or not self._snapshots else (self._seed_key, None)
         # seeding sends requests, maybe over HTTP to our own server: not under the lock
-        snapshot = self._snapshots.get(key) or self._seed(key, seeds.load(seed), seeds.label(seed))
+        snapshot = self._snapshots.get(key) or self._seed(key, checked if checked is not None else seeds.load(seed),
+                                                                seeds.label(seed))
         self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
         with self._runtime.lock:
             self.seed_job_ids = snapshot.job_ids
@@ -274,19 +275,22 @@ class LocalBatch(Factories):
             self._runtime.calls.clear()
             self._runtime.catch_up()
 
-    def _key(self, seed) -> str:
-        """The seed's snapshot key.  A dict seed is digested once per object: the pytest plugin passes
-        the same dict (a marker's) to every test; one whose sections were replaced or resized is
-        digested anew (change a seed by making a new dict, not by editing an entry in place)."""
+    def _key(self, seed) -> tuple[str, dict | None]:
+        """(the seed's snapshot key, the seed checked if that was needed to make the key).
+
+        A dict seed is digested once per object: the pytest plugin passes the same dict (a marker's)
+        to every test; one whose sections were replaced or resized is digested anew (change a seed by
+        making a new dict, not by editing an entry in place)."""
         if not isinstance(seed, dict):
-            return seeds.key(seed)
+            return seeds.key(seed), None
         shape = tuple((name, id(value), len(value) if hasattr(value, "__len__") else None)
                       for name, value in seed.items())
         known = self._dict_keys.get(id(seed))
-        if known is None or known[0] is not seed or known[1] != shape:
-            seeds.load(seed)  # checked (bounded) before its text is made
-            known = self._dict_keys[id(seed)] = (seed, shape, seeds.key(seed))
-        return known[2]
+        if known is not None and known[0] is seed and known[1] == shape:
+            return known[2], None
+        checked = seeds.load(seed)  # checked (bounded) before its text is made; seeding reuses it
+        self._dict_keys[id(seed)] = (seed, shape, seeds.key(seed))
+        return self._dict_keys[id(seed)][2], checked
 
     @property
     def calls(self):
