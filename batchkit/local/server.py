@@ -35,6 +35,10 @@ from . import responses, signatures
 from .moto_adapter import ACCOUNT_HEADER
 
 log = logging.getLogger("batchkit.local.server")
+_ENVIRON_ACCOUNT = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
+MAX_BODY = 2 * 1024 * 1024  # CloudWatch Logs' PutLogEvents takes up to 1 MiB, moto's services more
+MAX_BATCH_BODY = 256 * 1024  # Batch's largest requests (job definitions) are tens of KiB
+SERVED = ("batch", "logs")  # without moto_api
 IDLE_SECONDS = 20  # a connection that sends nothing for this long is closed (held ones cost a thread each)
 
 
@@ -56,10 +60,6 @@ class _RequestHandler(getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHan
         self.end_headers()
         if self.command != "HEAD" and code >= 200:
             self.wfile.write(body)
-_ENVIRON_ACCOUNT = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
-MAX_BODY = 2 * 1024 * 1024  # CloudWatch Logs' PutLogEvents takes up to 1 MiB, moto's services more
-MAX_BATCH_BODY = 256 * 1024  # Batch's largest requests (job definitions) are tens of KiB
-SERVED = ("batch", "logs")  # without moto_api
 
 
 @dataclass(frozen=True)
