@@ -19,13 +19,12 @@ import ast
 import json
 from pathlib import Path
 
-from .. import frames
 from .validation import shown
 
 FINISHED = ("SUCCEEDED", "FAILED")
 TIMES = ("createdAt", "startedAt", "stoppedAt")
 STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")
-TABLES = frames.TABLES
+TABLES = (".csv", ".parquet", ".jsonl")  # frames.TABLES, spelled here: pandas loads only when a table is read
 
 
 def split(entry: dict) -> tuple[dict, dict | None]:
@@ -51,10 +50,9 @@ def split(entry: dict) -> tuple[dict, dict | None]:
 
 
 def epoch_ms(value, name: str = "time") -> int:
-    import pandas as pd
-
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)
+    import pandas as pd  # for the texts and datetimes only: pandas takes a second to load
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
