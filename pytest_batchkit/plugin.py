@@ -7,6 +7,7 @@ and restored from its snapshot before every test that uses ``batch``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from pathlib import Path
 from urllib.parse import urlparse
@@ -154,16 +155,16 @@ def batch(batch_backends, request):
             yield local
 
 
-def _http_sessions():
+@functools.cache  # looked up once: a failed import searches sys.path again every time (~0.2 ms a test)
+def _http_sessions() -> tuple:
     """The HTTP sessions of botocore and, when installed, aiobotocore: what the guard watches."""
     from botocore.httpsession import URLLib3Session
 
-    yield URLLib3Session
     try:
         from aiobotocore.httpsession import AIOHTTPSession
     except ImportError:
-        return
-    yield AIOHTTPSession
+        return (URLLib3Session,)
+    return URLLib3Session, AIOHTTPSession
 
 
 @pytest.fixture
