@@ -7,12 +7,9 @@ import logging
 import os
 import threading
 
-import boto3
-import botocore.session
-
 from .. import fastparse, interception
 from ..client import Batch, client_config
-from . import dispatch, history, moto_adapter, responses, service
+from . import dispatch, history, moto_adapter, responses, service, sessions
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
@@ -84,18 +81,19 @@ class LocalBatch(Factories):
                                         strict, executor, settings)
         self._runtime.moto_handler = responses.moto_handler
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
-        core = botocore.session.Session(session_vars=_NO_PROFILE)
+        core = sessions.botocore_session(session_vars=_NO_PROFILE)  # botocore's data parsed once per process
         self._parsers = fastparse.parser_factory()  # large listings parse fast, as connect()'s clients do
         core.register_component("response_parser_factory", self._parsers)
-        self._session = boto3.Session(botocore_session=core)
+        self._session = sessions.boto3_session(core)
         self._server = self._ticker = self.endpoint_url = None
         self._snapshots: dict[str, Snapshot] = {}  # seed key -> its snapshot
         self._dict_keys: dict[int, tuple] = {}  # id of a dict seed -> (the dict, its shape, its key)
         service.activate(self._runtime)
         self._running = True
         try:
-            self._connect()
-            self.reset(seed)  # in process: a server answers no request before its seed is in
+            with sessions.shared_while_loading():  # moto's own session, made on its first backend, too
+                self._connect()
+                self.reset(seed)  # in process: a server answers no request before its seed is in
             if server:
                 self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
                 self._connect()  # lb.client and lb.batch now go through the endpoint

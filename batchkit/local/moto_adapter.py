@@ -14,14 +14,13 @@ werkzeug glue is the one other module that reaches into moto (server.py).
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import importlib
 import importlib.metadata
 import re
 from typing import Any
 
 from ..errors import UnsupportedDependency
+from .sessions import shared_while_loading
 
 
 def declared_range(package: str = "moto") -> str:
@@ -58,28 +57,10 @@ def _take(module: str, *names: str, optional: bool = False):
     return values if len(values) > 1 else values[0]
 
 
-@contextlib.contextmanager
-def _one_data_loader():
-    """Meanwhile, botocore sessions made with the same data path share one data loader.
-
-    moto's EC2 models ask a new botocore session for region lists at import (27 in moto 5.2),
-    each loading botocore's 1.2 MB endpoints.json again: 0.3 s of CPU, a third of importing
-    moto, which every test session using batchkit.local pays.  Nothing else changes."""
-    import botocore.session
-
-    create = getattr(botocore.session, "create_loader", None)
-    if not callable(create):  # a botocore made otherwise: moto loads as it would
-        yield
-        return
-    botocore.session.create_loader = functools.cache(create)
-    try:
-        yield
-    finally:
-        botocore.session.create_loader = create
-
-
 # -- Batch's state: batchkit's service subclasses moto's models (service.py) -----------------
-with _one_data_loader():
+# moto's EC2 models ask 27 new botocore sessions for region lists at import (0.3 s of CPU parsing
+# endpoints.json again and again): they share one data loader (sessions.py)
+with shared_while_loading():
     BatchBackend, ComputeEnvironment, batch_backends = _take(
         "moto.batch.models", "BatchBackend", "ComputeEnvironment", "batch_backends")
 make_arn_for_job = _take("moto.batch.utils", "make_arn_for_job")
