@@ -31,13 +31,19 @@ def botocore_session(**kwargs) -> botocore.session.Session:
     return core
 
 
-def boto3_session(core: botocore.session.Session | None = None) -> boto3.Session:
-    """A new boto3 session on the shared data loader."""
+def boto3_session(core: botocore.session.Session | None = None, **kwargs) -> boto3.Session:
+    """A new boto3 session (`boto3.Session`'s arguments) on the shared data loader."""
     core = core or botocore_session()
-    session = boto3.Session(botocore_session=core)
+    session = boto3.Session(botocore_session=core, **kwargs)
     loader = core.get_component("data_loader")
     loader.search_paths[:] = dict.fromkeys(loader.search_paths)  # boto3 appends its data path per session
     return session
+
+
+def setup_default_session(**kwargs) -> None:
+    """`boto3.setup_default_session` on the shared data loader (the pytest plugin's, during a test)."""
+    core = kwargs.pop("botocore_session", None) or botocore_session()
+    boto3.DEFAULT_SESSION = boto3_session(core, **kwargs)
 
 
 @contextlib.contextmanager
