@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
+import random
 import re
 import uuid
 from functools import cache
@@ -69,10 +71,19 @@ def error(status: int, code: str, message: str):
 
 
 def _headers(code: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
+    headers = {"Content-Type": "application/json", "x-amzn-RequestId": _request_id()}
     if code:
         headers["x-amzn-ErrorType"] = code
     return headers
+
+
+_IDS = random.Random()  # request ids are unique, not secret: no system call per request (uuid4 reads os.urandom)
+os.register_at_fork(after_in_child=_IDS.seed)  # a forked server's ids are its own
+
+
+def _request_id() -> str:
+    """A request id in AWS's form, a version 4 UUID."""
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
 
 
 def region_of(headers, url: str) -> str:
