@@ -45,3 +45,27 @@ def test_credentials_stay_with_their_session(monkeypatch):
     mine, fresh = sessions.boto3_session(core), sessions.boto3_session()
     assert mine.get_credentials().access_key == "AK"
     assert fresh.get_credentials().access_key == "FROM-ENV"
+
+
+def test_overlapping_loads_in_threads_leave_botocore_as_it_was():
+    import threading
+
+    entered = [threading.Event(), threading.Event()]
+    leave = [threading.Event(), threading.Event()]
+
+    def load(n):
+        with sessions.shared_while_loading():
+            entered[n].set()
+            leave[n].wait()
+
+    first, second = (threading.Thread(target=load, args=(n,)) for n in (0, 1))
+    first.start()
+    entered[0].wait()
+    second.start()  # starts while the first is still loading
+    entered[1].wait()
+    leave[0].set()  # the first leaves first
+    first.join()
+    assert botocore.session.create_loader is sessions.data_loader  # the second is still loading
+    leave[1].set()
+    second.join()
+    assert botocore.session.create_loader is botocore.loaders.create_loader

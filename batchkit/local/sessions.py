@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 
 import boto3
 import botocore.loaders
@@ -46,15 +47,24 @@ def setup_default_session(**kwargs) -> None:
     boto3.DEFAULT_SESSION = boto3_session(core, **kwargs)
 
 
+_CREATE_LOADER = getattr(botocore.session, "create_loader", None)  # botocore's own
+_sharing = [0]  # how many shared_while_loading() are open (LocalBatches may start in several threads)
+_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def shared_while_loading():
     """Meanwhile, every botocore session made (moto's, at its import) uses the shared data loader."""
-    create = getattr(botocore.session, "create_loader", None)
-    if not callable(create):  # a botocore made otherwise: sessions load as they would
+    if not callable(_CREATE_LOADER):  # a botocore made otherwise: sessions load as they would
         yield
         return
-    botocore.session.create_loader = data_loader
+    with _lock:
+        _sharing[0] += 1
+        botocore.session.create_loader = data_loader
     try:
         yield
     finally:
-        botocore.session.create_loader = create
+        with _lock:
+            _sharing[0] -= 1
+            if not _sharing[0]:
+                botocore.session.create_loader = _CREATE_LOADER
