@@ -10,10 +10,19 @@ import batchkit
 from batchkit.local import sessions
 
 
+def loader_of(session: boto3.Session):
+    return session._session.get_component("data_loader")
+
+
+def shared_loader(session: boto3.Session):
+    """The process's loader for the session's data path (importing awscli sets AWS_DATA_PATH, for one)."""
+    return sessions.data_loader(session._session.get_config_variable("data_path"))
+
+
 def test_local_batches_share_botocore_s_data_but_not_their_sessions():
     with batchkit.local(seed=None) as one, batchkit.local(seed=None, region="eu-west-1") as other:
-        loaders = {id(lb._session._session.get_component("data_loader")) for lb in (one, other)}
-        assert loaders == {id(sessions.data_loader(None))}
+        loaders = {id(loader_of(lb._session)) for lb in (one, other)}
+        assert loaders == {id(shared_loader(one._session))}
         assert one._session is not other._session
         assert (one.client.meta.region_name, other.client.meta.region_name) == ("us-east-1", "eu-west-1")
         assert one.client.describe_job_queues()["jobQueues"] == []
@@ -21,10 +30,11 @@ def test_local_batches_share_botocore_s_data_but_not_their_sessions():
 
 def test_a_boto3_session_each_time_leaves_the_loader_s_search_paths_as_they_were():
     first = sessions.boto3_session()
-    paths = list(sessions.data_loader(None).search_paths)
+    assert loader_of(first) is shared_loader(first)
+    paths = list(loader_of(first).search_paths)
     for _ in range(5):
         assert sessions.boto3_session() is not first
-    assert sessions.data_loader(None).search_paths == paths
+    assert loader_of(first).search_paths == paths
     assert any(path.endswith("boto3/data") for path in paths)  # boto3's resource models are still found
     assert "s3" in first.get_available_resources()
 
