@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote
 from . import filters, moto_adapter, rules, service, signatures, status_index, store, validation
 from .job import Job
 from .paging import paged
+from .persistence import writes
 
 log = logging.getLogger("batchkit.local")
 _HOST = re.compile(r"batch\.([a-z0-9-]+)\.amazonaws\.com")
@@ -103,6 +104,13 @@ def path_of(url: str) -> str:
     return rest[rest.find("/"):] if "/" in rest else "/"
 
 
+def replay(runtime, region: str, name: str, params: dict) -> str:
+    """A journaled request's action again, as it ran when answered (persistence.py); its answer."""
+    handler = Handler(runtime, region, "POST", "/", b"", validated=True)
+    handler._request = params
+    return getattr(handler, _operation(name).method)()
+
+
 class Handler:
     """One Batch request: `answer()` runs the method of its action (`submit_job` for SubmitJob)."""
 
@@ -162,8 +170,12 @@ class Handler:
             return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
         with runtime.lock:
             runtime.catch_up()
+            journal = runtime.journal  # state=: the request as sent, taken before the action may change it
+            params = json.dumps(self.request) if journal is not None and writes(name) else None
             try:
                 body = action()
+                if params is not None:  # journaled (with the answer) before anyone is told
+                    journal.call(self.region, name, self.batch_backend.lifecycle.now, params, body)
             except NotImplementedError:
                 return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
             except moto_adapter.ERRORS as exc:  # the service's rules (rules.fail) and moto's own
