@@ -1,0 +1,122 @@
+"""What `state=DIR` (batchkit.local) and `batchkit serve --state DIR` cost, as ratios in the same run.
+
+(a) SubmitJob through `lb.client` in process, with a state directory against without.  Goal: at most 1.5x.
+(b) SubmitJob over HTTP (`lb.serve()`, a boto3 client on its endpoint), the same.  Goal: at most 1.5x.
+    Both alternate rounds with and without, so that machine noise hits both alike; a checkpoint
+    (every persistence.CHECKPOINT_EVERY entries) is included at its share: the rounds write
+    more entries than that in all.
+(c) A restart with 10,000 jobs stored (run to SUCCEEDED, with their logs): `batchkit.local(state=DIR)`
+    after a clean stop (the checkpoint alone) and after a crash (the checkpoint of the seeded state
+    plus 10,000 journaled requests replayed), against seeding as many finished jobs (a history seed,
+    in bulk).  Goal: under a second (absolute seconds printed too).
+
+Run: python bench/state.py [--submits 2000] [--rounds 7] [--jobs 10000]
+"""
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+
+
+def submits(client, count: int) -> float:
+    """Seconds per SubmitJob, `count` of them."""
+    start = time.perf_counter()
+    for number in range(count):
+        client.submit_job(jobName=f"b{number}", jobQueue="HighPriority", jobDefinition="sleep")
+    return (time.perf_counter() - start) / count
+
+
+def submit_ratio(count: int, rounds: int, http: bool) -> tuple[float, float, float]:
+    """(seconds per submit with a state, without, the ratio of medians), rounds alternating."""
+    import batchkit
+
+    with tempfile.TemporaryDirectory() as scratch:
+        with batchkit.local(seed="demo", state=Path(scratch) / "s") as kept, batchkit.local(seed="demo") as plain:
+            clients = []
+            for lb in (kept, plain):
+                if http:
+                    endpoint = lb.serve()
+                    clients.append(boto3.client("batch", endpoint_url=endpoint, region_name="us-east-1",
+                                                aws_access_key_id="x", aws_secret_access_key="x"))
+                else:
+                    clients.append(lb.client)
+            submits(clients[0], 50), submits(clients[1], 50)  # warm
+            with_state, without = [], []
+            for _ in range(rounds):
+                with_state.append(submits(clients[0], count))
+                without.append(submits(clients[1], count))
+    a, b = statistics.median(with_state), statistics.median(without)
+    return a, b, a / b
+
+
+def history_seed(jobs: int) -> dict:
+    from batchkit.local import seed
+
+    start = 1_760_000_000_000
+    return {**seed.load("demo"), "jobs": [
+        {"jobName": f"old-{i}", "jobQueue": "LowPriority", "jobDefinition": "etl", "status": "SUCCEEDED",
+         "createdAt": start + i * 1000, "startedAt": start + i * 1000 + 200, "stoppedAt": start + i * 1000 + 900,
+         "exitCode": 0, "logs": [f"row {i}"]} for i in range(jobs)]}
+
+
+def restart_cost(jobs: int, rounds: int = 3) -> tuple[float, float, float]:
+    """(seconds to restart after a clean stop, after a crash, seconds to seed as many finished jobs)."""
+    import batchkit
+
+    with tempfile.TemporaryDirectory() as scratch:
+        clean, crashed = Path(scratch) / "clean", Path(scratch) / "crashed"
+        with batchkit.local(seed="demo", state=clean) as lb:
+            for number in range(jobs):
+                lb.client.submit_job(jobName=f"j{number}", jobQueue="HighPriority", jobDefinition="sleep")
+            lb.run_until_idle()
+            assert len(lb.client.list_jobs(jobQueue="HighPriority", jobStatus="SUCCEEDED")["jobSummaryList"]) >= 100
+            shutil.copytree(clean, crashed)  # as kill -9 leaves it: the journal holds every request
+        copies = [Path(scratch) / f"crashed-{n}" for n in range(rounds)]
+        for copy in copies:
+            shutil.copytree(crashed, copy)
+
+        def restart(path):
+            start = time.perf_counter()
+            with batchkit.local(seed="demo", state=path) as lb:
+                took = time.perf_counter() - start
+                assert lb.restored
+                lb._state.journal.count = 0  # stop without a checkpoint: the copy stays as it was
+            return took
+
+        after_stop = statistics.median(restart(clean) for _ in range(rounds))
+        after_crash = statistics.median(restart(copy) for copy in copies)
+        seed = history_seed(jobs)
+
+        def seeded():
+            start = time.perf_counter()
+            with batchkit.local(seed=seed):
+                return time.perf_counter() - start
+
+        seeding = statistics.median(seeded() for _ in range(rounds))
+    return after_stop, after_crash, seeding
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submits", type=int, default=2000, help="SubmitJob calls per round")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=10_000, help="jobs stored for (c)")
+    args = parser.parse_args()
+    import batchkit  # noqa: F401 (imports out of the timings)
+
+    for label, http in (("(a) in process", False), ("(b) over HTTP", True)):
+        a, b, ratio = submit_ratio(args.submits, args.rounds, http)
+        print(f"{label}: SubmitJob with state {a * 1e6:.0f} us, without {b * 1e6:.0f} us: {ratio:.2f}x (goal <= 1.5x)")
+    after_stop, after_crash, seeding = restart_cost(args.jobs)
+    print(f"(c) restart with {args.jobs:,} jobs stored: after a clean stop {after_stop:.3f} s "
+          f"({after_stop / seeding:.2f}x seeding them: {seeding:.3f} s), after a crash (journal replayed) "
+          f"{after_crash:.3f} s ({after_crash / seeding:.2f}x) (goal < 1 s)")
+
+
+if __name__ == "__main__":
+    main()
