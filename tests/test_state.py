@@ -400,3 +400,26 @@ def test_the_cli_prints_refusals_as_one_line(stored):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr == f"batchkit: state directory {stored} has no checkpoint-*.pickle: a partial state\n"
+
+
+def test_a_region_first_read_then_written_replays_the_same_ids(tmp_path):
+    original = batchkit.local(seed="empty", state=tmp_path / "live")
+    try:
+        west = boto3.client("batch", endpoint_url=original.serve(), **{**FAKE, "region_name": "eu-west-1"})
+        boto3.client("batch", endpoint_url=original.endpoint_url, **{**FAKE, "region_name": "us-west-2"}
+                     ).describe_job_queues()  # regions made by reads, which are not journaled
+        west.describe_job_queues()
+        original.advance(5)
+        west.create_compute_environment(computeEnvironmentName="ce", type="UNMANAGED", serviceRole="svc")
+        west.create_job_queue(jobQueueName="q", priority=1, computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "ce"}])
+        west.register_job_definition(jobDefinitionName="d", type="container", containerProperties={
+            "image": "busybox", "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "512"}]})
+        job = west.submit_job(jobName="w", jobQueue="q", jobDefinition="d")["jobId"]
+        original.advance(60)
+        seen = west.describe_jobs(jobs=[job])["jobs"]
+        copy_as_crash(tmp_path / "live", tmp_path / "crashed")
+    finally:
+        original.stop()
+    with batchkit.local(state=tmp_path / "crashed") as lb:
+        west = boto3.client("batch", endpoint_url=lb.serve(), **{**FAKE, "region_name": "eu-west-1"})
+        assert west.describe_jobs(jobs=[job])["jobs"] == seen

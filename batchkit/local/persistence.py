@@ -302,7 +302,6 @@ class Journal:
         self.replaying, self.failed, self.count = replaying, None, 0
         self.full = None  # called when CHECKPOINT_EVERY entries are written (a checkpoint)
         self._fd = None
-        self._regions = 0
 
     def open(self, new_generation: int | None) -> None:
         """Start appending: a new file (its first line names the generation) or the replayed one."""
@@ -313,9 +312,9 @@ class Journal:
         self.replaying = False
 
     def seed_for(self, region: str) -> str:
-        """The generator seed of a backend made now: the same when the journal is replayed."""
-        self._regions += 1
-        return f"{self.nonce}:{self.generation}:{region}:{self._regions}"
+        """The generator seed of a region's backend made now: the same when the journal is replayed, though
+        replay makes it later (a read that made it live is not journaled; it did nothing there until then)."""
+        return f"{self.nonce}:{self.generation}:{region}"
 
     def note(self, kind: str, **fields) -> None:
         if not self.replaying:
