@@ -47,9 +47,12 @@ def submit_ratio(count: int, rounds: int, http: bool) -> tuple[float, float, flo
                     clients.append(lb.client)
             submits(clients[0], 50), submits(clients[1], 50)  # warm
             with_state, without = [], []
-            for _ in range(rounds):
+            for number in range(rounds):  # who goes first alternates too
+                if number % 2:
+                    without.append(submits(clients[1], count))
                 with_state.append(submits(clients[0], count))
-                without.append(submits(clients[1], count))
+                if not number % 2:
+                    without.append(submits(clients[1], count))
     a, b = statistics.median(with_state), statistics.median(without)
     return a, b, a / b
 

@@ -321,13 +321,14 @@ class Journal:
             self._append(json.dumps({"k": kind, **fields}, separators=(",", ":")))
 
     def call(self, region: str, operation: str, at: int, params: str, answer) -> None:
-        """An answered request: `params` is its JSON, taken before the action ran."""
+        """An answered request: `params` is its JSON (one line), taken before the action ran; `answer` the
+        JSON answered (json.dumps': one line), kept to check the replay against."""
         if self.replaying:
             return
         if isinstance(answer, bytes):
             answer = answer.decode()
         self._append(f'{{"k":"call","t":{int(at)},"r":{json.dumps(region)},"op":"{operation}","p":{params},'
-                     f'"a":{json.dumps(answer)}}}')
+                     f'"a":{answer or "null"}}}')
 
     def _append(self, line: str) -> None:
         if self.failed:
@@ -380,9 +381,10 @@ def _replay(lb, path: Path, generation: int) -> None:
                     for backend in list(runtime.backends.values()):
                         backend.lifecycle.advance_to(entry["t"])
                     answer = responses.replay(runtime, entry["r"], entry["op"], entry["p"])
-                    if answer != entry["a"]:
+                    if (json.loads(answer) if answer else None) != entry["a"]:
                         raise StateRefused(f"{where}: {entry['op']} answered {_short(answer)} on replay where "
-                                           f"{_short(entry['a'])} was answered: the state cannot be rebuilt as it was")
+                                           f"{_short(json.dumps(entry['a']))} was answered: the state cannot be "
+                                           "rebuilt as it was")
                 elif kind == "clock":
                     for backend in list(runtime.backends.values()):
                         backend.lifecycle.advance_to(entry["t"])

@@ -46,6 +46,12 @@ def _operation(name: str):
 
 
 @cache
+def _located(name: str) -> bool:
+    """Whether the operation sends some member outside its body (in the path or query string)."""
+    return any(member.shape.serialization.get("location") for member in _operation(name).members)
+
+
+@cache
 def operation_names() -> dict[tuple[str, str], str]:
     """(HTTP method, first path segment) -> operation name, from botocore's model."""
     from ..catalog import operations
@@ -171,7 +177,7 @@ class Handler:
         with runtime.lock:
             runtime.catch_up()
             journal = runtime.journal  # state=: the request as sent, taken before the action may change it
-            params = json.dumps(self.request) if journal is not None and writes(name) else None
+            params = self._as_sent(name) if journal is not None and writes(name) else None
             try:
                 body = action()
                 if params is not None:  # journaled (with the answer) before anyone is told
@@ -187,6 +193,13 @@ class Handler:
                 log.exception("%s failed", name)
                 return error(500, "ServerException", f"{name} failed inside batchkit.local (see the server's log)")
         return 200, _headers(), body
+
+    def _as_sent(self, name: str) -> str:
+        """The request's JSON on one line: the body as it came when it holds every member, else re-encoded."""
+        body = self.body
+        if isinstance(body, bytes) and body and b"\n" not in body and not _located(name):
+            return body.decode()
+        return json.dumps(self.request)
 
     # -- compute environments, queues and definitions: the service's paging ------
 
