@@ -18,6 +18,7 @@ def demo(args) -> int:
 def serve(args) -> int:
     """Run a local Batch endpoint in the foreground: the AWS CLI and any SDK can use it."""
     import logging
+    import signal
     import threading
 
     import batchkit
@@ -42,10 +43,15 @@ def serve(args) -> int:
                   + (f"restored ({lb.seed_label}; jobs as they were, the clock goes on from where it stopped)"
                      if lb.restored else "new"), file=sys.stderr, flush=True)
         try:
+            signal.signal(signal.SIGTERM, _interrupt)  # `kill`, `docker stop`: a clean stop (with --state, a checkpoint)
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def report(args) -> int:

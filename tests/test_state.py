@@ -423,3 +423,14 @@ def test_a_region_first_read_then_written_replays_the_same_ids(tmp_path):
     with batchkit.local(state=tmp_path / "crashed") as lb:
         west = boto3.client("batch", endpoint_url=lb.serve(), **{**FAKE, "region_name": "eu-west-1"})
         assert west.describe_jobs(jobs=[job])["jobs"] == seen
+
+
+def test_serve_stops_cleanly_on_sigterm_with_a_checkpoint(tmp_path):
+    process, batch = serve(tmp_path, "--clock", "manual")
+    job = batch.submit_job(jobName="kept", jobQueue="HighPriority", jobDefinition="sleep")["jobId"]
+    process.terminate()
+    assert process.wait(timeout=30) == 0
+    assert (tmp_path / "checkpoint-2.pickle").exists()  # the journal was folded in: nothing to replay
+    assert (tmp_path / "journal-2.jsonl").read_text().count("\n") == 1
+    with batchkit.local(state=tmp_path) as lb:
+        assert lb.client.describe_jobs(jobs=[job])["jobs"][0]["jobName"] == "kept"
