@@ -428,12 +428,12 @@ class _Lock:
         except ImportError:  # not POSIX: no lock (documented)
             pass
         except OSError:
-            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "?"
+            holder = os.read(self._fd, 32).decode(errors="replace").strip() or "?"
             os.close(self._fd)
             self._fd = None
             raise StateRefused(f"state directory {path.parent} is in use by another process (pid {holder}, {path})")
         os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+        os.write(self._fd, f"{os.getpid()}\n".encode())
 
     def release(self) -> None:
         if self._fd is not None:
