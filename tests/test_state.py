@@ -220,6 +220,17 @@ def test_checkpoints_rotate_the_journal(tmp_path, monkeypatch):
         assert everything(lb) == seen
 
 
+def test_a_checkpoint_follows_work_that_would_take_long_to_replay(tmp_path, monkeypatch):
+    with batchkit.local(state=tmp_path) as lb:
+        for number in range(300):
+            lb.client.submit_job(jobName=f"j{number}", jobQueue="HighPriority", jobDefinition="sleep")
+        assert lb._state.journal.generation == 1
+        monkeypatch.setattr(persistence, "REPLAY_SECONDS", 0.0)  # any work above twice the last checkpoint's
+        lb.run_until_idle()  # 300 jobs simulated: far more than writing the demo seed's state took
+        assert lb._state.journal.generation == 2 and lb._state.journal.count == 0
+        assert (tmp_path / "journal-2.jsonl").read_text().count("\n") == 1
+
+
 def test_the_realtime_clock_goes_on_from_where_it_stopped(tmp_path):
     with batchkit.local(clock="realtime", speed=1000, state=tmp_path / "live") as lb:
         job = lb.client.submit_job(jobName="r", jobQueue="HighPriority", jobDefinition="sleep")["jobId"]

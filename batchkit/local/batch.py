@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 
 import boto3
 import botocore.session
@@ -216,17 +217,17 @@ class LocalBatch(Factories):
         if not seconds >= 0:
             raise ValueError(f"seconds must be a number >= 0, not {seconds!r}")
         with self._runtime.lock:
-            target = self.now + int(seconds * 1000)
+            started, target = time.perf_counter(), self.now + int(seconds * 1000)
             self._advance_all(target)
-            self._note("advance", t=target)
+            self._note("advance", time.perf_counter() - started, t=target)
 
     def run_until_idle(self) -> float:
         """Manual clock: advance until no job can move; the simulated seconds that passed."""
         self._manual("run_until_idle")
         with self._runtime.lock:
-            start = self.now
+            start, started = self.now, time.perf_counter()
             self._idle_all()
-            self._note("idle")
+            self._note("idle", time.perf_counter() - started)
             return (self.now - start) / 1000
 
     def _advance_all(self, target: int) -> None:
@@ -240,10 +241,10 @@ class LocalBatch(Factories):
         for backend in self._runtime.backends.values():
             backend.lifecycle.advance_to(end)
 
-    def _note(self, kind: str, **fields) -> None:
-        """state=: a change that is not a Batch request, journaled (persistence.py)."""
+    def _note(self, kind: str, work: float = 0.0, **fields) -> None:
+        """state=: a change that is not a Batch request, journaled (persistence.py); `work`: the seconds it took."""
         if self._runtime.journal is not None:
-            self._runtime.journal.note(kind, **fields)
+            self._runtime.journal.note(kind, work, **fields)
 
     def _manual(self, what: str) -> None:
         if not self.clock.manual:

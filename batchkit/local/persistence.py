@@ -32,7 +32,11 @@ from pathlib import Path
 from ..gcpause import gc_paused
 
 FORMAT = 1  # bump when what is pickled or journaled changes shape
-CHECKPOINT_EVERY = 10_000  # journal entries between checkpoints: replay after a crash stays well under a second
+# a checkpoint is taken after this many journal entries, or once the work they stand for (requests' actions,
+# simulated time) took REPLAY_SECONDS, or twice what the last checkpoint took if that is more: a restart
+# after a crash replays about that much, and checkpoints cost at most half the work they spare a restart
+CHECKPOINT_EVERY = 10_000
+REPLAY_SECONDS = 0.3
 HEADER, LOCK, BASE = "batchkit-state.json", "lock", "base.pickle"
 MAGIC = b"batchkit state\n"
 READS = ("Describe", "List", "Get")  # operations that change nothing are not journaled
@@ -121,7 +125,9 @@ class StateDir:
     def load(self, lb, seed_key: str, seed_label: str) -> None:
         """The state as it was: the newest checkpoint, then its journal replayed."""
         generation, checkpoint = self._newest_checkpoint()
+        started = time.perf_counter()
         meta = _load(checkpoint, lb)
+        loaded = time.perf_counter()
         base = meta["base"]
         lb.seed_job_ids, lb._seed_key, lb.seed_label = base["job_ids"], base["key"], base["label"]
         if seed_key != base["key"]:
@@ -131,6 +137,8 @@ class StateDir:
         lb._runtime.journal = self.journal
         if journal.exists():
             _replay(lb, journal, generation)
+        # what the next crash would replay, and about what a checkpoint of this state costs
+        self.journal.work, self.journal.checkpoint_seconds = time.perf_counter() - loaded, loaded - started
         for stale in self.path.glob("*.tmp"):
             stale.unlink()
         self.journal.open(None if journal.exists() else generation)
@@ -169,9 +177,11 @@ class StateDir:
         return _load(self.path / BASE, lb)["base"]
 
     def _start(self, lb, generation: int, data: bytes | None = None) -> None:
+        started = time.perf_counter()
         _write(self.path / f"checkpoint-{generation}.pickle", data or _dump(lb, _base_meta(lb)))
         old = self.journal
         self.journal = Journal(self.path / f"journal-{generation}.jsonl", generation, self.header["nonce"])
+        self.journal.checkpoint_seconds = time.perf_counter() - started
         self.journal.open(generation)
         self.journal.full = lambda: self.checkpoint(lb)
         lb._runtime.journal = self.journal
@@ -304,6 +314,8 @@ class Journal:
     def __init__(self, path: Path, generation: int, nonce: str, replaying: bool = False):
         self.path, self.generation, self.nonce = path, generation, nonce
         self.replaying, self.failed, self.count = replaying, None, 0
+        self.work = 0.0  # seconds the journaled changes took live: about what replaying them takes
+        self.checkpoint_seconds = 0.0  # what writing the checkpoint it follows took
         self.full = None  # called when CHECKPOINT_EVERY entries are written (a checkpoint)
         self._fd = None
 
@@ -320,11 +332,12 @@ class Journal:
         replay makes it later (a read that made it live is not journaled; it did nothing there until then)."""
         return f"{self.nonce}:{self.generation}:{region}"
 
-    def note(self, kind: str, **fields) -> None:
+    def note(self, kind: str, work: float = 0.0, **fields) -> None:
+        """A change that is not a request (a clock step, an outcome rule...); `work`: the seconds it took."""
         if not self.replaying:
-            self._append(json.dumps({"k": kind, **fields}, separators=(",", ":")))
+            self._append(json.dumps({"k": kind, **fields}, separators=(",", ":")), work)
 
-    def call(self, region: str, operation: str, at: int, params: str, answer) -> None:
+    def call(self, region: str, operation: str, at: int, params: str, answer, work: float = 0.0) -> None:
         """An answered request: `params` is its JSON (one line), taken before the action ran; `answer` the
         JSON answered (json.dumps': one line), kept to check the replay against."""
         if self.replaying:
@@ -332,9 +345,9 @@ class Journal:
         if isinstance(answer, bytes):
             answer = answer.decode()
         self._append(f'{{"k":"call","t":{int(at)},"r":{json.dumps(region)},"op":"{operation}","p":{params},'
-                     f'"a":{answer or "null"}}}')
+                     f'"a":{answer or "null"}}}', work)
 
-    def _append(self, line: str) -> None:
+    def _append(self, line: str, work: float) -> None:
         if self.failed:
             raise OSError(f"{self.path}: an earlier write failed ({self.failed}); restart to go on from the state")
         try:
@@ -343,12 +356,14 @@ class Journal:
             self.failed = exc.strerror or str(exc)
             raise
         self.count += 1
-        if self.count >= CHECKPOINT_EVERY and self.full is not None:
+        self.work += work
+        if (self.count >= CHECKPOINT_EVERY or self.work >= max(REPLAY_SECONDS, 2 * self.checkpoint_seconds)) \
+                and self.full is not None:
             try:
                 self.full()
-            except Exception:  # the entry is written: the request stands; the next try is as many entries on
+            except Exception:  # the entry is written: the request stands; the next try is as much later
                 log.exception("%s: the checkpoint failed", self.path)
-                self.count = 0
+                self.count, self.work = 0, 0.0
 
     def close(self) -> None:
         if self._fd is not None:

@@ -15,6 +15,7 @@ import copy
 import json
 import logging
 import re
+import time
 import uuid
 from functools import cache
 from urllib.parse import parse_qs, unquote
@@ -175,13 +176,15 @@ class Handler:
         if action is None:
             return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
         with runtime.lock:
+            started = time.perf_counter()
             runtime.catch_up()
             journal = runtime.journal  # state=: the request as sent, taken before the action may change it
             params = self._as_sent(name) if journal is not None and writes(name) else None
             try:
                 body = action()
                 if params is not None:  # journaled (with the answer) before anyone is told
-                    journal.call(self.region, name, self.batch_backend.lifecycle.now, params, body)
+                    journal.call(self.region, name, self.batch_backend.lifecycle.now, params, body,
+                                 time.perf_counter() - started)
             except NotImplementedError:
                 return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
             except moto_adapter.ERRORS as exc:  # the service's rules (rules.fail) and moto's own

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 import types
 
 from . import nodes, references, rules
@@ -86,12 +87,13 @@ class Runtime:
     def catch_up(self) -> None:
         """Realtime clocks: bring every lifecycle up to the current simulated time."""
         if not self.clock.manual and not self._frozen:
-            now = self.clock.now()
+            now, started = self.clock.now(), time.perf_counter()
             ran = self.journal is not None and sum(backend.lifecycle.instants for backend in self.backends.values())
             for backend in self.backends.values():
                 backend.lifecycle.advance_to(now)
             if ran is not False and ran != sum(backend.lifecycle.instants for backend in self.backends.values()):
-                self.journal.note("clock", t=now)  # a step that moved something: replay takes the same steps
+                # a step that moved something: replay takes the same steps
+                self.journal.note("clock", time.perf_counter() - started, t=now)
 
     def uninstall(self) -> None:
         regions = batch_backends[self.account]
