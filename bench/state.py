@@ -6,8 +6,8 @@
     (every persistence.CHECKPOINT_EVERY entries) is included at its share: the rounds write
     more entries than that in all.
 (c) A restart with 10,000 jobs stored (run to SUCCEEDED, with their logs): `batchkit.local(state=DIR)`
-    after a clean stop (the checkpoint alone) and after a crash (the checkpoint of the seeded state
-    plus 10,000 journaled requests replayed), against seeding as many finished jobs (a history seed,
+    after a clean stop (the checkpoint alone) and after a crash (the last checkpoint plus the journal
+    since, replayed: what `kill -9` leaves), against seeding as many finished jobs (a history seed,
     in bulk).  Goal: under a second (absolute seconds printed too).
 
 Run: python bench/state.py [--submits 2000] [--rounds 7] [--jobs 10000]
