@@ -241,6 +241,10 @@ class LocalBatch(Factories):
         for backend in self._runtime.backends.values():
             backend.lifecycle.advance_to(end)
 
+    def _replay_call(self, region: str, operation: str, params: dict) -> str:
+        """state=: a journaled request's action again (persistence.py replays through here); its answer."""
+        return responses.replay(self._runtime, region, operation, params)
+
     def _note(self, kind: str, work: float = 0.0, **fields) -> None:
         """state=: a change that is not a Batch request, journaled (persistence.py); `work`: the seconds it took."""
         if self._runtime.journal is not None:

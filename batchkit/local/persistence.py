@@ -373,8 +373,6 @@ class Journal:
 
 @gc_paused
 def _replay(lb, path: Path, generation: int) -> None:
-    from . import responses
-
     runtime = lb._runtime
     with open(path, "rb") as file:
         data = file.read()
@@ -400,7 +398,7 @@ def _replay(lb, path: Path, generation: int) -> None:
                 if kind == "call":
                     for backend in list(runtime.backends.values()):
                         backend.lifecycle.advance_to(entry["t"])
-                    answer = responses.replay(runtime, entry["r"], entry["op"], entry["p"])
+                    answer = lb._replay_call(entry["r"], entry["op"], entry["p"])
                     if (json.loads(answer) if answer else None) != entry["a"]:
                         raise StateRefused(f"{where}: {entry['op']} answered {_short(answer)} on replay where "
                                            f"{_short(json.dumps(entry['a']))} was answered: the state cannot be "
