@@ -225,7 +225,7 @@ def test_a_checkpoint_follows_work_that_would_take_long_to_replay(tmp_path, monk
         for number in range(300):
             lb.client.submit_job(jobName=f"j{number}", jobQueue="HighPriority", jobDefinition="sleep")
         assert lb._state.journal.generation == 1
-        monkeypatch.setattr(persistence, "REPLAY_SECONDS", 0.0)  # any work above twice the last checkpoint's
+        monkeypatch.setattr(persistence, "REPLAY_SECONDS", 0.0)  # any work above 4x what the last checkpoint took
         lb.run_until_idle()  # 300 jobs simulated: far more than writing the demo seed's state took
         assert lb._state.journal.generation == 2 and lb._state.journal.count == 0
         assert (tmp_path / "journal-2.jsonl").read_text().count("\n") == 1

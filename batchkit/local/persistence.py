@@ -33,10 +33,11 @@ from ..gcpause import gc_paused
 
 FORMAT = 1  # bump when what is pickled or journaled changes shape
 # a checkpoint is taken after this many journal entries, or once the work they stand for (requests' actions,
-# simulated time) took REPLAY_SECONDS, or twice what the last checkpoint took if that is more: a restart
-# after a crash replays about that much, and checkpoints cost at most half the work they spare a restart
+# simulated time) took REPLAY_SECONDS, or WORK_PER_CHECKPOINT times what the last checkpoint took if that is
+# more: a restart after a crash replays about that much, and checkpoints cost at most a quarter of the work
 CHECKPOINT_EVERY = 10_000
-REPLAY_SECONDS = 0.3
+REPLAY_SECONDS = 0.5
+WORK_PER_CHECKPOINT = 4
 HEADER, LOCK, BASE = "batchkit-state.json", "lock", "base.pickle"
 MAGIC = b"batchkit state\n"
 READS = ("Describe", "List", "Get")  # operations that change nothing are not journaled
@@ -357,7 +358,7 @@ class Journal:
             raise
         self.count += 1
         self.work += work
-        if (self.count >= CHECKPOINT_EVERY or self.work >= max(REPLAY_SECONDS, 2 * self.checkpoint_seconds)) \
+        if (self.count >= CHECKPOINT_EVERY or self.work >= max(REPLAY_SECONDS, WORK_PER_CHECKPOINT * self.checkpoint_seconds)) \
                 and self.full is not None:
             try:
                 self.full()
