@@ -26,6 +26,13 @@ from batchkit.local.persistence import StateRefused
 FAKE = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}
 
 
+@pytest.fixture(autouse=True)
+def checkpoints_by_entries_only(monkeypatch):
+    """Checkpoints by work depend on this machine's speed: in process, tests take them by entries only
+    (`batchkit serve` subprocesses keep the rule: nothing there counts checkpoints)."""
+    monkeypatch.setattr(persistence, "REPLAY_SECONDS", float("inf"))
+
+
 def everything(lb) -> dict:
     """What a client can see: every job in full (array children included), resources, logs, the clock."""
     client = lb.client
