@@ -34,10 +34,10 @@ from ..gcpause import gc_paused
 FORMAT = 1  # bump when what is pickled or journaled changes shape
 # a checkpoint is taken after this many journal entries, or once the work they stand for (requests' actions,
 # simulated time) took REPLAY_SECONDS, or WORK_PER_CHECKPOINT times what the last checkpoint took if that is
-# more: a restart after a crash replays about that much, and checkpoints cost at most a quarter of the work
+# more: a restart after a crash replays about that much, and checkpoints cost at most half the work
 CHECKPOINT_EVERY = 10_000
-REPLAY_SECONDS = 0.5
-WORK_PER_CHECKPOINT = 4
+REPLAY_SECONDS = 0.3
+WORK_PER_CHECKPOINT = 2
 HEADER, LOCK, BASE = "batchkit-state.json", "lock", "base.pickle"
 MAGIC = b"batchkit state\n"
 READS = ("Describe", "List", "Get")  # operations that change nothing are not journaled
