@@ -36,14 +36,15 @@ def serve(args) -> int:
                   + ("callers must sign with the key as their secret access key" if args.require_key else
                      "anyone who reaches it can read, submit and terminate jobs (--require-key KEY prevents that)"),
                   file=sys.stderr, flush=True)
-        print(f"batchkit serve: {batchkit.local.LABEL}, seed {args.seed}, {lb.clock.kind} clock"
+        print(f"batchkit serve: {batchkit.local.LABEL}, {lb.seed_label}, {lb.clock.kind} clock"
               f"{'' if lb.clock.manual else f' x{lb.clock.speed:g}'}; Ctrl-C stops", file=sys.stderr, flush=True)
         if args.state:
             print(f"batchkit serve: state kept in {args.state}: "
-                  + (f"restored ({lb.seed_label}; jobs as they were, the clock goes on from where it stopped)"
+                  + ("restored (jobs as they were; the clock goes on from where it stopped)"
                      if lb.restored else "new"), file=sys.stderr, flush=True)
         try:
-            signal.signal(signal.SIGTERM, _interrupt)  # `kill`, `docker stop`: a clean stop (with --state, a checkpoint)
+            if threading.current_thread() is threading.main_thread():  # `kill`, `docker stop`: a clean stop
+                signal.signal(signal.SIGTERM, _interrupt)  # (with --state, a checkpoint)
             threading.Event().wait()
         except KeyboardInterrupt:
             pass

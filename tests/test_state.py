@@ -204,8 +204,9 @@ def test_a_clean_stop_checkpoints_and_the_next_start_replays_nothing(tmp_path):
         busy_day(lb)
         seen = everything(lb)
         assert lb._runtime.journal.count > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.pickle", "batchkit-state.json", "checkpoint-2.pickle",
-                                                          "journal-2.jsonl", "lock"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("base-")) == [
+        "batchkit-state.json", "checkpoint-2.pickle", "journal-2.jsonl", "lock"]
+    assert len(list(tmp_path.glob("base-*.pickle"))) == 1
     assert (tmp_path / "journal-2.jsonl").read_text().count("\n") == 1  # its first line only
     with batchkit.local(state=tmp_path) as lb:
         assert everything(lb) == seen
@@ -264,13 +265,27 @@ def test_reset_is_persisted_and_goes_back_to_the_stored_seed_after_a_restart(tmp
     with batchkit.local(state=tmp_path) as lb:
         assert everything(lb)["jobs"] == seeded["jobs"] and not lb.client.describe_jobs(jobs=[mine])["jobs"]
         lb.client.submit_job(jobName="again", jobQueue="HighPriority", jobDefinition="sleep")
-        lb.reset()  # after a restart: from base.pickle, not by seeding again
+        lb.reset()  # after a restart: from base-*.pickle, not by seeding again
         assert everything(lb)["jobs"] == seeded["jobs"] and lb.seed_job_ids == seed_ids
         lb.reset(seed="empty")
     with batchkit.local(seed="demo", state=tmp_path) as lb:
         assert lb.seed_label == "seed empty" and not lb.client.describe_job_queues()["jobQueues"]
         lb.reset()
         assert not lb.client.describe_job_queues()["jobQueues"]
+
+
+def test_a_crash_between_a_new_seeds_base_and_its_checkpoint_keeps_the_old_pair(tmp_path):
+    batchkit.local(seed="empty", state=tmp_path / "empty").stop()
+    with batchkit.local(state=tmp_path / "demo") as lb:
+        queues = lb.client.describe_job_queues()["jobQueues"]
+    # reset(seed="empty") writes that seed's base, then the checkpoint naming it: a crash between leaves this
+    [empty_base] = (tmp_path / "empty").glob("base-*.pickle")
+    shutil.copy(empty_base, tmp_path / "demo")
+    with batchkit.local(state=tmp_path / "demo") as lb:
+        lb.reset()
+        assert lb.client.describe_job_queues()["jobQueues"] == queues and lb.seed_label == "seed demo"
+        lb.reset(seed="empty")
+    assert [p.name for p in (tmp_path / "demo").glob("base-*.pickle")] == [empty_base.name]  # the other one went
 
 
 def test_moto_api_reset_is_persisted(tmp_path):
@@ -306,6 +321,11 @@ def test_account_and_region_come_from_the_state(tmp_path):
         batchkit.local(state=tmp_path, region="us-west-2")
     with batchkit.local(state=tmp_path):  # the refusal left nothing locked
         pass
+
+
+def test_a_state_that_is_not_a_path_is_refused():
+    with pytest.raises(ValueError, match=r"^state must be the path of a directory, not 3$"):
+        batchkit.local(state=3)
 
 
 def test_the_subprocess_executor_cannot_keep_state(tmp_path):

@@ -72,6 +72,8 @@ class LocalBatch(Factories):
                  idle_seconds: float = Settings.idle_seconds, state: str | os.PathLike | None = None):
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+        if state is not None and not isinstance(state, (str, os.PathLike)):
+            raise ValueError(f"state must be the path of a directory, not {state!r}")
         if state is not None and executor != "simulated":  # replaying the journal would run the commands again
             raise ValueError("state= needs executor='simulated': the subprocess executor's runs cannot be replayed")
         seeds.load(seed)  # bad seeds fail before anything starts

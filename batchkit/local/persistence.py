@@ -11,7 +11,8 @@ one journaled refuses the state rather than drift from what clients were told.
 DIR holds:
   batchkit-state.json  format, batchkit and moto versions, account, region (written last on creation)
   lock                 flock-ed while a process uses DIR (the kernel drops it when the process dies)
-  base.pickle          the seeded state: what `reset()` goes back to
+  base-K.pickle        the seeded state: what `reset()` goes back to (K: a digest of the seed's key,
+                       so that the checkpoint names its own base whatever a crash left)
   checkpoint-G.pickle  the state at generation G; journal-G.jsonl what changed since
 Every file is written to a temporary name, fsync-ed and renamed into place.  Anything unexpected is
 refused with one line naming the file, never dropped; a journal's last line cut off by a crash is an
@@ -20,6 +21,7 @@ unanswered request: it is dropped with a one-line warning.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -38,7 +40,7 @@ FORMAT = 1  # bump when what is pickled or journaled changes shape
 CHECKPOINT_EVERY = 10_000
 REPLAY_SECONDS = 0.3
 WORK_PER_CHECKPOINT = 2
-HEADER, LOCK, BASE = "batchkit-state.json", "lock", "base.pickle"
+HEADER, LOCK = "batchkit-state.json", "lock"
 MAGIC = b"batchkit state\n"
 READS = ("Describe", "List", "Get")  # operations that change nothing are not journaled
 log = logging.getLogger("batchkit.local")
@@ -118,7 +120,7 @@ class StateDir:
         header = {"format": FORMAT, **_versions(), "account": lb.account, "region": lb.region,
                   "nonce": os.urandom(8).hex(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         data = _dump(lb, _base_meta(lb))
-        _write(self.path / BASE, data)
+        _write(self._base(lb._seed_key), data)
         self.header = header
         self._start(lb, 1, data)
         _write(self.path / HEADER, json.dumps(header, indent=1).encode())
@@ -169,13 +171,16 @@ class StateDir:
     def after_reset(self, lb, new_base: bool) -> None:
         with lb._runtime.lock:
             data = _dump(lb, _base_meta(lb))
-            if new_base:
-                _write(self.path / BASE, data)
+            if new_base:  # written before the checkpoint naming it: a crash between leaves the old pair whole
+                _write(self._base(lb._seed_key), data)
             self._start(lb, self.journal.generation + 1, data)
 
     def load_base(self, lb) -> dict:
-        """base.pickle's state into the LocalBatch (reset() restores from it after a restart); its meta."""
-        return _load(self.path / BASE, lb)["base"]
+        """The seeded state into the LocalBatch (reset() restores from it after a restart); its meta."""
+        return _load(self._base(lb._seed_key), lb)["base"]
+
+    def _base(self, key: str) -> Path:
+        return self.path / f"base-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.pickle"
 
     def _start(self, lb, generation: int, data: bytes | None = None) -> None:
         started = time.perf_counter()
@@ -188,8 +193,10 @@ class StateDir:
         lb._runtime.journal = self.journal
         if old is not None:
             old.close()
-        for path in [*self.path.glob("checkpoint-*.pickle"), *self.path.glob("journal-*.jsonl")]:
-            if not path.name.startswith((f"checkpoint-{generation}.", f"journal-{generation}.")):
+        keep = {f"checkpoint-{generation}.pickle", f"journal-{generation}.jsonl", self._base(lb._seed_key).name}
+        for path in [*self.path.glob("checkpoint-*.pickle"), *self.path.glob("journal-*.jsonl"),
+                     *self.path.glob("base-*.pickle")]:
+            if path.name not in keep:
                 path.unlink()
 
     def close(self, lb) -> None:
