@@ -84,11 +84,14 @@ def _overrides(value, base, shape, parameters: dict):
         item = shape.member
         if item.type_name == "structure" and set(item.members) == {"name", "value"}:  # environment variables
             return _environment(value, base)
-        key = next((k for k in KEYS if item.type_name == "structure" and k in item.members), None)
-        if key:  # containers by name, node ranges by their targetNodes
-            known = {b.get(key): b for b in base or () if isinstance(b, dict)}
-            found = [o for v in value if isinstance(v, dict)
-                     and (o := _overrides(v, known.get(v.get(key)), item, parameters))]
+        nested = item.type_name == "structure" and any(m.type_name in ("structure", "list", "map")
+                                                       for m in item.members.values())
+        if nested:  # containers by name, node ranges by their targetNodes, tasks in order
+            key = next((k for k in KEYS if k in item.members), None)
+            base = [b for b in base or () if isinstance(b, dict)]
+            known = {b.get(key): b for b in base} if key else dict(enumerate(base))
+            found = [o for i, v in enumerate(value) if isinstance(v, dict)
+                     and (o := _overrides(v, known.get(v.get(key) if key else i), item, parameters))]
             return found or None
         if value in (base, _substituted(base, parameters)) or _same_items(value, base):
             return None  # DescribeJobs may show a command with its parameters substituted
