@@ -295,6 +295,7 @@ def plan(b, jobs, failed_only: bool = False, dependents: bool = False, overrides
     """The SubmitJob requests that run `jobs` again (see the module's docstring), nothing sent yet."""
     from .jobs import job_ids
 
+    apply({}, overrides or {})  # a bad override is refused before anything is asked
     ids = job_ids(jobs, name="job")
     if not ids:
         raise ValueError("resubmit: no job id given")

@@ -286,3 +286,88 @@ def test_the_magic_completes_ids_after_resubmit(shell):
     assert completions(shell, f"%batch resubmit {job_id[:6]}") == [job_id]
     assert completions(shell, "%batch resubmit x --fa") == ["--failed"]
     assert completions(shell, "%batch resubmit x --queue Hi") == ["HighPriority"]
+
+
+# --- the monitor's buttons and the console's form (widgets without a browser) -----------------------------
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with batchkit.local(seed="demo", launch_seconds=0, pull_seconds=0) as lb:
+        yield lb
+
+
+@pytest.fixture
+def dlb(demo):
+    demo.reset()
+    return demo
+
+
+def failed_array(lb):
+    lb.set_outcome("shards", exit_code=1, index=[1, 3])
+    array = lb.submit("shards", queue="HighPriority", arrayProperties={"size": 6})
+    lb.run_until_idle()
+    return array
+
+
+def test_the_monitor_resubmits_a_job_at_once_and_failed_children_after_yes(dlb):
+    from batchkit import widgets
+
+    done = dlb.submit("single", queue="HighPriority")
+    array = failed_array(dlb)
+    monitor = widgets.monitor(dlb.batch, interval=None)
+    assert monitor.resubmit_button.disabled  # nothing selected
+    monitor.select(done)
+    assert not monitor.resubmit_button.disabled and monitor.resubmit_failed_button.layout.display == "none"
+    submissions = len(dlb.calls.of("SubmitJob"))
+    monitor.resubmit_button.click()
+    assert len(dlb.calls.of("SubmitJob")) == submissions + 1 and "resubmitted single:" in monitor.said.value
+    assert monitor.selected != done and monitor.selected in monitor.tracker.jobs  # the new job's card
+    monitor.select(array)
+    assert monitor.resubmit_failed_button.layout.display == "" and monitor.resubmit_failed_button.description == \
+        "Resubmit 2 failed"
+    monitor.resubmit_failed_button.click()  # two jobs: asks first
+    assert monitor.confirm_button.layout.display == "" and monitor.confirm_button.description == "Yes, resubmit 2 jobs"
+    assert len(dlb.calls.of("SubmitJob")) == submissions + 1 and "2 failed children of shards" in monitor.said.value
+    monitor.abort_button.click()
+    assert monitor.confirm_button.layout.display == "none" and len(dlb.calls.of("SubmitJob")) == submissions + 1
+    monitor.resubmit_failed_button.click()
+    monitor.confirm_button.click()
+    sent = [c.params for c in dlb.calls.of("SubmitJob")[-2:]]
+    assert sorted(s["jobName"] for s in sent) == ["shards-1", "shards-3"] and "(2 jobs)" in monitor.said.value
+    monitor.close()
+
+
+def test_the_monitor_says_in_one_line_what_cannot_be_resubmitted(dlb):
+    from batchkit import widgets
+
+    monitor = widgets.monitor(dlb.batch, interval=None)
+    job = dlb.submit("single", queue="HighPriority")
+    monitor.refresh()
+    monitor.select(job)
+    dlb.faults.error("SubmitJob", status=400, code="ClientException", message="queue is full", times=1)
+    assert monitor.resubmit() is None
+    assert "queue is full" in monitor.said.value and "color:#b00" in monitor.said.value
+    monitor.close()
+
+
+def test_the_consoles_all_actions_has_a_resubmit_form(dlb):
+    from batchkit import widgets
+
+    array = failed_array(dlb)
+    console = widgets.console(dlb.batch, interval=None)
+    console.actions.choice.value = "Resubmit"
+    form = console.actions.form
+    form.job.value, form.failed_only.value, form.environment.value = array, True, "FIXED=1"
+    submissions = len(dlb.calls.of("SubmitJob"))
+    assert form.run() is None and form.confirm.layout.display == "" and len(dlb.calls.of("SubmitJob")) == submissions
+    form.confirm.click()
+    sent = [c.params for c in dlb.calls.of("SubmitJob")[submissions:]]
+    assert sorted(s["parameters"][resubmit.INDEX] for s in sent) == ["1", "3"]  # sent in parallel
+    assert all({"name": "FIXED", "value": "1"} in s["containerOverrides"]["environment"] for s in sent)
+    assert "resubmitted shards-1, shards-3 (2 jobs)" in form.status.value
+    form.job.value, form.failed_only.value, form.environment.value = "nope", False, "NOEQUALS"
+    assert form.run() is None and "KEY=VALUE" in form.status.value
+    form.environment.value = ""
+    assert form.run() is None and "no job with id nope" in form.status.value
+    console.close()
