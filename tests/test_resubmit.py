@@ -6,6 +6,8 @@ named in its FAIL variable.  Every `Batch` case runs in-process and through the 
 (`batchkit.connect(endpoint_url=...)`): resubmitting needs nothing but the API.
 """
 
+import re
+import secrets
 import sys
 
 import pytest
@@ -14,7 +16,9 @@ from IPython.core.error import UsageError
 import batchkit
 from batchkit import resubmit
 from batchkit.errors import BatchError
+from tests import test_browser as browser_test
 from tests.shells import batch_shell
+from tests.test_browser import lab  # noqa: F401  JupyterLab serving tmp_path (the browser test below)
 
 UNIT = ("import os, sys; i = os.environ.get('BATCHKIT_ARRAY_INDEX', os.environ.get('AWS_BATCH_JOB_ARRAY_INDEX'));"
         " print('unit', i, 'param', sys.argv[1], 'greeting', os.environ.get('GREETING'));"
@@ -371,3 +375,61 @@ def test_the_consoles_all_actions_has_a_resubmit_form(dlb):
     form.environment.value = ""
     assert form.run() is None and "no job with id nope" in form.status.value
     console.close()
+
+
+# --- in a real browser (JupyterLab + headless Chromium, as tests/test_browser.py) --------------------------
+
+BROWSER_CELLS = [
+    "import batchkit\nfrom batchkit import widgets\n"
+    "lb = batchkit.local(clock='manual', launch_seconds=0, pull_seconds=0)\n"
+    "lb.set_outcome('shards', exit_code=1, duration=40, index=[1, 3], logs=['shard corrupt'])\n"
+    "lb.batch.submit_job(jobName='shards', jobQueue='HighPriority', jobDefinition='sleep', arrayProperties={'size': 6})\n"
+    "lb.run_until_idle();",
+    "widgets.monitor(lb.batch, interval=None)",
+]
+
+
+@browser_test.pytestmark[0]  # skipped where Chromium, JupyterLab or Playwright is missing
+@browser_test.pytestmark[1]
+def test_resubmit_failed_in_the_monitor_in_a_real_browser(lab, tmp_path):  # noqa: F811  (the fixture)
+    """Click the array's row, "Resubmit 2 failed", see the confirmation, say yes: screenshots of both."""
+    import nbformat
+    from playwright.sync_api import expect, sync_playwright
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in BROWSER_CELLS]
+    nbformat.write(notebook, tmp_path / "resubmit.ipynb")  # beside lab's own notebooks, in the folder it serves
+    base, token = lab
+    browser_test.ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_test.CHROMIUM, args=browser_test.ARGS,
+                                             headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            workspace = f"resubmit-{secrets.token_hex(4)}"  # of its own: the default one restores other tabs
+            browser_test.run_all(page, f"{base}/lab/workspaces/{workspace}/tree/resubmit.ipynb?token={token}")
+            monitor = page.locator(".jp-Notebook .jp-Cell").nth(1)
+            row = monitor.locator(".batchkit-table tr", has_text="shards")
+            expect(row.first).to_contain_text("FAILED", timeout=90_000)
+            row.first.click()
+            again = monitor.get_by_role("button", name="Resubmit 2 failed")
+            expect(again).to_be_visible(timeout=30_000)
+            again.click()
+            yes = monitor.get_by_role("button", name="Yes, resubmit 2 jobs")
+            expect(yes).to_be_visible(timeout=30_000)
+            expect(monitor).to_contain_text("2 failed children of shards (indexes 1, 3)")
+            browser_test.assert_not_cut(yes)
+            monitor.screenshot(path=str(browser_test.ARTIFACTS / "monitor-resubmit-confirm.png"))
+            yes.click()
+            expect(monitor).to_contain_text("resubmitted shards-1, shards-3 (2 jobs)", timeout=30_000)
+            expect(monitor.locator(".batchkit-table")).to_contain_text("shards-3")
+            expect(monitor).to_contain_text("6 jobs")  # the panel's last update has arrived
+            for button in (again, monitor.locator("button", has_text=re.compile(r"^\s*Resubmit\s*$"))):
+                browser_test.assert_not_cut(button)
+            monitor.screenshot(path=str(browser_test.ARTIFACTS / "monitor-resubmitted.png"))
+        except Exception:
+            page.screenshot(path=str(browser_test.ARTIFACTS / "failed-resubmit.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

@@ -56,9 +56,10 @@ class Monitor:
         self.resubmit_button = w.Button(description="Resubmit", icon="redo", disabled=True)
         self.resubmit_failed_button = w.Button(description="Resubmit failed", icon="redo",
                                                tooltip="only the array's failed children, each with its index",
-                                               layout=w.Layout(display="none"))
+                                               layout=w.Layout(display="none", width="auto"))  # its count whole
         self.said = w.HTML()  # what a resubmission did
-        self.confirm_button = w.Button(description="Yes, do it", button_style="danger", layout=w.Layout(display="none"))
+        self.confirm_button = w.Button(description="Yes, do it", button_style="danger",
+                                       layout=w.Layout(display="none", width="auto"))
         self.abort_button = w.Button(description="No", layout=w.Layout(display="none"))
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         for control in (self.queue, self.state, self.name):
