@@ -152,9 +152,11 @@ def _is_array_parent(job: dict) -> bool:
     return "size" in array and "index" not in array
 
 
-def with_index(request: dict, index: int) -> dict:
-    """A rerun array child: its own job named ``<name>-<index>``, the index in INDEX (environment and parameter)."""
+def with_index(request: dict, index: int, job: dict | None = None) -> dict:
+    """A rerun array child: its own job named ``<name>-<index>``, the index in INDEX (environment and parameter);
+    `job` (its record) names the containers of an ECS or EKS job, each of which gets the variable."""
     request = copy.deepcopy(request)
+    _name_containers(request, job or {})
     request.pop("arrayProperties", None)
     suffix = f"-{index}"
     request["jobName"] = request["jobName"][: MAX_NAME - len(suffix)] + suffix
@@ -163,28 +165,38 @@ def with_index(request: dict, index: int) -> dict:
     return request
 
 
+def _name_containers(request: dict, job: dict) -> None:
+    """An override entry (by name) for each container of an ECS or EKS job, so that each can be given a variable."""
+    for task_no, task in enumerate((job.get("ecsProperties") or {}).get("taskProperties") or ()):
+        tasks = request.setdefault("ecsPropertiesOverride", {}).setdefault("taskProperties", [])
+        tasks += [{} for _ in range(task_no + 1 - len(tasks))]
+        _add_named(tasks[task_no].setdefault("containers", []), task.get("containers"))
+    pod = (job.get("eksProperties") or {}).get("podProperties")
+    if pod:
+        pods = request.setdefault("eksPropertiesOverride", {}).setdefault("podProperties", {})
+        _add_named(pods.setdefault("containers", []), pod.get("containers"))
+
+
+def _add_named(overrides: list, containers) -> None:
+    have = {c.get("name") for c in overrides}
+    overrides += [{"name": c["name"]} for c in containers or () if c.get("name") and c["name"] not in have]
+
+
 def _set_env(request: dict, env: dict) -> None:
-    """Environment variables set on the job's containers (container jobs; each container of ECS and EKS jobs)."""
-    def merged(old, key="value"):
-        kept = [e for e in old or () if e.get("name") not in env]
-        return kept + [{"name": k, key: v} for k, v in env.items()]
-
-    if "ecsPropertiesOverride" in request or "eksPropertiesOverride" in request or "nodeOverrides" in request:
-        for container in _containers(request):
-            container["environment" if "environment" in container or "env" not in container else "env"] = merged(
-                container.get("environment") or container.get("env"))
-        return
-    overrides = request.setdefault("containerOverrides", {})
-    overrides["environment"] = merged(overrides.get("environment"))
+    """Environment variables on the job's containers: a container job's, or each container override of an ECS or
+    EKS job (EKS spells the member `env`)."""
+    containers = _containers(request) or [(request.setdefault("containerOverrides", {}), "environment")]
+    for container, key in containers:
+        kept = [e for e in container.get(key) or () if e.get("name") not in env]
+        container[key] = kept + [{"name": k, "value": v} for k, v in env.items()]
 
 
-def _containers(request: dict) -> list[dict]:
+def _containers(request: dict) -> list[tuple[dict, str]]:
     found = []
     for task in (request.get("ecsPropertiesOverride") or {}).get("taskProperties") or ():
-        found += task.get("containers") or ()
-    found += ((request.get("eksPropertiesOverride") or {}).get("podProperties") or {}).get("containers") or ()
-    for node in (request.get("nodeOverrides") or {}).get("nodePropertyOverrides") or ():
-        found.append(node.setdefault("containerOverrides", {}))
+        found += [(c, "environment") for c in task.get("containers") or ()]
+    pod = (request.get("eksPropertiesOverride") or {}).get("podProperties") or {}
+    found += [(c, "env") for c in pod.get("containers") or ()]
     return found
 
 
@@ -315,7 +327,7 @@ def plan(b, jobs, failed_only: bool = False, dependents: bool = False, overrides
             indexes = _failed_indexes(b, job_id)
             if not indexes:
                 raise ValueError(f"no child of array job {job_id} ({job.get('jobName')}) has failed: nothing to rerun")
-            entries += [Entry(with_index(base, i), job_id, i) for i in indexes]
+            entries += [Entry(with_index(base, i, job), job_id, i) for i in indexes]
             said.append(f"{len(indexes)} failed children of {job.get('jobName')} (indexes "
                         f"{', '.join(map(str, indexes[:10]))}{', ...' if len(indexes) > 10 else ''})")
             continue
@@ -324,7 +336,7 @@ def plan(b, jobs, failed_only: bool = False, dependents: bool = False, overrides
                              "failed_only reruns failed jobs and an array's failed children")
         if _is_child(job):
             index = job["arrayProperties"]["index"]
-            entries.append(Entry(with_index(base, index), job_id, index))
+            entries.append(Entry(with_index(base, index, job), job_id, index))
         else:
             entries.append(Entry(base, job_id))
         said.append(f"{job.get('jobName')} ({job_id})")

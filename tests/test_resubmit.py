@@ -239,6 +239,28 @@ def test_a_request_from_a_record_follows_the_model():
         {"name": "main", "command": ["x"], "image": "i"}, {"name": "side", "command": ["y"], "image": "i"}]}]}}
     assert resubmit.request_of(ecs, ecs_definition)["ecsPropertiesOverride"] == {"taskProperties": [
         {"containers": [{"name": "main", "environment": [{"name": "C", "value": "3"}]}]}]}
+    rerun = resubmit.with_index(resubmit.request_of(ecs, ecs_definition), 4, ecs)  # each container gets the index
+    assert rerun["ecsPropertiesOverride"]["taskProperties"][0]["containers"] == [
+        {"name": "main", "environment": [{"name": "C", "value": "3"}, {"name": resubmit.INDEX, "value": "4"}]},
+        {"name": "side", "environment": [{"name": resubmit.INDEX, "value": "4"}]}]
+    assert "containerOverrides" not in rerun and rerun["jobName"] == "e-4"
+    eks = {"jobName": "k", "jobQueue": "q", "jobDefinition": "arn:k:1",
+           "eksProperties": {"podProperties": {"containers": [{"name": "c", "image": "i"}]}}}
+    assert resubmit.with_index(resubmit.request_of(eks, {"eksProperties": eks["eksProperties"]}), 0, eks)[
+        "eksPropertiesOverride"] == {"podProperties": {"containers": [{"name": "c", "env": [
+            {"name": resubmit.INDEX, "value": "0"}]}]}}  # EKS spells it env
+
+
+def test_a_multi_node_job_again_keeps_its_node_count(lb, b):
+    lb.client.register_job_definition(jobDefinitionName="mpi", type="multinode", nodeProperties={
+        "numNodes": 3, "mainNode": 0, "nodeRangeProperties": [{"targetNodes": "0:", "container": {
+            "image": "mpi", "command": [sys.executable, "-c", "print('node')"],
+            "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}]}}]})
+    job = lb.client.submit_job(jobName="gang", jobQueue="main", jobDefinition="mpi", nodeOverrides={"numNodes": 2})["jobId"]
+    new_id = b.resubmit(job).loc[0, "jobId"]  # (an unmanaged environment never runs it: AWS's rule)
+    assert sent(lb)[-1]["nodeOverrides"] == {"numNodes": 2} and "containerOverrides" not in sent(lb)[-1]
+    new, = described(lb, new_id)
+    assert new["nodeProperties"]["numNodes"] == 2 and new["jobDefinition"].endswith("mpi:1")
 
 
 # --- %batch resubmit ------------------------------------------------------------------------------
