@@ -218,7 +218,7 @@ def apply(request: dict, overrides: dict) -> dict:
         elif key in ("vcpus", "memory"):
             kind = key.upper().removesuffix("S")
             kept = [r for r in container().get("resourceRequirements", ()) if r.get("type") != kind]
-            container()["resourceRequirements"] = kept + [{"type": kind, "value": f"{value:g}"}]
+            container()["resourceRequirements"] = kept + [{"type": kind, "value": f"{float(value):g}"}]
         elif key == "retries":
             request["retryStrategy"] = {**request.get("retryStrategy", {}), "attempts": int(value)}
         elif key == "timeout":
