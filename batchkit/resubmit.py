@@ -103,8 +103,11 @@ def _same_items(value, base) -> bool:
     """Lists equal but for order (resource requirements)."""
     if not isinstance(base, list) or len(value) != len(base):
         return False
-    key = lambda item: repr(sorted(item.items())) if isinstance(item, dict) else repr(item)  # noqa: E731
-    return sorted(map(key, value)) == sorted(map(key, base))
+    return sorted(map(_sortable, value)) == sorted(map(_sortable, base))
+
+
+def _sortable(item) -> str:
+    return repr(sorted(item.items())) if isinstance(item, dict) else repr(item)
 
 
 def _environment(value: list, base) -> list | None:
@@ -205,7 +208,10 @@ def apply(request: dict, overrides: dict) -> dict:
     retries, timeout, parameters, array, depends_on) or any SubmitJob member by name (replacing it; None drops it)."""
     request = copy.deepcopy(request)
     members = submit_shape().members
-    container = lambda: request.setdefault("containerOverrides", {})  # noqa: E731
+
+    def container() -> dict:
+        return request.setdefault("containerOverrides", {})
+
     for key, value in overrides.items():
         if key in SHORT:
             request[SHORT[key]] = value

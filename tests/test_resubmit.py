@@ -402,11 +402,12 @@ def test_the_consoles_all_actions_has_a_resubmit_form(dlb):
 # --- in a real browser (JupyterLab + headless Chromium, as tests/test_browser.py) --------------------------
 
 BROWSER_CELLS = [
-    "import batchkit\nfrom batchkit import widgets\n"
-    "lb = batchkit.local(clock='manual', launch_seconds=0, pull_seconds=0)\n"
-    "lb.set_outcome('shards', exit_code=1, duration=40, index=[1, 3], logs=['shard corrupt'])\n"
-    "lb.batch.submit_job(jobName='shards', jobQueue='HighPriority', jobDefinition='sleep', arrayProperties={'size': 6})\n"
-    "lb.run_until_idle();",
+    ("import batchkit\nfrom batchkit import widgets\n"
+     "lb = batchkit.local(clock='manual', launch_seconds=0, pull_seconds=0)\n"
+     "lb.set_outcome('shards', exit_code=1, duration=40, index=[1, 3], logs=['shard corrupt'])\n"
+     "lb.batch.submit_job(jobName='shards', jobQueue='HighPriority', jobDefinition='sleep',\n"
+     "                    arrayProperties={'size': 6})\n"
+     "lb.run_until_idle();"),
     "widgets.monitor(lb.batch, interval=None)",
 ]
 
@@ -455,3 +456,17 @@ def test_resubmit_failed_in_the_monitor_in_a_real_browser(lab, tmp_path):  # noq
             raise
         finally:
             browser.close()
+
+
+def test_a_secret_override_is_sent_again_as_it_was_and_never_shown(demo, capsys):
+    """The request is built from the raw answer (a masked value would break the job); what is shown is masked."""
+    demo.reset()
+    b = demo.batch
+    job = b.submit_job(jobName="etl", jobQueue="HighPriority", jobDefinition="etl",
+                       containerOverrides={"environment": [{"name": "API_TOKEN", "value": "s3cr3t-value"}]})
+    demo.run_until_idle()
+    again = b.resubmit(job)
+    assert {"name": "API_TOKEN", "value": "s3cr3t-value"} in demo.calls.of("SubmitJob")[-1].params[
+        "containerOverrides"]["environment"]
+    assert "s3cr3t-value" not in again.to_string() + repr(again.attrs["responses"])
+    assert "DB_PASSWORD" not in repr(demo.calls.of("SubmitJob")[-1].params)  # the definition's: not an override
