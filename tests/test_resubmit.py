@@ -288,6 +288,12 @@ def test_the_magic_resubmits_and_asks_for_yes_before_many(shell, capsys):
     shell.run_line_magic("batch", "local idle")
     again = shell.run_line_magic("batch", f"resubmit {done.loc[0, 'jobId']} --env STAGE=again")
     assert again.loc[0, "resubmitOf"] == done.loc[0, "jobId"] and again.loc[0, "jobId"] != done.loc[0, "jobId"]
+    request = lb.calls.of("SubmitJob")[-1].params
+    assert request["containerOverrides"] == {"command": ["true"], "environment": [{"name": "STAGE", "value": "again"}]}
+    shell.run_line_magic("batch", f"resubmit {done.loc[0, 'jobId']} --queue LowPriority --memory 1024 -- echo again")
+    request = lb.calls.of("SubmitJob")[-1].params
+    assert request["jobQueue"] == "LowPriority" and request["containerOverrides"]["command"] == ["echo", "again"]
+    assert {"type": "MEMORY", "value": "1024"} in request["containerOverrides"]["resourceRequirements"]
     with pytest.raises(UsageError, match=r"resubmit 2 jobs: 2 failed children of shards \(indexes 1, 3\) needs --yes"):
         shell.run_line_magic("batch", f"resubmit {array.loc[0, 'jobId']} --failed")
     shell.user_ns["arr"] = array
