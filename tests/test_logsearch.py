@@ -258,3 +258,31 @@ def test_batch_logs_grep_searches_a_variable_or_ids(ip):
         with pytest.raises(UsageError) as caught:
             ip.run_line_magic("batch", line)
         assert "\n" not in str(caught.value) and words in str(caught.value), str(caught.value)
+
+
+# -- the console's All actions: SearchLogs ------------------------------------------------------------
+
+
+def test_the_console_searches_logs_by_name_or_ids(lb, b):
+    from batchkit import widgets
+
+    lb.set_outcome("etl-*", duration=10, logs=["reading", "MemoryError while joining"])
+    lb.set_outcome("etl-ok", duration=10, logs=["reading", "done"])
+    ids = [submit(b, name) for name in ("etl-1", "etl-2", "etl-ok")]
+    lb.run_until_idle()
+    console = widgets.console(b, interval=None)
+    try:
+        console.actions.choice.value = "SearchLogs"
+        form = console.actions.form
+        assert form.run() is None and "pattern" in form.status.value  # nothing filled in: one line
+        form.pattern.value = "MemoryError"
+        assert form.run() is None and "job ids or a job name" in form.status.value
+        form.job_name.value = "etl-*"
+        found = form.run()
+        assert sorted(found["jobId"]) == sorted(ids[:2]) and form.status.value == "MemoryError: 2 of 3 jobs, 2 lines"
+        form.job_name.value, form.ids.value, form.attempt.value = "", " ".join(ids), None
+        assert len(form.run()) == 2
+        form.since.value = "whenever"
+        assert form.run() is None and "cannot read since" in form.status.value
+    finally:
+        console.close()
