@@ -9,6 +9,8 @@ or a multi-node job stands for its children or nodes, which have the streams.
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,6 +21,7 @@ from .masking import known_secrets, mask_text
 OPERATION = "FilterLogEvents"  # a frame's attrs["operation"]: views show it as matches
 STREAMS_PER_CALL = 100  # FilterLogEvents' logStreamNames: the API's limit
 PROGRESS_CALLS = 3  # a progress bar when the search takes more calls than this
+AT_ONCE = 4  # FilterLogEvents calls in flight: its quota per account and region is low (5 a second by default)
 COLUMNS = ("jobId", "jobName", "arrayIndex", "attempt", "timestamp", "message", "logStreamName", "logGroupName")
 
 
@@ -39,9 +42,11 @@ def search(b, jobs, pattern: str, since=None, attempt: int | None = -1, progress
     from tqdm.auto import tqdm
 
     show = len(chunks) > PROGRESS_CALLS if progress is None else progress
+    at_once = threading.BoundedSemaphore(AT_ONCE)  # the rest wait here, not in botocore's throttling retries
     with tqdm(total=len(chunks), desc=f"searching {len(records):,} jobs' logs", unit="call", disable=not show) as bar:
         def run(chunk):
-            found = _filter(b, chunk[0], chunk[1], request)
+            with at_once:
+                found = _filter(b, chunk[0], chunk[1], request)
             bar.update(1)
             return found
 

@@ -23,7 +23,11 @@ SEED = {"computeEnvironments": [managed("ce", ["m5.24xlarge"], max_vcpus=4096)],
                            definition("own-group", containerProperties={
                                "image": "busybox", "command": ["true"],
                                "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "512"}],
-                               "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/team/jobs"}}})]}
+                               "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/team/jobs"}}}),
+                           {"jobDefinitionName": "mpi", "type": "multinode", "nodeProperties": {
+                               "numNodes": 3, "mainNode": 0, "nodeRangeProperties": [{"targetNodes": "0:", "container": {
+                                   "image": "mpi", "resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                                                            {"type": "MEMORY", "value": "4000"}]}}]}}]}
 WAYS = ["in-process", "served"]
 
 
@@ -97,6 +101,18 @@ def test_250_array_children_cost_three_calls_of_at_most_100_streams(lb, b, filte
     assert all(len(call["logStreamNames"]) <= 100 for call in filter_calls)
     assert sum(len(call["logStreamNames"]) for call in filter_calls) == 250
     assert {call["logGroupName"] for call in filter_calls} == {"/aws/batch/job"}
+
+
+def test_a_multi_node_job_stands_for_its_nodes(lb, b):
+    lb.set_outcome("ranks", duration=60, logs=["rank up", "NCCL error: unhandled system error"])
+    lb.set_outcome("ranks#1", duration=60, logs=["rank up", "all fine"])
+    job = submit(b, "ranks", "mpi")
+    lb.run_until_idle()
+
+    found = b.search_logs(job, '"NCCL error"')
+
+    assert found["jobId"].tolist() == [f"{job}#0", f"{job}#2"]
+    assert found.attrs["summary"] == '"NCCL error": 2 of 3 jobs, 2 lines'
 
 
 def test_streams_are_grouped_by_log_group_and_pages_are_followed(lb, b, filter_calls, monkeypatch):
@@ -279,7 +295,8 @@ def test_the_console_searches_logs_by_name_or_ids(lb, b):
         assert form.run() is None and "job ids or a job name" in form.status.value
         form.job_name.value = "etl-*"
         found = form.run()
-        assert sorted(found["jobId"]) == sorted(ids[:2]) and form.status.value == "MemoryError: 2 of 3 jobs, 2 lines"
+        assert sorted(found["jobId"]) == sorted(ids[:2]) and found.attrs["summary"] == "MemoryError: 2 of 3 jobs, 2 lines"
+        assert form.status.value == ""  # the frame below the form says it (its summary heads it)
         form.job_name.value, form.ids.value, form.attempt.value = "", " ".join(ids), None
         assert len(form.run()) == 2
         form.since.value = "whenever"

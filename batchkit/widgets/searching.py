@@ -30,7 +30,7 @@ class SearchLogsForm:
         self.since = w.Text(description="since", placeholder="24h, 30m, 2026-12-01 (empty: all time)", **FIELD)
         self.attempt = w.Dropdown(description="attempt", options=ATTEMPTS, value=-1, **FIELD)
         self.run_button = w.Button(description="Search logs", button_style="primary",
-                                   layout={"margin": f"6px 0 0 calc({LABEL_WIDTH} + 6px)", "width": "auto"})
+                                   layout={"margin": f"6px 0 0 calc({LABEL_WIDTH} + 6px)"})
         self.status = w.HTML()
         self.output = w.Output()
         self.result = None
@@ -53,7 +53,7 @@ class SearchLogsForm:
                                              attempt=self.attempt.value, progress=False)
         except (BatchError, ValueError, TypeError) as exc:
             return self._error(str(exc))
-        self.status.value = html.escape(self.result.attrs["summary"])
+        self.status.value = ""  # the result says it: its summary line heads it
         self.output.clear_output()
         with self.output:
             from IPython.display import display
