@@ -345,7 +345,8 @@ ENV_COLUMNS = (
 
 
 def _gpus(row) -> Cell:
-    for requirement in row.get("containerProperties.resourceRequirements") or ():
+    requirements = row.get("containerProperties.resourceRequirements")  # blank (NaN) for a multi-node definition
+    for requirement in requirements if isinstance(requirements, list) else ():
         if isinstance(requirement, dict) and requirement.get("type") == "GPU":
             return Cell(plain(requirement.get("value", "")))
     return Cell("")

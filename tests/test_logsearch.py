@@ -288,6 +288,7 @@ def test_the_console_searches_logs_by_name_or_ids(lb, b):
     lb.run_until_idle()
     console = widgets.console(b, interval=None)
     try:
+        assert "mpi:1" in console.definitions.table.value  # a multi-node definition (no container) shows too
         console.actions.choice.value = "SearchLogs"
         form = console.actions.form
         assert form.run() is None and "pattern" in form.status.value  # nothing filled in: one line
