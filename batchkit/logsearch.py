@@ -53,7 +53,8 @@ def search(b, jobs, pattern: str, since=None, attempt: int | None = -1, progress
         results = b.map(run, chunks)
     events, pages, missing = [], [], set()
     for found, answered, absent in results:
-        events, pages = events + found, pages + answered
+        events.extend(found)
+        pages.extend(answered)
         missing.update(absent)
     streams_of: dict[str, list] = {}
     for key, (job, _) in targets.items():
@@ -64,7 +65,7 @@ def search(b, jobs, pattern: str, since=None, attempt: int | None = -1, progress
 
 def _with_children(b, records: list[dict]) -> list[dict]:
     """Jobs with each array parent replaced by its children and each multi-node job by its nodes."""
-    expanded, asked = [], {}
+    asked = {}
     for record in records:
         array = record.get("arrayProperties") or {}
         nodes = record.get("nodeProperties") or {}
@@ -72,12 +73,11 @@ def _with_children(b, records: list[dict]) -> list[dict]:
             asked[record["jobId"]] = [f"{record['jobId']}:{i}" for i in range(array["size"])]
         elif "numNodes" in nodes and "nodeIndex" not in nodes and "nodeDetails" not in record:
             asked[record["jobId"]] = [f"{record['jobId']}#{i}" for i in range(nodes["numNodes"])]
-        expanded.append(record)
     if not asked:
         return records
     children = {c["jobId"]: c for c in _describe(b, [i for ids in asked.values() for i in ids])}
-    return [c for r in expanded for c in ([children[i] for i in asked[r["jobId"]] if i in children]
-                                          if r["jobId"] in asked else [r])]
+    return [c for r in records for c in ([children[i] for i in asked[r["jobId"]] if i in children]
+                                         if r["jobId"] in asked else [r])]
 
 
 def _targets(records: list[dict], attempt: int | None) -> tuple[dict, set]:
@@ -131,18 +131,14 @@ def _filter(b, group: str, streams: list[str], request: dict) -> tuple[list[dict
 
 def _frame(b, records, targets, no_stream: set[str], events, pages, pattern) -> pd.DataFrame:
     order = {r["jobId"]: i for i, r in enumerate(records)}
-    secrets: dict[str, tuple] = {}
+    secrets = _Secrets()
     rows = []
     for event in events:
         key = (event["logGroupName"], event.get("logStreamName"))
         if key not in targets:  # not one of ours (an endpoint that ignores logStreamNames)
             continue
         job, index = targets[key]
-        message = event.get("message")
-        if b.mask_secrets:
-            if job["jobId"] not in secrets:
-                secrets[job["jobId"]] = known_secrets(job)
-            message = mask_text(message, secrets[job["jobId"]])
+        message = mask_text(event.get("message"), secrets.of(job)) if b.mask_secrets else event.get("message")
         rows.append((order[job["jobId"]], job["jobId"], job.get("jobName"),
                      (job.get("arrayProperties") or {}).get("index"), index, event.get("timestamp"), message,
                      key[1], key[0]))
@@ -165,19 +161,29 @@ def _frame(b, records, targets, no_stream: set[str], events, pages, pattern) -> 
         pattern=pattern, calls=len(pages),
         searched={"matched": matched, "without": without_ids, "no stream": no_stream_ids},
         summary=summary(pattern, len(records), len(matched), len(df), len(no_stream_ids)))
-    return b._label(df, OPERATION, _masked(b, pages, targets) if b.mask_secrets else pages)
+    return b._label(df, OPERATION, _masked(pages, targets, secrets) if b.mask_secrets else pages)
 
 
-def _masked(b, pages: list[dict], targets: dict) -> list[dict]:
-    """The raw pages with each message's job's secrets masked (they are kept in attrs["responses"])."""
+class _Secrets:
+    """Each job's secret values (`masking.known_secrets`), found once per job."""
+
+    def __init__(self):
+        self._known: dict[str, tuple] = {}
+
+    def of(self, job: dict | None) -> tuple:
+        if job is None:
+            return ()
+        if job["jobId"] not in self._known:
+            self._known[job["jobId"]] = known_secrets(job)
+        return self._known[job["jobId"]]
+
+
+def _masked(pages: list[dict], targets: dict, secrets: _Secrets) -> list[dict]:
+    """The raw pages (kept in attrs["responses"]) with each message's job's secrets masked."""
     jobs = {stream: job for (_, stream), (job, _) in targets.items()}
-    secrets: dict[str, tuple] = {}
 
     def masked(event: dict) -> dict:
-        job = jobs.get(event.get("logStreamName"))
-        if job is not None and job["jobId"] not in secrets:
-            secrets[job["jobId"]] = known_secrets(job)
-        return {**event, "message": mask_text(event.get("message"), secrets[job["jobId"]] if job else ())}
+        return {**event, "message": mask_text(event.get("message"), secrets.of(jobs.get(event.get("logStreamName"))))}
 
     return [{**page, "events": [masked(e) for e in page["events"]]} if page.get("events") else page for page in pages]
 

@@ -5,6 +5,7 @@ process and through the LocalBatch's served endpoint (`batchkit.connect(endpoint
 Logs' filter patterns are checked with a plain boto3 client against the endpoint."""
 
 import datetime
+import json
 import math
 import time
 
@@ -174,6 +175,36 @@ def test_jobs_without_a_stream_are_counted_as_such(lb, b, filter_calls):
     assert found.attrs["searched"] == {"matched": [ran], "without": [], "no stream": [lost, waiting]}
     assert found.attrs["summary"] == "Traceback: 1 of 3 jobs, 1 line; 2 without a log stream yet"
     assert len(filter_calls) == 2  # one per group: the missing group answers at once
+
+
+def test_a_call_naming_a_missing_stream_is_split_until_it_is_found(lb, b, filter_calls):
+    """Where a service refuses a whole call for one stream that does not exist (AWS does not document what
+    it does), the other streams' lines are still found: the call is halved until the missing one is alone.
+    The local Logs ignore missing streams, so the refusal is the service's answer given at botocore's
+    before-call (the answer a server would send), for requests naming the deleted stream."""
+    from botocore.awsrequest import AWSResponse
+
+    lb.set_outcome("part-*", duration=10, logs=["ERROR in part"])
+    ids = [submit(b, f"part-{i}") for i in range(3)]
+    lb.run_until_idle()
+    streams = b.describe_jobs(jobs=ids)["container.logStreamName"].tolist()
+    b.logs_client.delete_log_stream(logGroupName="/aws/batch/job", logStreamName=streams[2])
+
+    def refuse(params, **kwargs):
+        if streams[2] in json.loads(params["body"]).get("logStreamNames", ()):
+            error = {"Code": "ResourceNotFoundException", "Message": "The specified log stream does not exist."}
+            return AWSResponse(params["url"], 400, {}, None), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return None
+
+    b.logs_client.meta.events.register_first("before-call.cloudwatch-logs.FilterLogEvents", refuse)
+    try:
+        found = b.search_logs(ids, "ERROR")
+    finally:
+        b.logs_client.meta.events.unregister("before-call.cloudwatch-logs.FilterLogEvents", refuse)
+
+    assert sorted(found["jobId"]) == sorted(ids[:2])
+    assert found.attrs["searched"]["no stream"] == [ids[2]]
+    assert [len(call["logStreamNames"]) for call in filter_calls] == [3, 1, 2, 1, 1]  # halved twice
 
 
 def test_secrets_are_masked_and_control_characters_shown(lb, b):

@@ -45,6 +45,8 @@ JOBS = alias_parser(
     (("--since",), {}), (("--detail",), {"action": "store_true"}), (("--children",), {"action": "store_true"}))
 ONE_ID = alias_parser("job", (("id",), {}))
 WHY = alias_parser("why", (("id",), {"nargs": "?"}), (("--queue",), {}))
+
+
 def attempt(value: str) -> int | None:
     """An attempt's index (-1 the last), or `all`."""
     return None if value == "all" else int(value)
