@@ -76,8 +76,9 @@ def _with_children(b, records: list[dict]) -> list[dict]:
     if not asked:
         return records
     children = {c["jobId"]: c for c in _describe(b, [i for ids in asked.values() for i in ids])}
-    return [c for r in records for c in ([children[i] for i in asked[r["jobId"]] if i in children]
-                                         if r["jobId"] in asked else [r])]
+    expanded = [c for r in records for c in ([children[i] for i in asked[r["jobId"]] if i in children]
+                                             if r["jobId"] in asked else [r])]
+    return list({r["jobId"]: r for r in expanded}.values())  # a child given beside its parent counts once
 
 
 def _targets(records: list[dict], attempt: int | None) -> tuple[dict, set]:

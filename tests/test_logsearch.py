@@ -102,6 +102,8 @@ def test_250_array_children_cost_three_calls_of_at_most_100_streams(lb, b, filte
     assert all(len(call["logStreamNames"]) <= 100 for call in filter_calls)
     assert sum(len(call["logStreamNames"]) for call in filter_calls) == 250
     assert {call["logGroupName"] for call in filter_calls} == {"/aws/batch/job"}
+    with_children = b.search_logs(b.jobs(name="shards", children=True), "MemoryError", progress=False)
+    assert with_children.attrs["summary"] == found.attrs["summary"]  # children beside their parent count once
 
 
 def test_a_multi_node_job_stands_for_its_nodes(lb, b):
