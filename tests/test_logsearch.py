@@ -337,3 +337,36 @@ def test_the_console_searches_logs_by_name_or_ids(lb, b):
         assert form.run() is None and "cannot read since" in form.status.value
     finally:
         console.close()
+
+
+# -- batchkit serve -------------------------------------------------------------------------------------
+
+
+def test_batchkit_serve_answers_a_search_from_boto3(tmp_path):
+    """`batchkit serve` in a subprocess, seeded with jobs that already ran (their logs in the seed): a Batch
+    connected to its endpoint searches them; a plain boto3 Logs client filters the same streams."""
+    import subprocess
+    import sys
+
+    seed = {**SEED, "jobs": [
+        {"jobName": f"night-{i}", "jobQueue": "q", "jobDefinition": "d", "status": "FAILED" if i % 2 else "SUCCEEDED",
+         "exitCode": i % 2, "logs": ["start", "MemoryError: cannot allocate" if i % 2 else "done"]} for i in range(6)]}
+    (tmp_path / "seed.json").write_text(json.dumps(seed))
+    process = subprocess.Popen([sys.executable, "-m", "batchkit", "serve", "--port", "0", "--clock", "manual",
+                                "--seed", str(tmp_path / "seed.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        endpoint = process.stdout.readline().strip()
+        assert endpoint.startswith("http://127.0.0.1:"), process.stderr.read()
+        b = batchkit.connect(region="us-east-1", endpoint_url=endpoint)
+        found = b.search_logs(b.jobs(name="night-*"), "MemoryError")
+        assert sorted(found["jobName"]) == ["night-1", "night-3", "night-5"]
+        assert found.attrs["summary"] == "MemoryError: 3 of 6 jobs, 3 lines"
+        logs = boto3.client("logs", region_name="us-east-1", endpoint_url=endpoint)
+        streams = b.describe_jobs(jobs=list(found["jobId"]))["container.logStreamName"].tolist()
+        events = logs.filter_log_events(logGroupName="/aws/batch/job", logStreamNames=streams,
+                                        filterPattern="?MemoryError ?done")["events"]
+        assert sorted(e["logStreamName"] for e in events) == sorted(streams)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
