@@ -248,6 +248,19 @@ class Batch:
 
         return jobs.logs(self, job_id, attempt, tail)
 
+    def search_logs(self, jobs, pattern: str, since=None, attempt: int | None = -1,
+                    progress: bool | None = None) -> pd.DataFrame:
+        """The log lines of many jobs that match `pattern` (CloudWatch Logs filter syntax: ``MemoryError``,
+        ``"out of memory"``, ``?ERROR ?WARN``, ``ERROR -retrying``, ``%regex%``), one row each: job id and
+        name, array index, attempt, timestamp, message.  `jobs`: a frame (``b.jobs(...)``), ids or one id;
+        array parents stand for their children.  FilterLogEvents names 100 streams a call (not one call per
+        job); `since` ('24h', a datetime) bounds the time; `attempt` is an index (-1 the last, None every one).
+        ``attrs["summary"]`` is one line ("MemoryError: 3 of 500 jobs, 7 lines"), ``attrs["searched"]`` the
+        ids of the jobs with matches, without and without a log stream yet."""
+        from . import logsearch
+
+        return logsearch.search(self, jobs, pattern, since=since, attempt=attempt, progress=progress)
+
     def why(self, job_id: str) -> pd.DataFrame:
         """Why a job is where it is (stuck RUNNABLE, waiting, failed): a frame of findings, one row each
         (check, verdict blocking|warning|ok|info, detail, fix); ``attrs["summary"]`` is the one-line answer.

@@ -46,8 +46,16 @@ JOBS = alias_parser(
     (("--since",), {}), (("--detail",), {"action": "store_true"}), (("--children",), {"action": "store_true"}))
 ONE_ID = alias_parser("job", (("id",), {}))
 WHY = alias_parser("why", (("id",), {"nargs": "?"}), (("--queue",), {}))
-LOGS = alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "default": -1}), (("--tail",), {"type": int}),
-                     (("--follow",), {"action": "store_true"}))
+
+
+def attempt(value: str) -> int | None:
+    """An attempt's index (-1 the last), or `all`."""
+    return None if value == "all" else int(value)
+
+
+LOGS = alias_parser("logs", (("ids",), {"nargs": "+"}), (("--attempt",), {"type": attempt, "default": -1}),
+                     (("--tail",), {"type": int}), (("--follow",), {"action": "store_true"}),
+                     (("--grep",), {}), (("--since",), {}))
 IDS = alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type": float}))
 ACT = alias_parser("cancel", (("ids",), {"nargs": "+"}), (("--reason",), {}))
 DEFS = alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("ACTIVE", "INACTIVE", "ALL")}))

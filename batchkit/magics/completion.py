@@ -27,7 +27,7 @@ LIVE = {  # member -> (Batch method, name column)
     "computeEnvironment": ("envs", "computeEnvironmentName"),
 }
 JOB_IDS = ("jobId", "jobs", "arrayJobId")
-ALIAS_POSITIONS = {"job": ["jobId"], "why": ["jobId"], "logs": ["jobId"], "wait": ["jobId"] * 100, "cancel": ["jobId"] * 100,
+ALIAS_POSITIONS = {"job": ["jobId"], "why": ["jobId"], "logs": ["jobId"] * 100, "wait": ["jobId"] * 100, "cancel": ["jobId"] * 100,
                    "terminate": ["jobId"] * 100, "submit": [None, "jobQueue", "jobDefinition"],
                    "use": [("aws", "local")], "resubmit": ["jobId"] * 100}  # the others' positional arguments come from their parsers
 ALIAS_OPTIONS = {"queue": "jobQueue", "status": "jobStatus", "definition": "jobDefinition",

@@ -251,12 +251,20 @@ class BatchMagics(Magics):
         return self.b.job(ONE_ID.parse_args(args).id)
 
     def logs(self, args, cell, yes):
-        """logs ID [--attempt N] [--tail N] [--follow]: the CloudWatch Logs events of an attempt"""
+        """logs ID [--attempt N] [--tail N] [--follow] | logs IDS|VARIABLE ... --grep PATTERN [--since 2h] [--attempt N|all]: the CloudWatch Logs events of an attempt, or the lines of many jobs' logs that match a filter pattern"""
         parsed = LOGS.parse_args(args)
+        if parsed.grep is not None:
+            if parsed.tail is not None or parsed.follow:
+                raise ArgumentError("--grep searches whole logs: leave out --tail and --follow")
+            return self.b.search_logs(self._ids(parsed.ids), parsed.grep, since=parsed.since, attempt=parsed.attempt)
+        if len(parsed.ids) > 1 or parsed.since is not None or parsed.attempt is None:
+            raise ArgumentError("logs shows one job's attempt; --grep PATTERN searches many jobs (and --since, "
+                                "--attempt all go with it)")
+        job_id = parsed.ids[0]
         if parsed.follow:
-            with self._interruptible([parsed.id]):
-                return self._follow(parsed.id, parsed.attempt)
-        return self.b.logs(parsed.id, attempt=parsed.attempt, tail=parsed.tail)
+            with self._interruptible([job_id]):
+                return self._follow(job_id, parsed.attempt)
+        return self.b.logs(job_id, attempt=parsed.attempt, tail=parsed.tail)
 
     def _follow(self, job_id: str, attempt: int):
         """Print new log lines (timestamped) as they arrive, until the job has finished."""
