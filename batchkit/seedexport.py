@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import catalog, masking
-from .jobs import FINISHED, _since
+from .jobs import FINISHED, _since, timedelta
 
 ACCOUNT = "123456789012"  # the placeholder account: moto's default, the local backend's first
 CHUNK = 100  # ids per DescribeJobs, the most the service takes
@@ -273,8 +273,7 @@ class Exporter:
 
     def jobs(self, since=None, logs: int = 0) -> list[dict]:
         """The jobs of the window, oldest first (a job's dependencies come before it)."""
-        cutoff = _since(since)
-        after = 0 if cutoff is None else cutoff.value // 1_000_000
+        after = _cutoff(self.b, since)
         filters = [{"name": "AFTER_CREATED_AT", "values": [str(after)]}]  # every status in one listing
         from .jobs import _list
 
@@ -286,7 +285,7 @@ class Exporter:
         children = self._children(arrays)
         exported = {j["jobId"] for j in found}
         entries = []
-        for job in sorted(found, key=lambda j: (j.get("createdAt") or 0, j["jobId"])):
+        for job in _ordered(found):
             entry = self._job(job, exported, children.get(job["jobId"]), logs)
             if entry is not None:
                 entries.append(entry)
@@ -361,6 +360,46 @@ class Exporter:
         events = logs(self.b, job["jobId"], tail=lines, job=job)  # the job's known secrets masked
         return [{"timestamp": int(t.value // 1_000_000), "message": str(m)}
                 for t, m in zip(events["timestamp"], events["message"])]
+
+
+def _ordered(jobs: list[dict]) -> list[dict]:
+    """Oldest first, each after the jobs it depends on (jobs submitted in the same millisecond tie)."""
+    by_id = {j["jobId"]: j for j in jobs}
+    done: set[str] = set()
+    ordered = []
+
+    def visit(job: dict) -> None:
+        stack = [(job, False)]
+        while stack:
+            item, expanded = stack.pop()
+            if item["jobId"] in done:
+                continue
+            if expanded:
+                done.add(item["jobId"])
+                ordered.append(item)
+                continue
+            stack.append((item, True))
+            for dependency in reversed(item.get("dependsOn") or ()):
+                target = by_id.get(dependency.get("jobId"))
+                if target is not None and target["jobId"] not in done:
+                    stack.append((target, False))
+
+    for job in sorted(jobs, key=lambda j: (j.get("createdAt") or 0, j["jobId"])):
+        visit(job)
+    return ordered
+
+
+def _cutoff(b, since) -> int:
+    """Epoch ms of `since`: a duration counts back from the backend's now (a simulated clock is not this
+    machine's), a time is taken as it is."""
+    if since is None:
+        return 0
+    if isinstance(since, (str, datetime.timedelta)) and not isinstance(since, bool):
+        try:
+            return int(b.clock() * 1000 - timedelta(since).total_seconds() * 1000)
+        except (ValueError, TypeError):
+            pass
+    return _since(since).value // 1_000_000
 
 
 def _array_parent(job: dict) -> bool:

@@ -10,6 +10,7 @@ from .arguments import ArgumentError
 
 SHORT = ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
          "console", "use", "config", "why", "timeline", "capacity", "report", "local")  # BatchMagics' methods
+SHORT += ("seed",)
 
 
 class AliasParser(argparse.ArgumentParser):
@@ -62,6 +63,10 @@ CAPACITY = alias_parser("capacity", (("--queue",), {"action": "append"}), (("--s
 REPORT = alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
                        (("--queue",), {"action": "append"}))
 
+SEED = alias_parser("seed", (("action",), {"choices": ("export",)}), (("-o", "--out"), {"required": True}),
+                     (("--jobs",), {"action": "store_true"}), (("--since",), {}), (("--queues",), {"nargs": "+"}),
+                     (("--all-revisions",), {"action": "store_true"}), (("--logs",), {"type": int, "default": 0}))
+
 
 def _local_parser() -> AliasParser:
     parser = alias_parser("local")
@@ -93,6 +98,7 @@ PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": 
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
            "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
            "local": LOCAL}  # each short command's parser (completion reads their options)
+PARSERS["seed"] = SEED
 
 
 def commands() -> list[str]:
