@@ -37,6 +37,7 @@ from .jobs import FINISHED, _since, timedelta
 
 ACCOUNT = "123456789012"  # the placeholder account: moto's default, the local backend's first
 CHUNK = 100  # ids per DescribeJobs, the most the service takes
+CHILD_LOGS = 100  # failed children of an array whose log tails are exported (`why` groups the first 100)
 MAX_YAML = 4 << 20  # the largest YAML seed batchkit.local reads (local/seed.py MAX_BYTES)
 SECTIONS = {  # seed section -> (the describe operation's rows, the request operation), in the order sent
     "computeEnvironments": "CreateComputeEnvironment",
@@ -284,9 +285,10 @@ class Exporter:
         arrays = [j["jobId"] for j in found if j.get("status") in FINISHED and _array_parent(j)]
         children = self._children(arrays)
         exported = {j["jobId"] for j in found}
+        tails = self._log_tails(found, children, logs) if logs else {}
         entries = []
         for job in _ordered(found):
-            entry = self._job(job, exported, children.get(job["jobId"]), logs)
+            entry = self._job(job, exported, children.get(job["jobId"]), tails)
             if entry is not None:
                 entries.append(entry)
         return entries
@@ -316,7 +318,7 @@ class Exporter:
             by_parent.setdefault(child["jobId"].rsplit(":", 1)[0], []).append(child)
         return by_parent
 
-    def _job(self, job: dict, exported: set[str], children, logs: int) -> dict | None:
+    def _job(self, job: dict, exported: set[str], children, tails: dict) -> dict | None:
         definition = self.revisions.get(job.get("jobDefinition"))
         name = _name(job.get("jobDefinition") or "").rsplit(":", 1)[0]
         if definition is None and name not in self.names:
@@ -341,12 +343,10 @@ class Exporter:
             self.counts["unfinished"] += 1
             entry = {**request, "jobId": job["jobId"]}
         else:
-            entry = {**request, **_state(job)}
+            entry = {**request, **_state(job, tails)}
             if children:
-                entry["children"] = [{"index": c["arrayProperties"]["index"], **_state(c)}
+                entry["children"] = [{"index": c["arrayProperties"]["index"], **_state(c, tails)}
                                      for c in sorted(children, key=lambda c: c["arrayProperties"]["index"])]
-            if logs and job.get("attempts"):
-                entry["logs"] = self._log_tail(job, logs)
         self.counts["jobs"] += 1
         return self._clean(entry)
 
@@ -354,12 +354,21 @@ class Exporter:
         """The revision a job ran (what its overrides are counted against)."""
         return self._definitions_by_arn.get(job.get("jobDefinition"), {})
 
-    def _log_tail(self, job: dict, lines: int) -> list[dict]:
+    def _log_tails(self, found: list[dict], children: dict[str, list[dict]], lines: int) -> dict[str, list[dict]]:
+        """The last `lines` log events of each finished job and of the first failed children of each array
+        (those `why` reads), by job id: one GetLogEvents each, on the client's pool."""
         from .jobs import logs
 
-        events = logs(self.b, job["jobId"], tail=lines, job=job)  # the job's known secrets masked
-        return [{"timestamp": int(t.value // 1_000_000), "message": str(m)}
-                for t, m in zip(events["timestamp"], events["message"])]
+        targets = [j for j in found if j.get("status") in FINISHED and j.get("attempts")]
+        for kids in children.values():
+            targets += [c for c in kids if c.get("status") == "FAILED" and c.get("attempts")][:CHILD_LOGS]
+
+        def tail(job: dict) -> list[dict]:
+            events = logs(self.b, job["jobId"], tail=lines, job=job)  # the job's known secrets masked
+            return [{"timestamp": int(t.value // 1_000_000), "message": str(m)}
+                    for t, m in zip(events["timestamp"], events["message"])]
+
+        return {job["jobId"]: events for job, events in zip(targets, self.b.map(tail, targets)) if events}
 
 
 def _ordered(jobs: list[dict]) -> list[dict]:
@@ -407,9 +416,11 @@ def _array_parent(job: dict) -> bool:
     return "size" in array and "index" not in array
 
 
-def _state(job: dict) -> dict:
-    """A finished job's recorded state, as the local backend's history holds it."""
+def _state(job: dict, tails: dict) -> dict:
+    """A finished job's recorded state, as the local backend's history holds it (and its log tail)."""
     state = {k: job[k] for k in JOB_STATE if job.get(k) is not None}
+    if job["jobId"] in tails:
+        state["logs"] = tails[job["jobId"]]
     state["attempts"] = [{**{k: v for k, v in a.items() if k != "container"},
                           "container": {k: a["container"][k] for k in ATTEMPT_CONTAINER if k in (a.get("container") or {})}}
                          for a in job.get("attempts") or ()]

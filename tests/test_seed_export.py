@@ -42,7 +42,7 @@ def scenario(**options) -> tuple[batchkit.local, dict]:
                               containerProperties={"image": "busybox", "resourceRequirements": SMALL})
     lb.set_outcome("flaky", exit_code=[1, 3], reason="disk full", logs=["loading", f"password={SECRET} rejected",
                                                                          "OSError: disk full"])
-    lb.set_outcome("shards", exit_code=2, index=[1, 3], reason="bad shard")
+    lb.set_outcome("shards", exit_code=2, index=[1, 3], reason="bad shard", logs=["reading shard", "KeyError: 'label'"])
     ids = {}
     ids["flaky"] = b.submit_job(jobName="flaky", jobQueue="HighPriority", jobDefinition="db-load",
                                 retryStrategy={"attempts": 2}).jobId[0]
@@ -161,6 +161,7 @@ def test_why_timeline_and_report_agree_on_the_imported_history(source, exported,
     for name in ("flaky", "shards", "after"):
         assert copy.batch.why(ids[name]).attrs["summary"] == lb.batch.why(ids[name]).attrs["summary"], name
     assert "2 of 5 children failed: exit 2" in copy.batch.why(ids["shards"]).attrs["summary"]
+    assert "its last log lines: reading shard | KeyError: 'label'" in copy.batch.why(ids["shards"]).attrs["summary"]
     assert copy.batch.why(ids["stuck"]).attrs["summary"].split(":")[0] == "RUNNABLE"
     assert "gpu-ce" in copy.batch.why(ids["stuck"]).attrs["summary"]
     finished = [ids["flaky"], ids["shards"], ids["after"], ids["ok"]]

@@ -6,8 +6,8 @@ FAILED) it is a job that already ran, recorded as it was instead of simulated:
 milliseconds, ISO 8601 or datetimes), ``attempts`` as DescribeJobs shows them
 (or just ``exitCode``), and ``logs`` (lines, or ``{timestamp, message}`` events)
 for the last attempt's stream.  A recorded array job may list its ``children``
-(``index``, ``status``, ``statusReason``, times, ``attempts``; the rest take the
-parent's status): ListJobs by arrayJobId and DescribeJobs answer with them.
+(``index``, ``status``, ``statusReason``, times, ``attempts``, ``logs``; the rest
+take the parent's status): ListJobs by arrayJobId and DescribeJobs answer with them.
 ``dependsOn`` of a recorded job is kept as recorded, not resolved.
 
 A job without a status is simulated; it may still carry its ``jobId`` (an
@@ -32,7 +32,7 @@ from .validation import shown
 FINISHED = ("SUCCEEDED", "FAILED")
 TIMES = ("createdAt", "startedAt", "stoppedAt")
 STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs", "children")
-CHILD = ("index", "status", "statusReason", *TIMES, "attempts", "exitCode")  # what a recorded array child holds
+CHILD = ("index", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")  # what a recorded array child holds
 TABLES = frames.TABLES
 
 
