@@ -341,3 +341,31 @@ def test_an_exported_scenario_is_a_pytest_seed(pytester, exported, source):
             assert "disk full" in batch.batch.why("{ids['flaky']}").attrs["summary"]
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_yaml_file_reads_back_as_the_seed_whatever_the_text(tmp_path):
+    tricky = ["tab\there", 'quotes "double" and \'single\'', "back\\slash", "emoji \U0001F680 and é", "nel\x85line",
+              "del\x7f c1\x9b", "ls\u2028ps\u2029", "# not a comment", "- not a list", "1e5", "null", "yes", "{a: 1}"]
+    with batchkit.local(seed="demo") as lb:
+        lb.set_outcome("odd", logs=tricky)
+        lb.batch.submit_job(jobName="odd", jobQueue="HighPriority", jobDefinition="sleep",
+                            tags={"plain": "1e5", "when": "2026-01-01"}, parameters={"ratio": "0.5", "n": "007"})
+        lb.run_until_idle()
+        seed = lb.batch.export_seed(tmp_path / "odd.yaml", jobs=True, logs=20, progress=False)
+    read = yaml.safe_load((tmp_path / "odd.yaml").read_text())
+    assert read == dict(seed)
+    odd = next(j for j in read["jobs"] if j["jobName"] == "odd")
+    assert [e["message"] for e in odd["logs"]] == tricky
+    assert seedexport._jobs_yaml([{"jobName": "x", "n": 1e20}]).startswith("jobs:\n- jobName: x\n")  # YAML, not JSON
+
+
+def test_many_jobs_go_to_a_json_lines_table_beside_the_yaml(source, tmp_path, monkeypatch):
+    lb, ids = source
+    monkeypatch.setattr(seedexport, "INLINE_JOBS", 2)
+    seed = lb.batch.export_seed(tmp_path / "many.yaml", jobs=True, progress=False)
+    assert yaml.safe_load((tmp_path / "many.yaml").read_text())["jobs"] == "many.jobs.jsonl"
+    lines = (tmp_path / "many.jobs.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == seed["jobs"]
+    with batchkit.local(seed=str(tmp_path / "many.yaml")) as copy:
+        pandas.testing.assert_frame_equal(finished_jobs(copy.batch), finished_jobs(lb.batch))
+        assert copy.batch.describe_jobs(jobs=[ids["stuck"]]).iloc[0].status == "RUNNABLE"
