@@ -194,6 +194,8 @@ class Exporter:
         self.revisions: dict[str, str] = {}  # a definition's ARN -> how the seed's jobs name it
         self.names: set[str] = set()  # the exported definitions' names
         self._definitions_by_arn: dict[str, dict] = {}  # every revision by ARN
+        self.queues: list[dict] = []  # the exported queues, as described
+        self.invalid = 0  # exported environments INVALID on the source (VALID where the seed is loaded)
 
     # -- resources -------------------------------------------------------------------------
 
@@ -277,9 +279,7 @@ class Exporter:
         """The jobs of the window, oldest first (a job's dependencies come before it)."""
         after = _cutoff(self.b, since)
         filters = [{"name": "AFTER_CREATED_AT", "values": [str(after)]}]  # every status in one listing
-        from .jobs import _list
-
-        summaries = _list(self.b, [{"jobQueue": q["jobQueueName"], "filters": filters} for q in self.queues])
+        summaries = self._listed([{"jobQueue": q["jobQueueName"], "filters": filters} for q in self.queues])
         ids = list(dict.fromkeys(s["jobId"] for s in summaries if s.get("createdAt", 0) >= after))
         found = self._describe(ids, "jobs")
         self.places.see(found)
@@ -309,11 +309,15 @@ class Exporter:
 
             return [job for rows in self.b.map(describe, chunks) for job in rows]
 
+    def _listed(self, requests: list[dict]) -> list[dict]:
+        """The job summaries of many ListJobs requests (every page), in parallel."""
+        op = catalog.operation("ListJobs")
+        return [row for pages in self.b.map(lambda r: self.b.pages(op, r), requests)
+                for page in pages for row in page.get(op.rows_key, ())]
+
     def _children(self, parents: list[str]) -> dict[str, list[dict]]:
         """The finished array parents' children, described, by parent id."""
-        from .jobs import _list
-
-        listed = _list(self.b, [{"arrayJobId": p, "jobStatus": s} for p in parents for s in FINISHED])
+        listed = self._listed([{"arrayJobId": p, "jobStatus": s} for p in parents for s in FINISHED])
         by_parent: dict[str, list[dict]] = {}
         for child in self._describe([c["jobId"] for c in listed], "array children"):
             by_parent.setdefault(child["jobId"].rsplit(":", 1)[0], []).append(child)
@@ -452,6 +456,8 @@ def export(b, path=None, jobs: bool = False, since=None, queues=None, all_revisi
            logs: int = 0, progress: bool = True, source: str | None = None) -> Seed:
     """The account behind `b` as a seed (see the module's doc); written to `path` (YAML, or JSON for
     ``.json``) when given.  ``seed.summary`` says what was exported and what was left out."""
+    if (since is not None or logs) and not jobs:
+        raise ValueError("since and logs need jobs=True")
     exporter = Exporter(b, queues, all_revisions, progress)
     seed = Seed(exporter.resources())
     if jobs:

@@ -369,3 +369,16 @@ def test_many_jobs_go_to_a_json_lines_table_beside_the_yaml(source, tmp_path, mo
     with batchkit.local(seed=str(tmp_path / "many.yaml")) as copy:
         pandas.testing.assert_frame_equal(finished_jobs(copy.batch), finished_jobs(lb.batch))
         assert copy.batch.describe_jobs(jobs=[ids["stuck"]]).iloc[0].status == "RUNNABLE"
+
+
+def test_a_long_export_shows_progress_and_describes_in_hundreds(capsys):
+    jobs = [{"jobName": f"old-{i}", "jobQueue": "HighPriority", "jobDefinition": "sleep", "status": "SUCCEEDED",
+             "createdAt": 1_760_000_000_000 + i, "stoppedAt": 1_760_000_100_000 + i} for i in range(350)]
+    with batchkit.local(seed={**batchkit.local.seed.load("demo"), "jobs": jobs}) as lb:
+        lb.calls.clear()
+        seed = lb.batch.export_seed(jobs=True)
+        described = [len(call.params["jobs"]) for call in lb.calls if call.operation == "DescribeJobs"]
+    assert len(seed["jobs"]) == 350 and sorted(described) == [50, 100, 100, 100]
+    assert "exporting jobs" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="since and logs need jobs=True"):
+        lb.batch.export_seed(since="1h")
