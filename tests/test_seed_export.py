@@ -300,6 +300,8 @@ def test_a_simulated_seed_job_may_keep_its_id_and_nothing_else_of_its_state():
     with pytest.raises(ValueError, match="stoppedAt need a status"):
         batchkit.local(seed={"jobs": [{"jobName": "a", "jobQueue": "q", "jobDefinition": "d", "jobId": "x",
                                        "stoppedAt": 5}]})
+    with pytest.raises(ValueError, match=r"jobs\[0\] \(a\): jobId 5: a job id is a string"):
+        batchkit.local(seed={"jobs": [{"jobName": "a", "jobQueue": "q", "jobDefinition": "d", "jobId": 5}]})
 
 
 # -- the magic, the plugin ---------------------------------------------------------------------------------
