@@ -384,3 +384,19 @@ def test_a_long_export_shows_progress_and_describes_in_hundreds(capsys):
     assert "exporting jobs" in capsys.readouterr().err
     with pytest.raises(ValueError, match="since and logs need jobs=True"):
         lb.batch.export_seed(since="1h")
+
+
+def test_cli_mistakes_are_one_line_errors(tmp_path, capsys):
+    from batchkit.cli import main
+
+    with batchkit.local(seed="demo", server=True) as lb:
+        for argv, words in (([ "--queues", "Nope"], "batchkit: no job queue named Nope"),
+                            (["-o", str(tmp_path / "missing" / "seed.yaml")], "batchkit: [Errno 2]")):
+            default = ["-o", str(tmp_path / "seed.yaml")] if "-o" not in argv else []
+            assert main(["seed", "export", "--endpoint-url", lb.endpoint_url, *argv, *default]) == 1
+            err = capsys.readouterr().err
+            assert err.startswith(words) and err.count("\n") == 1, err
+        with pytest.raises(SystemExit):
+            main(["seed", "export", "--endpoint-url", lb.endpoint_url, "--since", "2h", "-o", str(tmp_path / "s.yaml")])
+        assert "--since and --logs need --jobs" in capsys.readouterr().err
+    assert not (tmp_path / "seed.yaml").exists() and not (tmp_path / "s.yaml").exists()
