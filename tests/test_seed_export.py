@@ -308,6 +308,7 @@ def test_a_simulated_seed_job_may_keep_its_id_and_nothing_else_of_its_state():
 
 
 def test_seed_export_magic_writes_the_file_and_refuses_bad_lines(tmp_path, capsys):
+    from IPython.core.completer import provisionalcompleter
     from IPython.core.error import UsageError
 
     with batch_shell("local --speed 200") as ip:
@@ -323,6 +324,10 @@ def test_seed_export_magic_writes_the_file_and_refuses_bad_lines(tmp_path, capsy
             with pytest.raises(UsageError) as caught:
                 ip.run_line_magic("batch", line)
             assert words in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
+        with provisionalcompleter():  # --queues completes the live queue names, as --queue does elsewhere
+            line = "%batch seed export --queues Hi"
+            offered = [c.text for c in ip.Completer.completions(line, len(line))]
+        assert offered == ["HighPriority"]
         capsys.readouterr()
         ip.run_line_magic("batch", "--help")
         assert "  seed       seed export -o FILE [--jobs]" in capsys.readouterr().out

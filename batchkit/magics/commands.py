@@ -64,7 +64,7 @@ REPORT = alias_parser("report", (("-o", "--out"), {"required": True}), (("--sinc
                        (("--queue",), {"action": "append"}))
 
 SEED = alias_parser("seed", (("action",), {"choices": ("export",)}), (("-o", "--out"), {"required": True}),
-                     (("--jobs",), {"action": "store_true"}), (("--since",), {}), (("--queues",), {"nargs": "+"}),
+                     (("--jobs",), {"action": "store_true"}), (("--since",), {}), (("--queues",), {"nargs": "+", "dest": "queue"}),
                      (("--all-revisions",), {"action": "store_true"}), (("--logs",), {"type": int, "default": 0}))
 
 

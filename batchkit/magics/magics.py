@@ -386,7 +386,7 @@ class BatchMagics(Magics):
         parsed = SEED.parse_args(args)
         if (parsed.since or parsed.logs) and not parsed.jobs:
             raise ArgumentError("%batch seed export: --since and --logs need --jobs")
-        written = self.b.export_seed(parsed.out, jobs=parsed.jobs, since=parsed.since, queues=parsed.queues,
+        written = self.b.export_seed(parsed.out, jobs=parsed.jobs, since=parsed.since, queues=parsed.queue,
                                      all_revisions=parsed.all_revisions, logs=parsed.logs)
         print(f"{written.path}: {written.summary}")
         return None
