@@ -39,6 +39,7 @@ ACCOUNT = "123456789012"  # the placeholder account: moto's default, the local b
 CHUNK = 100  # ids per DescribeJobs, the most the service takes
 CHILD_LOGS = 100  # failed children of an array whose log tails are exported (`why` groups the first 100)
 MAX_YAML = 4 << 20  # the largest YAML seed batchkit.local reads (local/seed.py MAX_BYTES)
+MAX_JSON = 16 << 20  # the largest JSON seed it reads
 INLINE_JOBS = 1_000  # more jobs than this go to a JSON-lines table: YAML loads ~10x slower (5,000 jobs: 5 s vs 0.5 s)
 SECTIONS = {  # seed section -> (the describe operation's rows, the request operation), in the order sent
     "computeEnvironments": "CreateComputeEnvironment",
@@ -471,23 +472,31 @@ def export(b, path=None, jobs: bool = False, since=None, queues=None, all_revisi
 
 def write(seed: Seed, path: Path) -> Path:
     """The seed as a file: JSON for ``.json``, else YAML with a header comment; more than INLINE_JOBS jobs
-    go to a JSON-lines table beside it (``<name>.jobs.jsonl``, which the seed's ``jobs:`` names)."""
+    (or more than a YAML seed may hold) go to a JSON-lines table beside it (``<name>.jobs.jsonl``, which the
+    seed's ``jobs:`` names).  Too large a seed is refused before anything is written."""
+    jobs = seed.get("jobs")
     if path.suffix.lower() == ".json":
         text = json.dumps(dict(seed), indent=1)  # JSON has no comments: no header
+        _within(text, MAX_JSON, "JSON", "export to a .yaml file (its jobs go to a JSON-lines table beside it)")
     else:
-        resources = {k: v for k, v in seed.items() if k != "jobs"}
-        jobs = seed.get("jobs")
-        if jobs is not None and len(jobs) > INLINE_JOBS:
+        text = seed.header + _yaml({k: v for k, v in seed.items() if k != "jobs"})
+        _within(text, MAX_YAML, "YAML", "export to a .json file")
+        inline = _jobs_yaml(jobs) if jobs is not None and len(jobs) <= INLINE_JOBS else None
+        if inline is not None and len((text + inline).encode()) <= MAX_YAML:
+            text += inline
+        elif jobs is not None:
             table = path.with_name(f"{path.stem}.jobs.jsonl")
             table.write_text("".join(json.dumps(job, ensure_ascii=False) + "\n" for job in jobs))
-            text = seed.header + _yaml({**resources, "jobs": table.name})
-        else:
-            text = seed.header + _yaml(resources) + (_jobs_yaml(jobs) if jobs is not None else "")
-        if len(text.encode()) > MAX_YAML:
-            raise ValueError(f"the seed is {len(text.encode()) / (1 << 20):.1f} MiB, more than a YAML seed may be "
-                             f"({MAX_YAML >> 20} MiB): export to a .json file")
+            text += _yaml({"jobs": table.name})
     path.write_text(text)
     return path
+
+
+def _within(text: str, limit: int, kind: str, instead: str) -> None:
+    size = len(text.encode())
+    if size > limit:
+        raise ValueError(f"the seed is {size / (1 << 20):.1f} MiB, more than a {kind} seed may be "
+                         f"({limit >> 20} MiB): {instead}")
 
 
 def _yaml(value) -> str:
@@ -535,7 +544,9 @@ def _summary(seed: dict, exporter: Exporter, jobs: bool) -> str:
         unfinished = exporter.counts["unfinished"]
         parts.append(_count(exporter.counts["jobs"], "job")
                      + (f" ({unfinished:,} unfinished, simulated again)" if unfinished else ""))
-    left = [f"{n:,} {what}" for what, n in exporter.left.items() if n]
+    left = [_count(n, what.replace("queues", "queue").replace("definitions", "definition")
+                   .replace("revisions", "revision").replace("jobs", "job").replace("dependencies", "dependency"), what)
+            for what, n in exporter.left.items() if n]
     if exporter.mask.count:
         left.append(_count(exporter.mask.count, "secret value") + " masked")
     notes = [_count(exporter.places.count, "account-bound id") + " as placeholders"] if exporter.places.count else []

@@ -216,7 +216,7 @@ def test_definitions_latest_revision_by_default_and_every_active_one_on_request(
     seed, _, _ = exported
     names = [d["jobDefinitionName"] for d in seed["jobDefinitions"]]
     assert sorted(names) == sorted(set(names)) and "db-load" in names
-    assert "1 INACTIVE definitions" in seed.summary and "1 older revisions" in seed.summary
+    assert "1 INACTIVE definition," in seed.summary and "1 older revision," in seed.summary
     every = lb.batch.export_seed(all_revisions=True, progress=False)
     assert [d["jobDefinitionName"] for d in every["jobDefinitions"]].count("db-load") == 2
     assert "older revisions" not in every.summary
@@ -271,10 +271,17 @@ def test_json_and_too_large_yaml(source, tmp_path, monkeypatch):
     lb, _ = source
     seed = lb.batch.export_seed(tmp_path / "seed.json", progress=False)
     assert json.loads((tmp_path / "seed.json").read_text()) == dict(seed)
+    monkeypatch.setattr(seedexport, "MAX_YAML", len((tmp_path / "seed.json").read_text()) + 1000)
+    lb.batch.export_seed(tmp_path / "jobs.yaml", jobs=True, logs=20, progress=False)  # the jobs make it too large
+    assert yaml.safe_load((tmp_path / "jobs.yaml").read_text())["jobs"] == "jobs.jobs.jsonl"
     monkeypatch.setattr(seedexport, "MAX_YAML", 100)
     with pytest.raises(ValueError, match=r"more than a YAML seed may be .*export to a \.json file"):
         lb.batch.export_seed(tmp_path / "big.yaml", progress=False)
     assert not (tmp_path / "big.yaml").exists()
+    monkeypatch.setattr(seedexport, "MAX_JSON", 100)
+    with pytest.raises(ValueError, match=r"more than a JSON seed may be \(0 MiB\): export to a \.yaml file"):
+        lb.batch.export_seed(tmp_path / "big.json", progress=False)
+    assert not (tmp_path / "big.json").exists()
 
 
 # -- history entries: what they may now hold ---------------------------------------------------------------
