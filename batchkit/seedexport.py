@@ -41,14 +41,7 @@ CHILD_LOGS = 100  # failed children of an array whose log tails are exported (`w
 MAX_YAML = 4 << 20  # the largest YAML seed batchkit.local reads (local/seed.py MAX_BYTES)
 MAX_JSON = 16 << 20  # the largest JSON seed it reads
 INLINE_JOBS = 1_000  # more jobs than this go to a JSON-lines table: YAML loads ~10x slower (5,000 jobs: 5 s vs 0.5 s)
-SECTIONS = {  # seed section -> (the describe operation's rows, the request operation), in the order sent
-    "computeEnvironments": "CreateComputeEnvironment",
-    "schedulingPolicies": "CreateSchedulingPolicy",
-    "jobQueues": "CreateJobQueue",
-    "jobDefinitions": "RegisterJobDefinition",
-    "jobs": "SubmitJob",
-}
-# members whose values are account-bound identifiers: member -> (placeholder kind, its format)
+# members whose values are account-bound identifiers -> the kind of placeholder (Placeholders._make)
 ROLES = {"serviceRole": "service-role", "jobRoleArn": "job-role", "executionRoleArn": "execution-role",
          "taskRoleArn": "task-role", "spotIamFleetRole": "spot-fleet-role"}
 IDS = {"subnets": "subnet", "securityGroupIds": "sg", "securityGroups": "sg", "launchTemplateId": "lt",
@@ -486,7 +479,7 @@ def write(seed: Seed, path: Path) -> Path:
             text += inline
         elif jobs is not None:
             table = path.with_name(f"{path.stem}.jobs.jsonl")
-            table.write_text("".join(json.dumps(job, ensure_ascii=False) + "\n" for job in jobs))
+            table.write_text("".join(json.dumps(job) + "\n" for job in jobs))  # ASCII: any text survives
             text += _yaml({"jobs": table.name})
     path.write_text(text)
     return path
