@@ -57,7 +57,11 @@ def report(args) -> int:
 def seed_export(args) -> int:
     """Write an account (AWS, or any endpoint with --endpoint-url) as a seed batchkit.local loads."""
     from .client import connect
+    from .seedexport import targets
 
+    existing = [str(p) for p in targets(args.out) if p.exists()]
+    if existing and not args.force:  # a hand-written seed must not go unasked
+        raise ValueError(f"{', '.join(existing)} exists: --force overwrites it")
     b = connect(profile=args.profile, region=args.region, endpoint_url=args.endpoint_url)
     if args.profile:
         b.label = f"AWS profile {args.profile}"
@@ -125,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     run_export.add_argument("--logs", type=int, default=0, metavar="N",
                             help="with --jobs: the last N log lines of each finished job (default 0)")
     run_export.add_argument("-o", "--out", required=True, help="the seed file to write (.yaml, or .json)")
+    run_export.add_argument("--force", action="store_true", help="overwrite the file if it exists")
     run_export.set_defaults(run=seed_export)
     commands.add_parser("operations", help=operations.__doc__).set_defaults(run=operations)
     args = parser.parse_args(argv)

@@ -463,6 +463,12 @@ def export(b, path=None, jobs: bool = False, since=None, queues=None, all_revisi
     return seed
 
 
+def targets(path) -> list[Path]:
+    """The files an export to `path` may write (the seed, and the JSON-lines table of a large YAML seed's jobs)."""
+    path = Path(path)
+    return [path] if path.suffix.lower() == ".json" else [path, path.with_name(f"{path.stem}.jobs.jsonl")]
+
+
 def write(seed: Seed, path: Path) -> Path:
     """The seed as a file: JSON for ``.json``, else YAML with a header comment; more than INLINE_JOBS jobs
     (or more than a YAML seed may hold) go to a JSON-lines table beside it (``<name>.jobs.jsonl``, which the

@@ -326,11 +326,14 @@ def test_seed_export_magic_writes_the_file_and_refuses_bad_lines(tmp_path, capsy
         printed = capsys.readouterr().out
         assert printed.startswith(f"{out}: 3 compute environments") and " jobs" in printed
         assert "hello" in {j["jobName"] for j in yaml.safe_load(out.read_text())["jobs"]}
-        for line, words in (("seed export", "required: -o"), (f"seed export -o {out} --since 2h", "need --jobs"),
+        for line, words in (("seed export", "required: -o"), (f"seed export -o {out} --since 2h --jobs", "--yes"),
+                            (f"seed export -o {out} --since 2h", "need --jobs"),
                             (f"seed import -o {out}", "no command 'import'")):
             with pytest.raises(UsageError) as caught:
                 ip.run_line_magic("batch", line)
             assert words in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
+        assert ip.run_line_magic("batch", f"seed export -o {out} --yes") is None  # overwritten when asked
+        assert "jobs" not in yaml.safe_load(out.read_text())
         with provisionalcompleter():  # --queues completes the live queue names, as --queue does elsewhere
             line = "%batch seed export --queues Hi"
             offered = [c.text for c in ip.Completer.completions(line, len(line))]
@@ -408,6 +411,13 @@ def test_cli_mistakes_are_one_line_errors(tmp_path, capsys):
             assert main(["seed", "export", "--endpoint-url", lb.endpoint_url, *argv, *default]) == 1
             err = capsys.readouterr().err
             assert err.startswith(words) and err.count("\n") == 1, err
+        (tmp_path / "kept.yaml").write_text("jobQueues: []  # written by hand\n")
+        assert main(["seed", "export", "--endpoint-url", lb.endpoint_url, "-o", str(tmp_path / "kept.yaml")]) == 1
+        assert capsys.readouterr().err == f"batchkit: {tmp_path / 'kept.yaml'} exists: --force overwrites it\n"
+        assert (tmp_path / "kept.yaml").read_text() == "jobQueues: []  # written by hand\n"
+        assert main(["seed", "export", "--endpoint-url", lb.endpoint_url, "-o", str(tmp_path / "kept.yaml"),
+                     "--force"]) == 0
+        assert "HighPriority" in (tmp_path / "kept.yaml").read_text()
         with pytest.raises(SystemExit):
             main(["seed", "export", "--endpoint-url", lb.endpoint_url, "--since", "2h", "-o", str(tmp_path / "s.yaml")])
         assert "--since and --logs need --jobs" in capsys.readouterr().err

@@ -382,10 +382,15 @@ class BatchMagics(Magics):
         return None
 
     def seed_export(self, args, cell, yes):
-        """seed export -o FILE [--jobs] [--since 24h] [--queues Q ...] [--all-revisions] [--logs N]: this account (or the local backend's scenario) as a seed file for batchkit.local and @pytest.mark.batch_seed"""
+        """seed export -o FILE [--jobs] [--since 24h] [--queues Q ...] [--all-revisions] [--logs N] [--yes]: this account (or the local backend's scenario) as a seed file for batchkit.local and @pytest.mark.batch_seed"""
         parsed = SEED.parse_args(args)
         if (parsed.since or parsed.logs) and not parsed.jobs:
             raise ArgumentError("%batch seed export: --since and --logs need --jobs")
+        from ..seedexport import targets
+
+        existing = [str(p) for p in targets(parsed.out) if p.exists()]
+        if existing:  # a hand-written seed must not go unasked
+            self._confirm(f"seed export overwrites {', '.join(existing)}", yes)
         written = self.b.export_seed(parsed.out, jobs=parsed.jobs, since=parsed.since, queues=parsed.queue,
                                      all_revisions=parsed.all_revisions, logs=parsed.logs)
         print(f"{written.path}: {written.summary}")
