@@ -9,8 +9,9 @@ from .. import catalog
 from .arguments import ArgumentError
 
 SHORT = ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
-         "console", "use", "config", "why", "timeline", "capacity", "report", "local")  # BatchMagics' methods
-SHORT += ("seed",)
+         "console", "use", "config", "why", "timeline", "capacity", "report", "local",
+         "resubmit",
+         "seed")  # BatchMagics' methods
 
 
 class AliasParser(argparse.ArgumentParser):
@@ -62,9 +63,16 @@ TIMELINE = alias_parser("timeline", (("ids",), {"nargs": "*"}), (("--queue",), {
 CAPACITY = alias_parser("capacity", (("--queue",), {"action": "append"}), (("--since",), {}))
 REPORT = alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
                        (("--queue",), {"action": "append"}))
+RESUBMIT = alias_parser(  # submit's options, the name, queue and definition among them
+    "resubmit", (("ids",), {"nargs": "+"}), (("--failed",), {"action": "store_true"}),
+    (("--dependents",), {"action": "store_true"}), (("--name",), {}), (("--queue",), {}), (("--definition",), {}),
+    (("--env",), {"action": "append"}), (("--array",), {"type": int}), (("--depends-on",), {"action": "append"}),
+    (("--vcpus",), {"type": float}), (("--memory",), {"type": int}), (("--retries",), {"type": int}),
+    (("--timeout",), {"type": int}), (("--parameter",), {"action": "append"}))
 
 SEED = alias_parser("seed", (("action",), {"choices": ("export",)}), (("-o", "--out"), {"required": True}),
-                     (("--jobs",), {"action": "store_true"}), (("--since",), {}), (("--queues",), {"nargs": "+", "dest": "queue"}),
+                     (("--jobs",), {"action": "store_true"}), (("--since",), {}),
+                     (("--queues",), {"nargs": "+", "dest": "queue"}),  # dest: completion offers queue names
                      (("--all-revisions",), {"action": "store_true"}), (("--logs",), {"type": int, "default": 0}))
 
 
@@ -97,8 +105,9 @@ LOCAL = _local_parser()
 PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
            "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
-           "local": LOCAL}  # each short command's parser (completion reads their options)
-PARSERS["seed"] = SEED
+           "local": LOCAL,
+           "resubmit": RESUBMIT,
+           "seed": SEED}  # each short command's parser (completion reads their options)
 
 
 def commands() -> list[str]:
