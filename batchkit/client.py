@@ -317,6 +317,19 @@ class Batch:
 
         return report.write(runs.gather(self, since, queues), path, now=runs.backend_now(self))
 
+    def export_seed(self, path=None, jobs: bool = False, since=None, queues=None, all_revisions: bool = False,
+                    logs: int = 0, progress: bool = True):
+        """This account as a seed that ``batchkit.local(seed=...)`` and ``@pytest.mark.batch_seed(...)`` load:
+        compute environments, queues, job definitions (ACTIVE, the latest revision unless `all_revisions`),
+        scheduling policies and tags, and with `jobs` the jobs created `since` (finished ones as history,
+        the others simulated again), `logs` lines of each finished job's log.  Account ids, roles, subnets and
+        such become placeholders; secrets are masked.  A dict (a `seedexport.Seed`, whose ``summary`` says
+        what was left out), written to `path` (YAML, or JSON for ``.json``) when given."""
+        from . import seedexport
+
+        return seedexport.export(self, path, jobs=jobs, since=since, queues=queues, all_revisions=all_revisions,
+                                 logs=logs, progress=progress)
+
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
         """CancelJob for each job (an id, a list, or a frame with a jobId column), in parallel: one row per
         job with its error if any.  A job that does not exist is reported, not silently accepted."""

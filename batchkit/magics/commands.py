@@ -10,7 +10,8 @@ from .arguments import ArgumentError
 
 SHORT = ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
          "console", "use", "config", "why", "timeline", "capacity", "report", "local",
-         "resubmit")  # BatchMagics' methods
+         "resubmit",
+         "seed")  # BatchMagics' methods
 
 
 class AliasParser(argparse.ArgumentParser):
@@ -77,6 +78,11 @@ RESUBMIT = alias_parser(  # submit's options, the name, queue and definition amo
     (("--vcpus",), {"type": float}), (("--memory",), {"type": int}), (("--retries",), {"type": int}),
     (("--timeout",), {"type": int}), (("--parameter",), {"action": "append"}))
 
+SEED = alias_parser("seed", (("action",), {"choices": ("export",)}), (("-o", "--out"), {"required": True}),
+                     (("--jobs",), {"action": "store_true"}), (("--since",), {}),
+                     (("--queues",), {"nargs": "+", "dest": "queue"}),  # dest: completion offers queue names
+                     (("--all-revisions",), {"action": "store_true"}), (("--logs",), {"type": int, "default": 0}))
+
 
 def _local_parser() -> AliasParser:
     parser = alias_parser("local")
@@ -108,7 +114,8 @@ PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": 
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
            "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
            "local": LOCAL,
-           "resubmit": RESUBMIT}  # each short command's parser (completion reads their options)
+           "resubmit": RESUBMIT,
+           "seed": SEED}  # each short command's parser (completion reads their options)
 
 
 def commands() -> list[str]:

@@ -21,10 +21,11 @@ from ..errors import BatchError
 from . import arguments, fixes
 from .arguments import ArgumentError
 from .commands import (ACT, CAPACITY, CONSOLE, DEFS, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID, REPORT,
-                       RESUBMIT, SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
+                       RESUBMIT, SEED, SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
 
 OUT_FLAGS = ("-o", "--out")
 FILE_OUT = ("report",)  # short commands whose -o names a file, not a variable
+FILE_OUT += ("seed",)
 RECENT_IDS = 50  # job ids of recent results, for completion
 FOLLOW_SECONDS = 2.0  # how often logs --follow looks for new lines
 
@@ -408,6 +409,21 @@ class BatchMagics(Magics):
             self._confirm(f"resubmit {len(planned)} jobs: {planned.summary}", yes)
         return resubmit.submit(self.b, planned)
 
+    def seed_export(self, args, cell, yes):
+        """seed export -o FILE [--jobs] [--since 24h] [--queues Q ...] [--all-revisions] [--logs N] [--yes]: this account (or the local backend's scenario) as a seed file for batchkit.local and @pytest.mark.batch_seed"""
+        parsed = SEED.parse_args(args)
+        if (parsed.since or parsed.logs) and not parsed.jobs:
+            raise ArgumentError("%batch seed export: --since and --logs need --jobs")
+        from ..seedexport import targets
+
+        existing = [str(p) for p in targets(parsed.out) if p.exists()]
+        if existing:  # a hand-written seed must not go unasked
+            self._confirm(f"seed export overwrites {', '.join(existing)}", yes)
+        written = self.b.export_seed(parsed.out, jobs=parsed.jobs, since=parsed.since, queues=parsed.queue,
+                                     all_revisions=parsed.all_revisions, logs=parsed.logs)
+        print(f"{written.path}: {written.summary}")
+        return None
+
     def _panel(self, panel):
         if self._panel_shown is not None:  # one refreshing panel at a time; the older one stays readable
             self._panel_shown.pause("paused: a newer %batch monitor or console refreshes (Refresh updates this one)")
@@ -528,6 +544,7 @@ class BatchMagics(Magics):
 
 
 ALIASES = {name: getattr(BatchMagics, name) for name in SHORT}
+ALIASES["seed"] = BatchMagics.seed_export  # `seed` is the trait naming the local backend's seed
 
 
 def reference() -> str:
