@@ -65,6 +65,23 @@ def report(args) -> int:
     return 0
 
 
+def seed_export(args) -> int:
+    """Write an account (AWS, or any endpoint with --endpoint-url) as a seed batchkit.local loads."""
+    from .client import connect
+    from .seedexport import targets
+
+    existing = [str(p) for p in targets(args.out) if p.exists()]
+    if existing and not args.force:  # a hand-written seed must not go unasked
+        raise ValueError(f"{', '.join(existing)} exists: --force overwrites it")
+    b = connect(profile=args.profile, region=args.region, endpoint_url=args.endpoint_url)
+    if args.profile:
+        b.label = f"AWS profile {args.profile}"
+    seed = b.export_seed(args.out, jobs=args.jobs, since=args.since, queues=args.queues,
+                         all_revisions=args.all_revisions, logs=args.logs)
+    print(f"{seed.path}: {seed.summary}")
+    return 0
+
+
 def operations(args) -> int:
     """Every Batch operation batchkit knows, from botocore's model."""
     from . import catalog
@@ -110,8 +127,27 @@ def main(argv: list[str] | None = None) -> int:
     run_report.add_argument("--queue", action="append", help="only this queue (repeatable; default: every queue)")
     run_report.add_argument("-o", "--out", default="run.html", help="the HTML file to write (default run.html)")
     run_report.set_defaults(run=report)
+    seed = commands.add_parser("seed", help="seeds for batchkit.local").add_subparsers(dest="action", required=True)
+    run_export = seed.add_parser("export", help=seed_export.__doc__.splitlines()[0])
+    where = run_export.add_mutually_exclusive_group()
+    where.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    where.add_argument("--endpoint-url", help="a Batch-compatible endpoint, e.g. batchkit serve's")
+    run_export.add_argument("--region", help="AWS region")
+    run_export.add_argument("--queues", nargs="+", metavar="QUEUE",
+                            help="only these queues, their environments and policies (default: every queue)")
+    run_export.add_argument("--jobs", action="store_true", help="also the jobs (finished ones as history)")
+    run_export.add_argument("--since", help="with --jobs: only jobs created since: 24h, 30m, 7d or an ISO date")
+    run_export.add_argument("--all-revisions", action="store_true",
+                            help="every ACTIVE revision of each job definition (default: the latest)")
+    run_export.add_argument("--logs", type=int, default=0, metavar="N",
+                            help="with --jobs: the last N log lines of each finished job (default 0)")
+    run_export.add_argument("-o", "--out", required=True, help="the seed file to write (.yaml, or .json)")
+    run_export.add_argument("--force", action="store_true", help="overwrite the file if it exists")
+    run_export.set_defaults(run=seed_export)
     commands.add_parser("operations", help=operations.__doc__).set_defaults(run=operations)
     args = parser.parse_args(argv)
+    if getattr(args, "action", None) == "export" and (args.since or args.logs) and not args.jobs:
+        parser.error("--since and --logs need --jobs")
     from .errors import BatchError, UnsupportedDependency
 
     try:

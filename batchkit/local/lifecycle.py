@@ -70,13 +70,17 @@ class Lifecycle:
     # -- submitting -------------------------------------------------------------
 
     def submit(self, request: dict, queue, definition, history: dict | None = None) -> Job:
-        """A new job; with `history` (see history.py) one that already finished, as recorded."""
+        """A new job; with `history` (see history.py) one that already finished, as recorded (or, with
+        only a ``jobId``, one simulated under that id)."""
+        job_id = (history or {}).get("jobId")
+        if history is not None and "status" not in history:
+            history = None
         size = rules.array_size(request.get("arrayProperties"))
         node_props = nodes.effective(definition, request) if definition.node_properties is not None else None
         if node_props is None and request.get("nodeOverrides"):
             rules.fail("nodeOverrides can only be used with a multi-node parallel job definition")
         depends = self._dependencies(request, size) if history is None else []
-        job_id = (history or {}).get("jobId") or str(self.random.uuid4())
+        job_id = job_id or str(self.random.uuid4())
         if job_id in self.jobs:
             rules.fail(f"a job with the id {job_id} already exists")
         share = request.get("shareIdentifier") if history is None else None
@@ -666,11 +670,27 @@ class Lifecycle:
         job.attempts = [dict(attempt, container=dict(attempt.get("container") or {}))
                         for attempt in history.get("attempts") or ()]
         if job.size:
-            job.summary[job.status] = job.size
+            self._record_children(job, {child["index"]: child for child in history.get("children") or ()})
         if job.attempts and history.get("logs"):
             stream = job.attempts[-1]["container"].setdefault(
                 "logStreamName", f"{job.definition.name}/default/{self.random.uuid4().hex}")
             self._write_stream(job, stream, history["logs"], job.attempts[-1].get("startedAt") or job.created_at)
+
+    def _record_children(self, parent: Job, recorded: dict) -> None:
+        """A recorded array's children: those the history holds as recorded, the rest with the parent's
+        status and times (a history without children says only how the array ended)."""
+        if not recorded:
+            parent.summary[parent.status] = parent.size
+            return
+        for index in range(parent.size):
+            child = Job(f"{parent.id}:{index}", f"{parent.arn}:{index}", parent.name, parent.queue,
+                        parent.definition, parent.request, parent.created_at, parent=parent, index=index)
+            state = recorded.get(index) or {"status": parent.status, "statusReason": parent.reason,
+                                             "startedAt": parent.started_at, "stoppedAt": parent.stopped_at}
+            self._record(child, {"createdAt": parent.created_at, **{k: v for k, v in state.items() if v is not None}})
+            self._add(child)
+            parent.children.append(child)
+            parent.summary[child.status] += 1
 
     # -- logs ------------------------------------------------------------------------
 

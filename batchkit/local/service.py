@@ -369,9 +369,9 @@ class LocalBatchBackend(BatchBackend):
         rules.timeout(request.get("timeout"))
         rules.tags(request.get("tags"))  # before the lifecycle has the job
         queue = self.find_queue(request.get("jobQueue"))
-        if queue.state != "ENABLED":
+        if queue.state != "ENABLED" and history is None:  # a seed's jobs with ids were submitted while it was enabled
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
-        if history is None:  # SubmitJob's shareIdentifier: "Don't specify this parameter if the job queue doesn't
+        if history is None or "status" not in history:  # SubmitJob's shareIdentifier: "Don't specify this parameter if the job queue doesn't
             # have a fair-share scheduling policy. If the job queue has a fair-share scheduling policy, then this
             # parameter must be specified."
             if queue.schedule_policy and request.get("shareIdentifier") is None:
