@@ -18,6 +18,7 @@ def demo(args) -> int:
 def serve(args) -> int:
     """Run a local Batch endpoint in the foreground: the AWS CLI and any SDK can use it."""
     import logging
+    import signal
     import threading
 
     import batchkit
@@ -28,20 +29,30 @@ def serve(args) -> int:
 
     with batchkit.local(seed=args.seed, clock=args.clock, speed=args.speed, server=True, strict=args.strict,
                         host=args.host, port=args.port, allow_remote=args.allow_remote, moto_api=args.moto_api,
-                        require_key=args.require_key) as lb:
+                        require_key=args.require_key, state=args.state) as lb:
         print(lb.endpoint_url, flush=True)  # first line: what clients pass as --endpoint-url
         if args.allow_remote and not is_loopback(args.host):
             print(f"batchkit serve: WARNING: listening on {args.host}, reachable from other machines; "
                   + ("callers must sign with the key as their secret access key" if args.require_key else
                      "anyone who reaches it can read, submit and terminate jobs (--require-key KEY prevents that)"),
                   file=sys.stderr, flush=True)
-        print(f"batchkit serve: {batchkit.local.LABEL}, seed {args.seed}, {lb.clock.kind} clock"
+        print(f"batchkit serve: {batchkit.local.LABEL}, {lb.seed_label}, {lb.clock.kind} clock"
               f"{'' if lb.clock.manual else f' x{lb.clock.speed:g}'}; Ctrl-C stops", file=sys.stderr, flush=True)
+        if args.state:
+            print(f"batchkit serve: state kept in {args.state}: "
+                  + ("restored (jobs as they were; the clock goes on from where it stopped)"
+                     if lb.restored else "new"), file=sys.stderr, flush=True)
         try:
+            if threading.current_thread() is threading.main_thread():  # `kill`, `docker stop`: a clean stop
+                signal.signal(signal.SIGTERM, _interrupt)  # (with --state, a checkpoint)
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def report(args) -> int:
@@ -104,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     run_serve.add_argument("--clock", default="realtime", choices=("realtime", "manual"))
     run_serve.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second (at most 1e6)")
     run_serve.add_argument("--strict", action="store_true", help="reject missing IAM roles, subnets, ...")
+    run_serve.add_argument("--state", metavar="DIR",
+                           help="keep the state in DIR: it survives a restart and a crash (an existing state wins over --seed)")
     run_serve.set_defaults(run=serve)
     run_report = commands.add_parser("report", help=report.__doc__.splitlines()[0])
     where = run_report.add_mutually_exclusive_group()
