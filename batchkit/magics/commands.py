@@ -10,6 +10,7 @@ from .arguments import ArgumentError
 
 SHORT = ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
          "console", "use", "config", "why", "timeline", "capacity", "report", "local")  # BatchMagics' methods
+SHORT += ("graph",)  # the dependency graph (#28)
 
 
 class AliasParser(argparse.ArgumentParser):
@@ -58,6 +59,7 @@ MONITOR = alias_parser("monitor", (("--queue",), {"action": "append"}), (("--int
 CONSOLE = alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
 TIMELINE = alias_parser("timeline", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}),
                          (("--expand",), {"action": "store_true"}))
+GRAPH = alias_parser("graph", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}))
 CAPACITY = alias_parser("capacity", (("--queue",), {"action": "append"}), (("--since",), {}))
 REPORT = alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
                        (("--queue",), {"action": "append"}))
@@ -93,6 +95,7 @@ PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": 
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
            "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
            "local": LOCAL}  # each short command's parser (completion reads their options)
+PARSERS["graph"] = GRAPH
 
 
 def commands() -> list[str]:

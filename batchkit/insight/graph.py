@@ -1,0 +1,294 @@
+"""The dependency graph of a job frame: nodes, edges and where each is drawn.
+
+Pure data, no plotly and no API calls (`runs.graph` fetches, `graph_chart` draws).
+An array job is one node, its children folded in with their statuses; its
+``SEQUENTIAL`` dependency (children one after another) is a mark on the node and an
+``N_TO_N`` one (child i after child i) a single edge of its own kind, never one edge
+per child.  A dependency whose job is not in the frame is a stub node.
+
+Layout (Sugiyama's steps, small enough to write out): layers by the longest path
+from the roots, so every edge points right; an edge across several layers passes
+through a slot in each (a dummy) so it never crosses a box; within a layer, a few
+barycenter sweeps order the slots to reduce crossings.  Large graphs are folded
+before they are ordered: at most `LAYERS` layers (the last ones; the earlier as one
+node) and `PER_LAYER` nodes a layer (the rest as one node), like the timeline's rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .spans import _lifecycle, column, epoch_ms, is_child, is_parent, parent_id
+
+LAYERS = 16  # layers drawn at most: the last 15 and one node for the jobs before them
+PER_LAYER = 12  # nodes drawn per layer at most: 11 and one node for the rest
+SWEEPS = 4  # barycenter passes (down, up, down, up): more rarely changes a drawing people read
+DEPENDENCY_FAILED = "dependent job failed"  # AWS's statusReason for a job failed by its dependency
+KINDS = ("STANDARD", "N_TO_N", "SEQUENTIAL")  # dependsOn types; none given is STANDARD
+# which jobs keep their own node when a layer is folded, first to last
+KEEP = ("FAILED", "RUNNING", "STARTING", "RUNNABLE", "PENDING", "SUBMITTED", "SUCCEEDED")
+
+
+@dataclass
+class Graph:
+    nodes: pd.DataFrame  # node, label, kind (job|array|child|more|missing), status, role (root|downstream|""),
+    #                      reason, exit, children (per status), size, sequential, cause, created, start, end,
+    #                      depends (how many), layer, slot (its place down the layer)
+    edges: pd.DataFrame  # source, target, kind (STANDARD|N_TO_N|SEQUENTIAL), count, path [(layer, slot) ...]
+    jobs: int  # jobs in the frame (array children count in their parent)
+    dependencies: int  # edges before folding
+    folded: int = 0  # jobs drawn inside a "more" node
+    slots: int = 0  # the most slots in a layer (the drawing's height)
+    notes: list = field(default_factory=list)
+
+
+def is_dependency_failure(status, reason) -> bool:
+    return status == "FAILED" and str(reason or "").strip().lower().startswith(DEPENDENCY_FAILED)
+
+
+def graph(df: pd.DataFrame, layers: int | None = LAYERS, per_layer: int | None = PER_LAYER) -> Graph:
+    """The graph of a DescribeJobs frame (with ``dependsOn``); None: no folding."""
+    nodes, edges = _nodes_and_edges(df.reset_index(drop=True))
+    _layer(nodes, edges)
+    _blame(nodes, edges)
+    jobs, dependencies = int((nodes["kind"] != "missing").sum()), len(edges)
+    nodes, edges, folded = _fold(nodes, edges, layers, per_layer)
+    slots = _order(nodes, edges)
+    return Graph(nodes, edges, jobs, dependencies, folded, slots)
+
+
+# --- nodes and edges ---------------------------------------------------------------------------
+
+
+def _nodes_and_edges(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = df["jobId"].astype(str).tolist()
+    parents = is_parent(df).tolist()
+    array_ids = {i for i, p in zip(ids, parents) if p}
+    children = (is_child(df) & df["jobId"].astype(str).str.contains(":")).tolist()
+    # a child is folded into its parent when the parent is drawn; else it is a node of its own
+    folded = [c and parent_id(i) in array_ids for i, c in zip(ids, children)]
+    created, started, stopped = (epoch_ms(column(df, c).astype("datetime64[ms, UTC]"))
+                                 for c in ("createdAt", "startedAt", "stoppedAt"))
+    statuses = column(df, "status").astype(object).tolist()
+    reasons = column(df, "statusReason").astype(object).where(lambda s: s.notna(), "").tolist()
+    names = column(df, "jobName").astype(object).where(lambda s: s.notna(), "").tolist()
+    exits = column(df, "exitCode").astype(object).tolist()
+    sizes = column(df, "arrayProperties.size").astype(object).tolist()
+    indexes = column(df, "arrayProperties.index").astype(object).tolist()
+    summaries = column(df, "arrayProperties.statusSummary").tolist()
+    depends_on = column(df, "dependsOn").tolist()
+
+    kids: dict[str, list[str]] = defaultdict(list)  # parent -> its children's statuses in the frame
+    rows, position = [], {}
+    for i, job_id in enumerate(ids):
+        if folded[i]:
+            kids[parent_id(job_id)].append(statuses[i])
+            continue
+        if job_id in position:
+            continue  # listed twice
+        array, child = parents[i], children[i]
+        label = (f"{names[i]} [{int(sizes[i])}]" if array else
+                 f"{names[i]}[{int(indexes[i])}]" if child and indexes[i] == indexes[i] else names[i])
+        position[job_id] = len(rows)
+        rows.append({"node": job_id, "label": label, "kind": "array" if array else "child" if child else "job",
+                     "status": statuses[i], "reason": reasons[i], "exit": exits[i],
+                     "children": None, "size": int(sizes[i]) if array else 0, "sequential": False,
+                     "created": created[i], "start": started[i], "end": stopped[i],
+                     "summary": summaries[i] if array else None})
+    for row in rows:
+        if row["kind"] == "array":
+            row["children"] = _counts(kids.get(row["node"], []), row.pop("summary"))
+        else:
+            row.pop("summary")
+
+    def resolve(job_id: str) -> str:
+        """The node a dependency's job is drawn as: itself, its array parent, or a stub."""
+        if job_id in position:
+            return job_id
+        if parent_id(job_id) in position:
+            return parent_id(job_id)
+        position[job_id] = len(rows)
+        rows.append({"node": job_id, "label": "not found", "kind": "missing", "status": "", "reason": "",
+                     "exit": None, "children": None, "size": 0, "sequential": False,
+                     "created": np.nan, "start": np.nan, "end": np.nan})
+        return job_id
+
+    seen: dict[tuple[str, str, str], None] = {}
+    for i, job_id in enumerate(ids):
+        listed = depends_on[i]
+        if not isinstance(listed, (list, tuple)) or not listed:
+            continue
+        node = parent_id(job_id) if folded[i] else job_id
+        for dependency in listed:
+            kind = (dependency.get("type") or "STANDARD") if isinstance(dependency, dict) else "STANDARD"
+            target = dependency.get("jobId") if isinstance(dependency, dict) else None
+            source = resolve(str(target)) if target else node  # SEQUENTIAL with no job: the array's own children
+            if source == node:  # within one array: its children run one after another
+                rows[position[node]]["sequential"] = True
+                continue
+            seen[(source, node, kind if kind in KINDS else "STANDARD")] = None
+    nodes = pd.DataFrame(rows, columns=["node", "label", "kind", "status", "reason", "exit", "children", "size",
+                                        "sequential", "created", "start", "end"])
+    edges = pd.DataFrame(list(seen), columns=["source", "target", "kind"]).assign(count=1)
+    nodes["depends"] = nodes["node"].map(edges["target"].value_counts()).fillna(0).astype(int)
+    return nodes, edges
+
+
+def _counts(statuses: list[str], summary) -> dict[str, int]:
+    """An array's children per status: from the children in the frame, else the parent's statusSummary."""
+    if statuses:
+        counts = Counter(statuses)
+    elif isinstance(summary, dict):
+        counts = Counter({s: int(n) for s, n in summary.items() if n})
+    else:
+        counts = Counter()
+    return {s: counts[s] for s in sorted(counts, key=_lifecycle)}
+
+
+# --- layers and blame --------------------------------------------------------------------------
+
+
+def _layer(nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
+    """Each node's layer: the longest path to it from a job with no dependencies (Kahn's order)."""
+    index = {n: i for i, n in enumerate(nodes["node"])}
+    succ: list[list[int]] = [[] for _ in index]
+    indegree = [0] * len(index)
+    for s, t in zip(edges["source"], edges["target"]):
+        succ[index[s]].append(index[t])
+        indegree[index[t]] += 1
+    layer = [0] * len(index)
+    ready = [i for i, d in enumerate(indegree) if d == 0]
+    done = 0
+    while ready:
+        i = ready.pop()
+        done += 1
+        for j in succ[i]:
+            layer[j] = max(layer[j], layer[i] + 1)
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                ready.append(j)
+    if done < len(index):  # a cycle (Batch refuses them; a hand-made frame may not): after the rest
+        top = max(layer, default=0) + 1
+        layer = [top if d else v for v, d in zip(layer, indegree)]
+    nodes["layer"] = layer
+
+
+def _blame(nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
+    """A FAILED job that failed of its own is a root cause; one failed because a dependency failed is
+    downstream, with the root cause it comes from (followed back through other downstream jobs)."""
+    failed = nodes["status"].eq("FAILED").to_numpy()
+    downstream = np.array([is_dependency_failure(s, r) for s, r in zip(nodes["status"], nodes["reason"])], bool)
+    nodes["role"] = np.select([failed & ~downstream, downstream], ["root", "downstream"], "")
+    role = dict(zip(nodes["node"], nodes["role"]))
+    upstream = defaultdict(list)
+    for s, t in zip(edges["source"], edges["target"]):
+        upstream[t].append(s)
+    cause: dict[str, str] = {}
+    for node in nodes.sort_values("layer", kind="stable")["node"]:  # dependencies first
+        if role[node] == "downstream":
+            found = [u if role[u] == "root" else cause.get(u, "") for u in upstream[node]]
+            cause[node] = next((c for c in found if c), "")
+    labels = dict(zip(nodes["node"], nodes["label"]))
+    nodes["cause"] = nodes["node"].map(lambda n: labels.get(cause.get(n, ""), ""))
+
+
+# --- folding -----------------------------------------------------------------------------------
+
+
+def _fold(nodes: pd.DataFrame, edges: pd.DataFrame, layers: int | None, per_layer: int | None):
+    """At most `layers` layers and `per_layer` nodes a layer; the rest as "more" nodes, edges to
+    them merged (their count says how many)."""
+    into: dict[str, str] = {}  # folded node -> its "more" node
+    extra: list[dict] = []
+    top = int(nodes["layer"].max()) + 1 if len(nodes) else 0
+    if layers is not None and top > layers:
+        cut = top - max(layers, 2) + 1
+        early = nodes["layer"] < cut
+        extra.append(_more(nodes[early], "earlier jobs", 0))
+        into.update(dict.fromkeys(nodes.loc[early, "node"], extra[-1]["node"]))
+        nodes = nodes[~early].assign(layer=lambda d: d["layer"] - cut + 1)
+    if per_layer is not None:
+        degree = Counter(edges["source"]) + Counter(edges["target"])
+        for layer, members in nodes.groupby("layer"):
+            if len(members) <= per_layer:
+                continue
+            rank = pd.DataFrame({
+                "more": members["kind"].ne("more"), "root": members["role"].ne("root"), "alone": members["node"].map(lambda n: degree[n] == 0),
+                "status": members["status"].map(lambda s: KEEP.index(s) if s in KEEP else len(KEEP)),
+                "newest": -members["created"].fillna(0)}, index=members.index)
+            order = rank.sort_values(list(rank.columns), kind="stable").index
+            rest = members.loc[order[max(per_layer, 2) - 1:]]
+            extra.append(_more(rest, "more jobs", layer))
+            into.update(dict.fromkeys(rest["node"], extra[-1]["node"]))
+    if not into:
+        return nodes, edges, 0
+    folded = sum(m["jobs"] for m in extra)
+    for more in extra:
+        more.pop("jobs")
+    kept = nodes[~nodes["node"].isin(into)]
+    nodes = pd.concat([kept, pd.DataFrame(extra)], ignore_index=True)
+    nodes["depends"] = nodes["depends"].fillna(0).astype(int)
+    # an "earlier jobs" node folded again into a layer's "more" node
+    resolve = lambda n: into.get(into.get(n, n), into.get(n, n))  # noqa: E731
+    merged = edges.assign(source=edges["source"].map(resolve), target=edges["target"].map(resolve))
+    merged = merged[merged["source"] != merged["target"]]
+    merged = merged.groupby(["source", "target", "kind"], as_index=False, sort=False)["count"].sum()
+    return nodes.reset_index(drop=True), merged, folded
+
+
+def _more(members: pd.DataFrame, what: str, layer: int) -> dict:
+    """One node standing for `members`: how many, and how many in each status."""
+    jobs = members[members["kind"] != "missing"]
+    counts = Counter(jobs["status"])
+    counts = {s: counts[s] for s in sorted(counts, key=_lifecycle)}
+    key = f"({len(members):,} {what}, layer {layer})"
+    return {"node": key, "label": f"{len(members):,} {what}", "kind": "more", "status": "", "role": "",
+            "reason": "", "exit": None, "children": counts, "size": 0, "sequential": False, "cause": "",
+            "created": members["created"].min(), "start": members["start"].min(), "end": members["end"].max(),
+            "depends": 0, "layer": layer, "jobs": len(jobs)}
+
+
+# --- order within layers -----------------------------------------------------------------------
+
+
+def _order(nodes: pd.DataFrame, edges: pd.DataFrame) -> int:
+    """Each node's slot in its layer (nodes["slot"], centred on 0) and each edge's path through
+    the layers it crosses (edges["path"]); returns the most slots in a layer."""
+    layer = dict(zip(nodes["node"], nodes["layer"]))
+    slots: dict[int, list] = defaultdict(list)
+    # first guess: oldest first, jobs with dependencies before those alone
+    linked = set(edges["source"]) | set(edges["target"])
+    for node in nodes.assign(alone=~nodes["node"].isin(linked)).sort_values(
+            ["alone", "created"], kind="stable")["node"]:
+        slots[layer[node]].append(node)
+    up, down = defaultdict(list), defaultdict(list)  # neighbours in the layer before / after
+    chains = []
+    for k, (s, t) in enumerate(zip(edges["source"], edges["target"])):
+        chain = [s]
+        for between in range(layer[s] + 1, layer[t]):  # a dummy per layer crossed
+            dummy = ("dummy", k, between)
+            slots[between].append(dummy)
+            chain.append(dummy)
+        chain.append(t)
+        for a, b in zip(chain, chain[1:]):
+            down[a].append(b)
+            up[b].append(a)
+        chains.append(chain)
+    order = [slots[i] for i in range(max(slots, default=-1) + 1)]
+    place = {v: i for members in order for i, v in enumerate(members)}
+    for sweep in range(SWEEPS):
+        downward = sweep % 2 == 0
+        for i in (range(1, len(order)) if downward else range(len(order) - 2, -1, -1)):
+            near = up if downward else down
+            keyed = [(np.mean([place[u] for u in near[v]]) if near[v] else place[v], place[v], v)
+                     for v in order[i]]
+            order[i] = [v for _, _, v in sorted(keyed, key=lambda x: (x[0], x[1]))]
+            place.update({v: j for j, v in enumerate(order[i])})
+    centre = {v: j - (len(members) - 1) / 2 for members in order for j, v in enumerate(members)}
+    nodes["slot"] = nodes["node"].map(centre)
+    edges["path"] = [[(layer[c] if not isinstance(c, tuple) else c[2], centre[c]) for c in chain] for chain in chains]
+    return max((len(m) for m in order), default=0)
