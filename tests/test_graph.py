@@ -168,6 +168,7 @@ def test_the_failure_that_caused_the_rest_stands_out(local, pipeline):
     assert [role[n] for n in ("train", "evaluate", "publish")] == ["downstream"] * 3
     cause = dict(zip(g.nodes["label"], g.nodes["cause"]))
     assert cause["publish"] == cause["evaluate"] == cause["train"] == "prep"  # followed back through train
+    assert [a.text for a in fig.layout.annotations if "caused" in a.text] == ["<b>✖ caused 3 failures</b>"]
     boxes = {t.name: t for t in fig.data if t.meta == "box"}
     root, downstream = boxes["FAILED: the cause"], boxes["FAILED: a dependency failed"]
     assert segments(root) == 1 and segments(downstream) == 3

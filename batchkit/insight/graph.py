@@ -36,7 +36,8 @@ KEEP = ("FAILED", "RUNNING", "STARTING", "RUNNABLE", "PENDING", "SUBMITTED", "SU
 @dataclass
 class Graph:
     nodes: pd.DataFrame  # node, label, kind (job|array|child|more|missing), status, role (root|downstream|""),
-    #                      reason, exit, children (per status), size, sequential, cause, created, start, end,
+    #                      reason, exit, children (per status), size, sequential, cause (a root's label),
+    #                      caused (a root's downstream failures), created, start, end,
     #                      depends (how many), layer, slot (its place down the layer)
     edges: pd.DataFrame  # source, target, kind (STANDARD|N_TO_N|SEQUENTIAL), count, path [(layer, slot) ...]
     jobs: int  # jobs in the frame (array children count in their parent)
@@ -194,6 +195,7 @@ def _blame(nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
             cause[node] = next((c for c in found if c), "")
     labels = dict(zip(nodes["node"], nodes["label"]))
     nodes["cause"] = nodes["node"].map(lambda n: labels.get(cause.get(n, ""), ""))
+    nodes["caused"] = nodes["node"].map(Counter(cause.values())).fillna(0).astype(int)  # a root's downstream failures
 
 
 # --- folding -----------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def _more(members: pd.DataFrame, what: str, layer: int) -> dict:
     counts = {s: counts[s] for s in sorted(counts, key=_lifecycle)}
     key = f"({len(members):,} {what}, layer {layer})"
     return {"node": key, "label": f"{len(members):,} {what}", "kind": "more", "status": "", "role": "",
-            "reason": "", "exit": None, "children": counts, "size": 0, "sequential": False, "cause": "",
+            "reason": "", "exit": None, "children": counts, "size": 0, "sequential": False, "cause": "", "caused": 0,
             "created": members["created"].min(), "start": members["start"].min(), "end": members["end"].max(),
             "depends": 0, "layer": layer, "jobs": len(jobs)}
 

@@ -51,6 +51,7 @@ def draw(g: Graph, title: str = "Dependency graph"):
                                  hoverinfo="skip", meta="box", legendgroup=name,
                                  **({"fillpattern": pattern} if pattern else {})))
     _bands(fig, go, nodes)
+    _causes(fig, nodes[nodes["role"] == "root"])
     _labels(fig, go, nodes)
     layers = int(nodes["layer"].max()) + 1 if len(nodes) else 1
     span = max(layers, MIN_LAYERS)
@@ -136,6 +137,15 @@ def _bands(fig, go, nodes: pd.DataFrame) -> None:
         fig.add_trace(go.Scatter(x=np.concatenate(xs), y=np.concatenate(ys), mode="lines", fill="toself",
                                  fillcolor=color, line={"color": "#ffffff", "width": 0.5}, hoverinfo="skip",
                                  showlegend=False, legendgroup=status, meta="band", name=f"children {status}"))
+
+
+def _causes(fig, roots: pd.DataFrame) -> None:
+    """A tag over each job that failed of its own: how many jobs failed because of it."""
+    for x, y, caused in zip(roots["layer"], roots["slot"], roots["caused"]):
+        text = f"caused {caused} failure{'s' if caused != 1 else ''}" if caused else "failed"
+        fig.add_annotation(x=x + BOX_W / 2, y=y - BOX_H / 2, text=f"<b>✖ {text}</b>", showarrow=False,
+                           xanchor="right", yanchor="bottom", yshift=2, font={"size": 10, "color": ROOT_LINE},
+                           bgcolor="#ffffff", bordercolor=ROOT_LINE, borderwidth=1, borderpad=1)
 
 
 # --- edges -----------------------------------------------------------------------------------------
