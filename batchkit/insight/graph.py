@@ -155,10 +155,10 @@ def _counts(statuses: list[str], summary) -> dict[str, int]:
 
 def _layer(nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
     """Each node's layer: the longest path to it from a job with no dependencies (Kahn's order)."""
-    index = {n: i for i, n in enumerate(nodes["node"])}
+    index = {n: i for i, n in enumerate(nodes["node"].tolist())}
     succ: list[list[int]] = [[] for _ in index]
     indegree = [0] * len(index)
-    for s, t in zip(edges["source"], edges["target"]):
+    for s, t in zip(edges["source"].tolist(), edges["target"].tolist()):
         succ[index[s]].append(index[t])
         indegree[index[t]] += 1
     layer = [0] * len(index)
@@ -184,18 +184,20 @@ def _blame(nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
     failed = nodes["status"].eq("FAILED").to_numpy()
     downstream = np.array([is_dependency_failure(s, r) for s, r in zip(nodes["status"], nodes["reason"])], bool)
     nodes["role"] = np.select([failed & ~downstream, downstream], ["root", "downstream"], "")
-    role = dict(zip(nodes["node"], nodes["role"]))
+    ids = nodes["node"].tolist()
+    role = dict(zip(ids, nodes["role"].tolist()))
     upstream = defaultdict(list)
-    for s, t in zip(edges["source"], edges["target"]):
+    for s, t in zip(edges["source"].tolist(), edges["target"].tolist()):
         upstream[t].append(s)
     cause: dict[str, str] = {}
-    for node in nodes.sort_values("layer", kind="stable")["node"]:  # dependencies first
+    for node in nodes.sort_values("layer", kind="stable")["node"].tolist():  # dependencies first
         if role[node] == "downstream":
             found = [u if role[u] == "root" else cause.get(u, "") for u in upstream[node]]
             cause[node] = next((c for c in found if c), "")
-    labels = dict(zip(nodes["node"], nodes["label"]))
-    nodes["cause"] = nodes["node"].map(lambda n: labels.get(cause.get(n, ""), ""))
-    nodes["caused"] = nodes["node"].map(Counter(cause.values())).fillna(0).astype(int)  # a root's downstream failures
+    labels = dict(zip(ids, nodes["label"].tolist()))
+    caused = Counter(cause.values())
+    nodes["cause"] = [labels.get(cause.get(n, ""), "") for n in ids]
+    nodes["caused"] = [caused.get(n, 0) for n in ids]  # a root's downstream failures
 
 
 # --- folding -----------------------------------------------------------------------------------
@@ -214,29 +216,29 @@ def _fold(nodes: pd.DataFrame, edges: pd.DataFrame, layers: int | None, per_laye
         into.update(dict.fromkeys(nodes.loc[early, "node"], extra[-1]["node"]))
         nodes = nodes[~early].assign(layer=lambda d: d["layer"] - cut + 1)
     if per_layer is not None:
-        degree = Counter(edges["source"]) + Counter(edges["target"])
-        for layer, members in nodes.groupby("layer"):
-            if len(members) <= per_layer:
-                continue
+        crowded = nodes[nodes.groupby("layer")["layer"].transform("size") > per_layer]
+        if len(crowded):
+            degree = Counter(edges["source"].tolist()) + Counter(edges["target"].tolist())
             rank = pd.DataFrame({
-                "more": members["kind"].ne("more"), "root": members["role"].ne("root"), "alone": members["node"].map(lambda n: degree[n] == 0),
-                "status": members["status"].map(lambda s: KEEP.index(s) if s in KEEP else len(KEEP)),
-                "newest": -members["created"].fillna(0)}, index=members.index)
-            order = rank.sort_values(list(rank.columns), kind="stable").index
-            rest = members.loc[order[max(per_layer, 2) - 1:]]
-            extra.append(_more(rest, "more jobs", layer))
-            into.update(dict.fromkeys(rest["node"], extra[-1]["node"]))
+                "layer": crowded["layer"], "more": crowded["kind"].ne("more"), "root": crowded["role"].ne("root"),
+                "alone": [degree[n] == 0 for n in crowded["node"].tolist()],
+                "status": crowded["status"].map(dict(zip(KEEP, range(len(KEEP))))).fillna(len(KEEP)),
+                "newest": -crowded["created"].fillna(0)}, index=crowded.index)
+            place = rank.sort_values(list(rank.columns), kind="stable").groupby("layer").cumcount()
+            for layer, rest in crowded.loc[place[place >= max(per_layer, 2) - 1].index].groupby("layer"):
+                extra.append(_more(rest, "more jobs", layer))
+                into.update(dict.fromkeys(rest["node"].tolist(), extra[-1]["node"]))
     if not into:
         return nodes, edges, 0
     folded = sum(m["jobs"] for m in extra)
     for more in extra:
         more.pop("jobs")
-    kept = nodes[~nodes["node"].isin(into)]
+    kept = nodes[[n not in into for n in nodes["node"].tolist()]]
     nodes = pd.concat([kept, pd.DataFrame(extra)], ignore_index=True)
     nodes["depends"] = nodes["depends"].fillna(0).astype(int)
-    # an "earlier jobs" node folded again into a layer's "more" node
-    resolve = lambda n: into.get(into.get(n, n), into.get(n, n))  # noqa: E731
-    merged = edges.assign(source=edges["source"].map(resolve), target=edges["target"].map(resolve))
+    into = {n: into.get(more, more) for n, more in into.items()}  # an "earlier jobs" node folded again
+    merged = edges.assign(source=[into.get(n, n) for n in edges["source"].tolist()],
+                          target=[into.get(n, n) for n in edges["target"].tolist()])
     merged = merged[merged["source"] != merged["target"]]
     merged = merged.groupby(["source", "target", "kind"], as_index=False, sort=False)["count"].sum()
     return nodes.reset_index(drop=True), merged, folded
@@ -245,7 +247,7 @@ def _fold(nodes: pd.DataFrame, edges: pd.DataFrame, layers: int | None, per_laye
 def _more(members: pd.DataFrame, what: str, layer: int) -> dict:
     """One node standing for `members`: how many, and how many in each status."""
     jobs = members[members["kind"] != "missing"]
-    counts = Counter(jobs["status"])
+    counts = Counter(jobs["status"].tolist())
     counts = {s: counts[s] for s in sorted(counts, key=_lifecycle)}
     key = f"({len(members):,} {what}, layer {layer})"
     return {"node": key, "label": f"{len(members):,} {what}", "kind": "more", "status": "", "role": "",
@@ -263,8 +265,8 @@ def _order(nodes: pd.DataFrame, edges: pd.DataFrame) -> int:
     layer = dict(zip(nodes["node"], nodes["layer"]))
     slots: dict[int, list] = defaultdict(list)
     # first guess: oldest first, jobs with dependencies before those alone
-    linked = set(edges["source"]) | set(edges["target"])
-    for node in nodes.assign(alone=~nodes["node"].isin(linked)).sort_values(
+    linked = set(edges["source"].tolist()) | set(edges["target"].tolist())
+    for node in nodes.assign(alone=[n not in linked for n in nodes["node"].tolist()]).sort_values(
             ["alone", "created"], kind="stable")["node"]:
         slots[layer[node]].append(node)
     up, down = defaultdict(list), defaultdict(list)  # neighbours in the layer before / after

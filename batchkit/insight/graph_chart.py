@@ -42,8 +42,9 @@ def draw(g: Graph, title: str = "Dependency graph"):
     go = charts._go()
     fig = go.Figure()
     nodes, edges = g.nodes, g.edges
+    notes: list[dict] = []  # annotations, set at once: plotly re-validates every one on each add_annotation
     for kind, part in edges.groupby("kind", sort=False):
-        _edges(fig, go, kind, part, nodes)
+        _edges(fig, go, kind, part, notes)
     _loops(fig, go, nodes[nodes["sequential"]])
     for (name, fill, line, pattern, _), part in _looks(nodes):
         xs, ys = _boxes(part["layer"].to_numpy(float), part["slot"].to_numpy(float))
@@ -51,7 +52,8 @@ def draw(g: Graph, title: str = "Dependency graph"):
                                  hoverinfo="skip", meta="box", legendgroup=name,
                                  **({"fillpattern": pattern} if pattern else {})))
     _bands(fig, go, nodes)
-    _causes(fig, nodes[nodes["role"] == "root"])
+    _causes(notes, nodes[nodes["role"] == "root"])
+    fig.update_layout(annotations=notes)
     _labels(fig, go, nodes)
     layers = int(nodes["layer"].max()) + 1 if len(nodes) else 1
     span = max(layers, MIN_LAYERS)
@@ -139,19 +141,19 @@ def _bands(fig, go, nodes: pd.DataFrame) -> None:
                                  showlegend=False, legendgroup=status, meta="band", name=f"children {status}"))
 
 
-def _causes(fig, roots: pd.DataFrame) -> None:
+def _causes(notes: list, roots: pd.DataFrame) -> None:
     """A tag over each job that failed of its own: how many jobs failed because of it."""
     for x, y, caused in zip(roots["layer"], roots["slot"], roots["caused"]):
         text = f"caused {caused} failure{'s' if caused != 1 else ''}" if caused else "failed"
-        fig.add_annotation(x=x + BOX_W / 2, y=y - BOX_H / 2, text=f"<b>✖ {text}</b>", showarrow=False,
-                           xanchor="right", yanchor="bottom", yshift=2, font={"size": 10, "color": ROOT_LINE},
-                           bgcolor="#ffffff", bordercolor=ROOT_LINE, borderwidth=1, borderpad=1)
+        notes.append({"x": x + BOX_W / 2, "y": y - BOX_H / 2, "text": f"<b>✖ {text}</b>", "showarrow": False,
+                      "xanchor": "right", "yanchor": "bottom", "yshift": 2, "font": {"size": 10, "color": ROOT_LINE},
+                      "bgcolor": "#ffffff", "bordercolor": ROOT_LINE, "borderwidth": 1, "borderpad": 1})
 
 
 # --- edges -----------------------------------------------------------------------------------------
 
 
-def _edges(fig, go, kind: str, edges: pd.DataFrame, nodes: pd.DataFrame) -> None:
+def _edges(fig, go, kind: str, edges: pd.DataFrame, notes: list) -> None:
     """One polyline per edge, from the right of its source's box to the left of its target's, through the
     slots of the layers between (smoothed), an arrowhead at the end."""
     name, line = EDGES.get(kind, EDGES["STANDARD"])
@@ -172,11 +174,10 @@ def _edges(fig, go, kind: str, edges: pd.DataFrame, nodes: pd.DataFrame) -> None
     fig.add_trace(go.Scatter(
         x=xs, y=ys, mode="lines+markers", line={**line, "shape": "spline", "smoothing": 0.6},
         marker={"symbol": "triangle-right", "size": sizes, "color": line["color"]}, name=name, hoverinfo="skip",
-        meta={"edges": [[s, t] for s, t in zip(edges["source"], edges["target"])], "kind": kind},
+        meta={"edges": [[s, t] for s, t in zip(edges["source"].tolist(), edges["target"].tolist())], "kind": kind},
         legendgroup=f"edge {kind}"))
-    for x, y, text in labels:
-        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font={"size": 10, "color": line["color"]},
-                           bgcolor="rgba(255,255,255,0.85)", borderpad=1)
+    notes.extend({"x": x, "y": y, "text": text, "showarrow": False, "font": {"size": 10, "color": line["color"]},
+                  "bgcolor": "rgba(255,255,255,0.85)", "borderpad": 1} for x, y, text in labels)
 
 
 def _loops(fig, go, arrays: pd.DataFrame) -> None:
