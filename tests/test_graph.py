@@ -242,7 +242,9 @@ def test_a_large_graph_is_folded_into_labelled_nodes():
     assert drawn + g.folded == len(df) and sum(sum(c.values()) for c in more["children"]) == g.folded
     assert (more["label"].str.endswith("more jobs") | more["label"].str.endswith("earlier jobs")).all()
     kept = set(g.nodes.loc[g.nodes["kind"] != "more", "node"])
-    assert any(n.startswith("c0-") for n in kept)  # the failed chains kept before the ones that succeeded
+    assert any(n.startswith("c0-1") for n in kept)  # the failed chains kept before the ones that succeeded
+    assert {"c0-0", "c10-0", "c20-0", "c30-0"} <= kept  # their causes too, from the layers folded as "earlier"
+    assert (g.nodes.set_index("node").loc[["c0-0", "c10-0"], "layer"] == 0).all()
     assert not any(n.startswith("alone-") for n in kept)  # jobs alone fold first
     fig = graph_chart.draw(g)
     assert f"{g.folded:,} jobs in grey boxes" in fig.layout.title.text

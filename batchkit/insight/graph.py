@@ -207,14 +207,21 @@ def _fold(nodes: pd.DataFrame, edges: pd.DataFrame, layers: int | None, per_laye
     """At most `layers` layers and `per_layer` nodes a layer; the rest as "more" nodes, edges to
     them merged (their count says how many)."""
     into: dict[str, str] = {}  # folded node -> its "more" node
-    extra: list[dict] = []
+    folded = 0
     top = int(nodes["layer"].max()) + 1 if len(nodes) else 0
     if layers is not None and top > layers:
+        # the last layers as they are; the earlier ones as one node at layer 0, but for the jobs that failed
+        # of their own there: they stay, at layer 0 beside it (the cause of what is drawn is not hidden)
         cut = top - max(layers, 2) + 1
-        early = nodes["layer"] < cut
-        extra.append(_more(nodes[early], "earlier jobs", 0))
-        into.update(dict.fromkeys(nodes.loc[early, "node"], extra[-1]["node"]))
-        nodes = nodes[~early].assign(layer=lambda d: d["layer"] - cut + 1)
+        early = (nodes["layer"] < cut).to_numpy()
+        roots = early & nodes["role"].eq("root").to_numpy()
+        parts = [nodes[~early].assign(layer=lambda d: d["layer"] - cut + 1), nodes[roots].assign(layer=0)]
+        if (early & ~roots).any():
+            more = _more(nodes[early & ~roots], "earlier jobs", 0)
+            folded += more.pop("jobs")
+            into.update(dict.fromkeys(nodes.loc[early & ~roots, "node"].tolist(), more["node"]))
+            parts.append(pd.DataFrame([more]))
+        nodes = pd.concat(parts, ignore_index=True)
     if per_layer is not None:
         crowded = nodes[nodes.groupby("layer")["layer"].transform("size") > per_layer]
         if len(crowded):
@@ -225,21 +232,21 @@ def _fold(nodes: pd.DataFrame, edges: pd.DataFrame, layers: int | None, per_laye
                 "status": crowded["status"].map(dict(zip(KEEP, range(len(KEEP))))).fillna(len(KEEP)),
                 "newest": -crowded["created"].fillna(0)}, index=crowded.index)
             place = rank.sort_values(list(rank.columns), kind="stable").groupby("layer").cumcount()
+            extra = []
             for layer, rest in crowded.loc[place[place >= max(per_layer, 2) - 1].index].groupby("layer"):
                 extra.append(_more(rest, "more jobs", layer))
+                folded += extra[-1].pop("jobs")
                 into.update(dict.fromkeys(rest["node"].tolist(), extra[-1]["node"]))
+            nodes = pd.concat([nodes[[n not in into for n in nodes["node"].tolist()]], pd.DataFrame(extra)],
+                              ignore_index=True)
     if not into:
         return nodes, edges, 0
-    folded = sum(m["jobs"] for m in extra)
-    for more in extra:
-        more.pop("jobs")
-    kept = nodes[[n not in into for n in nodes["node"].tolist()]]
-    nodes = pd.concat([kept, pd.DataFrame(extra)], ignore_index=True)
     nodes["depends"] = nodes["depends"].fillna(0).astype(int)
     into = {n: into.get(more, more) for n, more in into.items()}  # an "earlier jobs" node folded again
     merged = edges.assign(source=[into.get(n, n) for n in edges["source"].tolist()],
                           target=[into.get(n, n) for n in edges["target"].tolist()])
-    merged = merged[merged["source"] != merged["target"]]
+    layer = dict(zip(nodes["node"].tolist(), nodes["layer"].tolist()))
+    merged = merged[[layer[a] < layer[b] for a, b in zip(merged["source"], merged["target"])]]  # within a fold: gone
     merged = merged.groupby(["source", "target", "kind"], as_index=False, sort=False)["count"].sum()
     return nodes.reset_index(drop=True), merged, folded
 
