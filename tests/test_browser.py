@@ -255,7 +255,8 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             report.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:")
                          else route.continue_())  # it must open with no network
             report.goto((tmp_path / "run.html").as_uri())
-            expect(report.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)
+            expect(report.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)  # report depends on shards[0]:
+            expect(report.locator("h2", has_text="Dependencies")).to_be_visible()  # the graph is the fourth
             expect(report.locator("body")).to_contain_text("shards [50]")  # the timeline, drawn offline
             report.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
             forms = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -181,6 +181,20 @@ def test_the_failure_that_caused_the_rest_stands_out(local, pipeline):
     assert "black outline: failed of its own · hatched: failed because a dependency failed" in fig.layout.title.text
 
 
+def test_a_cancelled_job_is_the_cause_of_its_dependents_failure(local):
+    local.reset()
+    b = local.batch
+    first = submit(b, "first", queue="Backfill")
+    submit(b, "second", [{"jobId": first}], queue="Backfill")
+    b.cancel([first], reason="not needed")
+    local.advance(5)
+    fig = b.graph()
+    hover = dict(zip(names(fig), charts.hover_texts([t for t in fig.data if t.meta == "labels"][0])))
+    assert "not needed · failed of its own" in hover["first"] and "exit" not in hover["first"]  # no exit code
+    assert "the cause: first failed" in hover["second"]
+    assert [a.text for a in fig.layout.annotations] == ["<b>✖ caused 1 failure</b>"]
+
+
 def test_dependencies_outside_the_frame_are_fetched_or_stubbed(local, pipeline):
     b = local.batch
     calls = []

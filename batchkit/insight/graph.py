@@ -77,7 +77,7 @@ def _nodes_and_edges(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     statuses = column(df, "status").astype(object).tolist()
     reasons = column(df, "statusReason").astype(object).where(lambda s: s.notna(), "").tolist()
     names = column(df, "jobName").astype(object).where(lambda s: s.notna(), "").tolist()
-    exits = column(df, "exitCode").astype(object).tolist()
+    exits = [None if pd.isna(e) else int(e) for e in column(df, "exitCode").tolist()]
     sizes = column(df, "arrayProperties.size").astype(object).tolist()
     indexes = column(df, "arrayProperties.index").astype(object).tolist()
     summaries = column(df, "arrayProperties.statusSummary").tolist()
