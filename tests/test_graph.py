@@ -281,6 +281,8 @@ def test_bad_input_is_one_clear_line(local):
         local.batch.graph(5)
     with pytest.raises(LookupError, match="^no job found with id not-a-job$"):
         local.batch.graph(["not-a-job"])
+    with batchkit.local(seed="empty", clock="manual") as empty:  # nothing to draw is said, not raised
+        assert "0 jobs · 0 dependencies" in empty.batch.graph().layout.title.text
 
 
 def test_the_magic(pipeline, local, capsys):

@@ -57,8 +57,8 @@ def draw(g: Graph, title: str = "Dependency graph"):
     _labels(fig, go, nodes)
     layers = int(nodes["layer"].max()) + 1 if len(nodes) else 1
     span = max(layers, MIN_LAYERS)
-    fig.update_xaxes(visible=False, range=[-0.5, span - 0.5], fixedrange=False)
-    fig.update_yaxes(visible=False, autorange="reversed", range=None)
+    fig.update_xaxes(visible=False, range=[-0.5, span - 0.5])  # a small graph keeps its scale, on the left
+    fig.update_yaxes(visible=False, autorange="reversed")
     height = int(np.clip(170 + SLOT_PX * max(g.slots, 1), MIN_HEIGHT, MAX_HEIGHT))
     charts._layout(fig, title, _subtitle(g), height)
     fig.update_layout(hovermode="closest", hoverdistance=40, showlegend=True, dragmode="pan",
