@@ -262,6 +262,10 @@ def test_a_large_graph_is_folded_into_labelled_nodes():
     assert not any(n.startswith("alone-") for n in kept)  # jobs alone fold first
     fig = graph_chart.draw(g)
     assert f"{g.folded:,} jobs in grey boxes" in fig.layout.title.text
+    (folded,) = [t for t in fig.data if t.meta == "folded"]
+    hover = charts.hover_texts(folded)
+    assert len(hover) == len(more) and all(", in one box: " in h and " to " in h for h in hover)
+    assert not set(names(fig)) & set(more["label"])  # the jobs' own boxes are named; folded ones say how many
     every = graph.graph(df, layers=None, per_layer=None)  # no folding: every job its own box
     assert len(every.nodes) == len(df) and every.nodes["layer"].max() == 29
 

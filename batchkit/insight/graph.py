@@ -259,7 +259,8 @@ def _more(members: pd.DataFrame, what: str, layer: int) -> dict:
     key = f"({len(members):,} {what}, layer {layer})"
     return {"node": key, "label": f"{len(members):,} {what}", "kind": "more", "status": "", "role": "",
             "reason": "", "exit": None, "children": counts, "size": 0, "sequential": False, "cause": "", "caused": 0,
-            "created": members["created"].min(), "start": members["start"].min(), "end": members["end"].max(),
+            "created": members["created"].min(), "last": members["created"].max(), "start": members["start"].min(),
+            "end": members["end"].max(),
             "depends": 0, "layer": layer, "jobs": len(jobs)}
 
 

@@ -204,18 +204,26 @@ HOVER = ("<b>%{customdata[0]}</b> %{customdata[1]}<br>created %{customdata[2]}<b
          "<extra></extra>")
 
 
+MORE_HOVER = ("<b>%{customdata[0]}</b>, in one box: %{customdata[1]}<br>created %{customdata[2]} to %{customdata[4]}"
+              "<br>b.graph(ids) draws the ones you pick<extra></extra>")
+
+
 def _labels(fig, go, nodes: pd.DataFrame) -> None:
-    """The words in each box (name, then status or progress) and what hovering it shows."""
-    dark = nodes["kind"].isin(("more", "missing")) | nodes["role"].eq("downstream")
-    text = [_box_text(r) for r in nodes.to_dict("records")]
-    fig.add_trace(go.Scatter(
-        x=nodes["layer"].to_numpy(float), y=(nodes["slot"] - np.where(nodes["children"].notna(), BAND / 2, 0)).to_numpy(),
-        mode="text+markers", text=text, textposition="middle center",
-        textfont={"size": 11, "color": np.where(dark, "#222222", "#ffffff").tolist()},
-        marker={"symbol": "square", "size": 30, "opacity": 0}, customdata=_hover(nodes),
-        hovertemplate=HOVER, name="jobs", showlegend=False, meta="labels",
-        hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#222222"},
-                    "bordercolor": [views.COLORS.get(s, "#888888") for s in nodes["status"]]}))
+    """The words in each box (name, then status or progress) and what hovering it shows: one trace for the
+    jobs (meta "labels"), one for the boxes standing for many (meta "folded", a template of their own)."""
+    folded = nodes["kind"].eq("more").to_numpy()
+    for part, template, meta in ((nodes[~folded], HOVER, "labels"), (nodes[folded], MORE_HOVER, "folded")):
+        if part.empty:
+            continue
+        dark = part["kind"].isin(("more", "missing")) | part["role"].eq("downstream")
+        fig.add_trace(go.Scatter(
+            x=part["layer"].to_numpy(float), y=(part["slot"] - np.where(part["children"].notna(), BAND / 2, 0)).to_numpy(),
+            mode="text+markers", text=[_box_text(r) for r in part.to_dict("records")], textposition="middle center",
+            textfont={"size": 11, "color": np.where(dark, "#222222", "#ffffff").tolist()},
+            marker={"symbol": "square", "size": 30, "opacity": 0}, customdata=_hover(part),
+            hovertemplate=template, name="jobs", showlegend=False, meta=meta,
+            hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#222222"},
+                        "bordercolor": [views.COLORS.get(s, "#888888") for s in part["status"]]}))
 
 
 def _cut(label: str) -> str:
@@ -282,4 +290,7 @@ def _hover(nodes: pd.DataFrame) -> np.ndarray:
         started, stopped = charts.clock(nodes["start"].to_numpy(float)), charts.clock(nodes["end"].to_numpy(float))
         data[:, 3] = np.where(started != "", started, np.where(finished, "(never)", "(not yet)"))
         data[:, 4] = np.where(finished, stopped, "(not yet)")
+        more = nodes["kind"].eq("more").to_numpy()
+        if more.any():  # a folded box: its jobs were created from ... to
+            data[more, 4] = charts.clock(nodes.loc[more, "last"].to_numpy(float))
     return data
