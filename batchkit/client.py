@@ -265,6 +265,21 @@ class Batch:
 
         return why.why_queue(self, queue)
 
+    def resubmit(self, job, failed_only: bool = False, dependents: bool = False, **overrides) -> pd.DataFrame:
+        """Submit the same work again: the job's definition (the revision it ran), queue, parameters, container
+        overrides, retry strategy, timeout, tags, share and priority, with `overrides` applied (%batch submit's
+        words: ``name``, ``queue``, ``definition``, ``env={...}``, ``command``, ``vcpus``, ``memory``,
+        ``retries``, ``timeout``, ``parameters={...}``, ``array``, ``depends_on``; or any SubmitJob member).
+
+        ``failed_only=True`` on an array parent reruns only its failed children, each as a job of its own named
+        ``<name>-<index>`` whose original index is in the environment variable and parameter
+        ``BATCHKIT_ARRAY_INDEX``.  ``dependents=True`` also resubmits the jobs that failed because they depended
+        on it, their dependsOn pointed at the new job(s).  `job` may be an id, ids or a frame with a jobId column.
+        Returns SubmitJob's frame: a row per new job, with ``resubmitOf`` and ``arrayIndex``."""
+        from . import resubmit
+
+        return resubmit.resubmit(self, job, failed_only, dependents, **overrides)
+
     # --- pictures of a run (batchkit.insight, drawn with plotly) --------------------------------
 
     def timeline(self, jobs=None, since=None, queue=None, expand=False):

@@ -9,8 +9,9 @@ from .. import catalog
 from .arguments import ArgumentError
 
 SHORT = ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
-         "console", "use", "config", "why", "timeline", "capacity", "report", "local")  # BatchMagics' methods
-SHORT += ("graph",)  # the dependency graph (#28)
+         "console", "use", "config", "why", "timeline", "capacity", "report", "local",
+         "resubmit",
+         "graph")  # BatchMagics' methods
 
 
 class AliasParser(argparse.ArgumentParser):
@@ -63,6 +64,12 @@ GRAPH = alias_parser("graph", (("ids",), {"nargs": "*"}), (("--queue",), {"actio
 CAPACITY = alias_parser("capacity", (("--queue",), {"action": "append"}), (("--since",), {}))
 REPORT = alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
                        (("--queue",), {"action": "append"}))
+RESUBMIT = alias_parser(  # submit's options, the name, queue and definition among them
+    "resubmit", (("ids",), {"nargs": "+"}), (("--failed",), {"action": "store_true"}),
+    (("--dependents",), {"action": "store_true"}), (("--name",), {}), (("--queue",), {}), (("--definition",), {}),
+    (("--env",), {"action": "append"}), (("--array",), {"type": int}), (("--depends-on",), {"action": "append"}),
+    (("--vcpus",), {"type": float}), (("--memory",), {"type": int}), (("--retries",), {"type": int}),
+    (("--timeout",), {"type": int}), (("--parameter",), {"action": "append"}))
 
 
 def _local_parser() -> AliasParser:
@@ -94,8 +101,9 @@ LOCAL = _local_parser()
 PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
            "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
-           "local": LOCAL}  # each short command's parser (completion reads their options)
-PARSERS["graph"] = GRAPH
+           "local": LOCAL,
+           "resubmit": RESUBMIT,
+           "graph": GRAPH}  # each short command's parser (completion reads their options)
 
 
 def commands() -> list[str]:

@@ -20,9 +20,8 @@ from .. import catalog, yamlsafe
 from ..errors import BatchError
 from . import arguments, fixes
 from .arguments import ArgumentError
-from .commands import (ACT, CAPACITY, CONSOLE, DEFS, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID, REPORT,
-                       SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
-from .commands import GRAPH
+from .commands import (ACT, CAPACITY, CONSOLE, DEFS, GRAPH, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID,
+                       REPORT, RESUBMIT, SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
 
 OUT_FLAGS = ("-o", "--out")
 FILE_OUT = ("report",)  # short commands whose -o names a file, not a variable
@@ -385,6 +384,27 @@ class BatchMagics(Magics):
         print(f"{written.path}: {written.summary()}")
         _display_link(written.path)
         return None
+
+    def resubmit(self, args, cell, yes):
+        """resubmit IDS|VARIABLE [--failed] [--dependents] [--yes] [-- COMMAND ...] [--name N] [--queue Q] [--definition D] [--env K=V] [--vcpus N] [--memory MiB] [--retries N] [--timeout S] [--parameter K=V] [--array N] [--depends-on ID]: the same work again (--failed: an array's failed children, each with its index in BATCHKIT_ARRAY_INDEX; --dependents: the jobs that failed for want of it; more than one job needs --yes)"""
+        from .. import resubmit
+
+        command = []
+        if "--" in args:
+            at = args.index("--")
+            args, command = args[:at], args[at + 1:]
+        parsed = RESUBMIT.parse_args(args)
+        overrides = {name: value for name, value in (
+            ("name", parsed.name), ("queue", parsed.queue), ("definition", parsed.definition),
+            ("command", command or None), ("vcpus", parsed.vcpus), ("memory", parsed.memory),
+            ("retries", parsed.retries), ("timeout", parsed.timeout), ("array", parsed.array),
+            ("depends_on", parsed.depends_on), ("env", dict(_pair(e, "--env") for e in parsed.env or ()) or None),
+            ("parameters", dict(_pair(p, "--parameter") for p in parsed.parameter or ()) or None)) if value is not None}
+        planned = resubmit.plan(self.b, self._ids(parsed.ids), parsed.failed, parsed.dependents, overrides)
+        resubmit.check(planned)
+        if len(planned) > 1:
+            self._confirm(f"resubmit {len(planned)} jobs: {planned.summary}", yes)
+        return resubmit.submit(self.b, planned)
 
     def _panel(self, panel):
         if self._panel_shown is not None:  # one refreshing panel at a time; the older one stays readable

@@ -10,6 +10,7 @@ from .. import catalog, views
 from ..errors import BatchError
 from .forms import Form
 from .monitoring import Monitor
+from .resubmitting import ResubmitForm
 
 LABEL_WIDTH = "8em"  # "environment", "memory MiB" whole
 FIELD = {"style": {"description_width": LABEL_WIDTH}, "layout": {"width": "40em", "max_width": "98%"}}
@@ -116,9 +117,13 @@ class ResourceView:
 class ActionPicker:
     """Pick any catalog operation, get its form (kept while the console lives: its names are fetched once)."""
 
+    BATCHKIT = {  # batchkit's own actions, after the API's
+        "Resubmit": ResubmitForm,
+    }
+
     def __init__(self, b):
         self.b = b
-        self.choice = w.Dropdown(options=list(catalog.operations()), description="action")
+        self.choice = w.Dropdown(options=[*catalog.operations(), *self.BATCHKIT], description="action")
         self.holder = w.VBox()
         self.forms: dict[str, Form] = {}
         self.choice.observe(lambda _: self.pick(), names="value")
@@ -131,7 +136,8 @@ class ActionPicker:
 
     def pick(self) -> None:
         if self.choice.value not in self.forms:
-            self.forms[self.choice.value] = Form(self.b, self.choice.value)
+            own = self.BATCHKIT.get(self.choice.value)
+            self.forms[self.choice.value] = own(self.b) if own else Form(self.b, self.choice.value)
         self.holder.children = [self.form.widget]
 
     def close(self) -> None:
