@@ -310,6 +310,16 @@ class Batch:
 
         return runs.capacity(self, jobs, since, queue)
 
+    def graph(self, jobs=None, since=None, queue=None):
+        """The dependency graph of jobs (every job by default; or a job frame, or ids): a box per job, left
+        to right in dependency order, coloured by status, an arrow per ``dependsOn``; arrays folded with
+        their progress, N_TO_N and SEQUENTIAL drawn as such; a job that failed of its own outlined, the
+        jobs that failed because of it hatched.  Dependencies not among the jobs are fetched
+        (DescribeJobs).  A plotly Figure."""
+        from .insight import runs
+
+        return runs.graph(self, jobs, since, queue)
+
     def report(self, path, since=None, queues=None):
         """Write a run report to `path`: one self-contained HTML file (counts, waits and run times, retries,
         failures grouped by reason and exit code, vCPU- and memory-hours, the timeline and capacity)."""

@@ -11,6 +11,7 @@ from .arguments import ArgumentError
 SHORT = ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
          "console", "use", "config", "why", "timeline", "capacity", "report", "local",
          "resubmit",
+         "graph",
          "seed")  # BatchMagics' methods
 
 
@@ -68,6 +69,7 @@ MONITOR = alias_parser("monitor", (("--queue",), {"action": "append"}), (("--int
 CONSOLE = alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
 TIMELINE = alias_parser("timeline", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}),
                          (("--expand",), {"action": "store_true"}))
+GRAPH = alias_parser("graph", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}))
 CAPACITY = alias_parser("capacity", (("--queue",), {"action": "append"}), (("--since",), {}))
 REPORT = alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
                        (("--queue",), {"action": "append"}))
@@ -115,6 +117,7 @@ PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": 
            "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
            "local": LOCAL,
            "resubmit": RESUBMIT,
+           "graph": GRAPH,
            "seed": SEED}  # each short command's parser (completion reads their options)
 
 

@@ -20,8 +20,8 @@ from .. import catalog, yamlsafe
 from ..errors import BatchError
 from . import arguments, fixes
 from .arguments import ArgumentError
-from .commands import (ACT, CAPACITY, CONSOLE, DEFS, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID, REPORT,
-                       RESUBMIT, SEED, SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
+from .commands import (ACT, CAPACITY, CONSOLE, DEFS, GRAPH, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID,
+                       REPORT, RESUBMIT, SEED, SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
 
 OUT_FLAGS = ("-o", "--out")
 FILE_OUT = ("report",)  # short commands whose -o names a file, not a variable
@@ -374,6 +374,12 @@ class BatchMagics(Magics):
         parsed = TIMELINE.parse_args(args)
         jobs = self._ids(parsed.ids) if parsed.ids else None
         return self.b.timeline(jobs, since=parsed.since, queue=parsed.queue, expand=parsed.expand)
+
+    def graph(self, args, cell, yes):
+        """graph [IDS|VARIABLE ...] [--queue Q ...] [--since 2h]: the jobs' dependency graph: arrows per dependsOn, arrays folded, failures to their cause"""
+        parsed = GRAPH.parse_args(args)
+        jobs = self._ids(parsed.ids) if parsed.ids else None
+        return self.b.graph(jobs, since=parsed.since, queue=parsed.queue)
 
     def capacity(self, args, cell, yes):
         """capacity [--queue Q ...] [--since 2h]: vCPUs, memory and GPUs in use per compute environment against maxvCpus"""
