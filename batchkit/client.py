@@ -248,6 +248,19 @@ class Batch:
 
         return jobs.logs(self, job_id, attempt, tail)
 
+    def search_logs(self, jobs, pattern: str, since=None, attempt: int | None = -1,
+                    progress: bool | None = None) -> pd.DataFrame:
+        """The log lines of many jobs that match `pattern` (CloudWatch Logs filter syntax: ``MemoryError``,
+        ``"out of memory"``, ``?ERROR ?WARN``, ``ERROR -retrying``, ``%regex%``), one row each: job id and
+        name, array index, attempt, timestamp, message.  `jobs`: a frame (``b.jobs(...)``), ids or one id;
+        array parents stand for their children.  FilterLogEvents names 100 streams a call (not one call per
+        job); `since` ('24h', a datetime) bounds the time; `attempt` is an index (-1 the last, None every one).
+        ``attrs["summary"]`` is one line ("MemoryError: 3 of 500 jobs, 7 lines"), ``attrs["searched"]`` the
+        ids of the jobs with matches, without and without a log stream yet."""
+        from . import logsearch
+
+        return logsearch.search(self, jobs, pattern, since=since, attempt=attempt, progress=progress)
+
     def why(self, job_id: str) -> pd.DataFrame:
         """Why a job is where it is (stuck RUNNABLE, waiting, failed): a frame of findings, one row each
         (check, verdict blocking|warning|ok|info, detail, fix); ``attrs["summary"]`` is the one-line answer.
@@ -264,6 +277,21 @@ class Batch:
         from .insight import why
 
         return why.why_queue(self, queue)
+
+    def resubmit(self, job, failed_only: bool = False, dependents: bool = False, **overrides) -> pd.DataFrame:
+        """Submit the same work again: the job's definition (the revision it ran), queue, parameters, container
+        overrides, retry strategy, timeout, tags, share and priority, with `overrides` applied (%batch submit's
+        words: ``name``, ``queue``, ``definition``, ``env={...}``, ``command``, ``vcpus``, ``memory``,
+        ``retries``, ``timeout``, ``parameters={...}``, ``array``, ``depends_on``; or any SubmitJob member).
+
+        ``failed_only=True`` on an array parent reruns only its failed children, each as a job of its own named
+        ``<name>-<index>`` whose original index is in the environment variable and parameter
+        ``BATCHKIT_ARRAY_INDEX``.  ``dependents=True`` also resubmits the jobs that failed because they depended
+        on it, their dependsOn pointed at the new job(s).  `job` may be an id, ids or a frame with a jobId column.
+        Returns SubmitJob's frame: a row per new job, with ``resubmitOf`` and ``arrayIndex``."""
+        from . import resubmit
+
+        return resubmit.resubmit(self, job, failed_only, dependents, **overrides)
 
     # --- pictures of a run (batchkit.insight, drawn with plotly) --------------------------------
 
@@ -282,12 +310,35 @@ class Batch:
 
         return runs.capacity(self, jobs, since, queue)
 
+    def graph(self, jobs=None, since=None, queue=None):
+        """The dependency graph of jobs (every job by default; or a job frame, or ids): a box per job, left
+        to right in dependency order, coloured by status, an arrow per ``dependsOn``; arrays folded with
+        their progress, N_TO_N and SEQUENTIAL drawn as such; a job that failed of its own outlined, the
+        jobs that failed because of it hatched.  Dependencies not among the jobs are fetched
+        (DescribeJobs).  A plotly Figure."""
+        from .insight import runs
+
+        return runs.graph(self, jobs, since, queue)
+
     def report(self, path, since=None, queues=None):
         """Write a run report to `path`: one self-contained HTML file (counts, waits and run times, retries,
         failures grouped by reason and exit code, vCPU- and memory-hours, the timeline and capacity)."""
         from .insight import report, runs
 
         return report.write(runs.gather(self, since, queues), path, now=runs.backend_now(self))
+
+    def export_seed(self, path=None, jobs: bool = False, since=None, queues=None, all_revisions: bool = False,
+                    logs: int = 0, progress: bool = True):
+        """This account as a seed that ``batchkit.local(seed=...)`` and ``@pytest.mark.batch_seed(...)`` load:
+        compute environments, queues, job definitions (ACTIVE, the latest revision unless `all_revisions`),
+        scheduling policies and tags, and with `jobs` the jobs created `since` (finished ones as history,
+        the others simulated again), `logs` lines of each finished job's log.  Account ids, roles, subnets and
+        such become placeholders; secrets are masked.  A dict (a `seedexport.Seed`, whose ``summary`` says
+        what was left out), written to `path` (YAML, or JSON for ``.json``) when given."""
+        from . import seedexport
+
+        return seedexport.export(self, path, jobs=jobs, since=since, queues=queues, all_revisions=all_revisions,
+                                 logs=logs, progress=progress)
 
     def cancel(self, job_ids, reason: str = "Cancelled by batchkit") -> pd.DataFrame:
         """CancelJob for each job (an id, a list, or a frame with a jobId column), in parallel: one row per

@@ -350,7 +350,8 @@ def transient(exc: BatchError) -> bool:
             or isinstance(exc.original, (BotoConnectionError, HTTPClientError)))
 
 
-def _log_stream_and_group(job: dict, attempt: int) -> tuple[str | None, str]:
+def log_streams(job: dict) -> tuple[list[str | None], str]:
+    """The log stream of each attempt of a job (the one still running last), and their log group."""
     streams = [a.get("container", {}).get("logStreamName") for a in job.get("attempts", [])]
     current = job.get("container", {}).get("logStreamName")
     if current and current not in streams:  # the attempt still running
@@ -359,6 +360,11 @@ def _log_stream_and_group(job: dict, attempt: int) -> tuple[str | None, str]:
     group = DEFAULT_LOG_GROUP
     if log_config.get("logDriver") == "awslogs":
         group = log_config.get("options", {}).get("awslogs-group", DEFAULT_LOG_GROUP)
+    return streams, group
+
+
+def _log_stream_and_group(job: dict, attempt: int) -> tuple[str | None, str]:
+    streams, group = log_streams(job)
     try:
         return streams[attempt], group
     except IndexError:

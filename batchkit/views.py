@@ -345,7 +345,8 @@ ENV_COLUMNS = (
 
 
 def _gpus(row) -> Cell:
-    for requirement in row.get("containerProperties.resourceRequirements") or ():
+    requirements = row.get("containerProperties.resourceRequirements")  # blank (NaN) for a multi-node definition
+    for requirement in requirements if isinstance(requirements, list) else ():
         if isinstance(requirement, dict) and requirement.get("type") == "GPU":
             return Cell(plain(requirement.get("value", "")))
     return Cell("")
@@ -916,6 +917,50 @@ class Card:
 # --- the accessor and what a frame shows by default ----------------------------------------
 
 
+SEARCH = "FilterLogEvents"  # `Batch.search_logs`' frames
+MESSAGE_CHARS = 200  # of a matching line in the table (hover shows the line; the frame keeps it whole)
+
+
+class Matches:
+    """`Batch.search_logs` as a notebook shows it: the one-line count, then the first `rows` matching lines
+    (job name and short id, an array child's with its index; the attempt where any is not the first; time;
+    message)."""
+
+    def __init__(self, df: pd.DataFrame, rows: int = ROWS):
+        self.df, self.rows = df, max(int(rows), 1)
+
+    def parts(self) -> tuple[list[str], list[list[Cell]]]:
+        records = _records(self.df.head(self.rows))
+        columns = [("job", lambda r: Cell(f"{plain(r.get('jobName'))} {short_id(plain(r.get('jobId')))}".strip()))]
+        if (self.df["attempt"].fillna(0) > 0).any():
+            columns.append(("attempt", lambda r: Cell(plain(r.get("attempt")))))
+        columns += [("time", lambda r: time_cell(r.get("timestamp"))),
+                    ("message", lambda r: hover_cell(r.get("message"), MESSAGE_CHARS))]
+        return [c[0] for c in columns], [[cell(r) for _, cell in columns] for r in records]
+
+    def caption(self) -> str:
+        notes = [f"{len(self.df):,} line{'' if len(self.df) == 1 else 's'}"]
+        if len(self.df) > self.rows:
+            notes.append(f"showing the first {self.rows}")
+        if self.df.attrs.get("backend"):
+            notes.append(f"backend: {self.df.attrs['backend']}")
+        notes.append(f"times in {zone_name()}")
+        return " · ".join(notes)
+
+    def html(self) -> str:
+        summary = html.escape(plain(self.df.attrs.get("summary")))
+        body = table(*self.parts()) if len(self.df) else ""
+        return (f"<div class='batchkit-view batchkit-matches'><div style='font-weight:bold;margin:2px 0 4px'>"
+                f"{summary}</div>{body}<div style='{CAPTION_STYLE}'>{html.escape(self.caption())}</div></div>")
+
+    def text(self) -> str:
+        body = f"{text_table(*self.parts())}\n" if len(self.df) else ""
+        return f"{plain(self.df.attrs.get('summary'))}\n{body}({self.caption()})"
+
+    _repr_html_ = html
+    __repr__ = text
+
+
 def shown(df: pd.DataFrame, rows: int = ROWS):
     """What a Batch result shows: log text, a card for `b.job(id)`, or the compact view (one line for an
     operation that answers nothing, `DeleteJobQueue: done (HighPriority)`)."""
@@ -923,6 +968,8 @@ def shown(df: pd.DataFrame, rows: int = ROWS):
         return LogText(df)
     if is_findings(df):
         return Findings(df)
+    if df.attrs.get("operation") == SEARCH and "message" in df:
+        return Matches(df, rows)
     kind = kind_of(df)
     if "related" in df.attrs and len(df) == 1 and {"jobId", "attemptDetails"} <= set(df.columns):
         return Card(df)  # b.job(id)

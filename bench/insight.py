@@ -12,7 +12,11 @@
     each bar's values as customdata (a wait before a run says when and how long, the run bar
     next to it the rest); and with every row drawn (rows=None).  Goal: at most half (<= 0.5).
 
-Run: python bench/insight.py [--jobs 10000] [--rounds 3] [--timeline-jobs 5000]
+(d) the dependency graph of 10,000 jobs (chains of 10, every job on the one before; a failure in a
+    tenth of the chains, the rest of those failed by it) against listing them with `b.jobs(detail=True)`,
+    in the same run: the layout (layers, folding, order) and the plotly figure built.  Goal: < 1.
+
+Run: python bench/insight.py [--jobs 10000] [--rounds 3] [--timeline-jobs 5000] [--graph-jobs 10000]
 """
 
 import argparse
@@ -39,6 +43,24 @@ def history(jobs: int) -> dict:
          "stoppedAt": START + i * 500 + 20_000 + (i % 7 + 1) * 60_000} for i in range(jobs)]}
 
 
+def pipelines(jobs: int, chain: int = 10) -> dict:
+    """The demo seed with `jobs` finished jobs in chains of `chain`, each on the one before it; the first
+    job of every tenth chain failed, and the rest of that chain failed because of it."""
+    from batchkit.local import seed
+
+    rows = []
+    for i in range(jobs):
+        link, broken = i % chain, (i // chain) % 10 == 0
+        rows.append({"jobName": f"step-{i}", "jobId": f"00000000-0000-4000-8000-{i:012d}", "jobQueue": "HighPriority",
+                     "jobDefinition": "sleep", "status": "FAILED" if broken else "SUCCEEDED",
+                     "statusReason": ("Dependent Job failed" if link else "Essential container in task exited")
+                     if broken else "Essential container in task exited",
+                     "createdAt": START + i * 500, "startedAt": START + i * 500 + 20_000,
+                     "stoppedAt": START + i * 500 + 80_000,
+                     **({"dependsOn": [{"jobId": f"00000000-0000-4000-8000-{i - 1:012d}"}]} if link else {})})
+    return {**seed.load("demo"), "jobs": rows}
+
+
 def as_strings(table):
     """The timeline as drawn before: a row per job, each bar with its whole hover text as a string."""
     import plotly.graph_objects as go
@@ -63,6 +85,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeline-jobs", type=int, default=5_000)
+    parser.add_argument("--graph-jobs", type=int, default=10_000)
     args = parser.parse_args()
 
     import batchkit
@@ -97,6 +120,17 @@ def main() -> None:
               f"{every_drawing:.2f} s to draw); {len(shown.to_json()) / 1e6:.3f} MB as drawn now, "
               f"{len(shown.layout.yaxis.ticktext)} rows (ratio {len(shown.to_json()) / before:.3f}, "
               f"{drawing:.2f} s) (goal <= 0.5)")
+
+    from batchkit.insight import runs
+
+    with batchkit.local(seed=pipelines(args.graph_jobs), clock="manual") as lb:
+        b = lb.batch
+        frame = b.jobs(detail=True)
+        listing = timed(lambda: b.jobs(detail=True), args.rounds)
+        drawing = timed(lambda: runs.graph(b, frame), args.rounds)
+        fig = runs.graph(b, frame)
+        print(f"(d) the dependency graph of {len(frame):,} jobs: listing with details {listing:.2f} s, drawing "
+              f"{drawing:.2f} s: ratio {drawing / listing:.2f} (goal < 1); {len(fig.to_json()) / 1e6:.2f} MB of JSON")
 
 
 if __name__ == "__main__":

@@ -189,8 +189,8 @@ def _help(*argv: str) -> str:
 
 def _cli_help() -> str:
     sections = [f"```text\n$ batchkit --help\n{_help()}\n```"]
-    for command in ("demo", "serve", "report", "operations"):
-        sections.append(f"### `batchkit {command}`\n\n```text\n$ batchkit {command} --help\n{_help(command)}\n```")
+    for command in ("demo", "serve", "report", "seed export", "operations"):
+        sections.append(f"### `batchkit {command}`\n\n```text\n$ batchkit {command} --help\n{_help(*command.split())}\n```")
     return "\n\n".join(sections)
 
 

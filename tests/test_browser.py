@@ -255,7 +255,8 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
             report.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:")
                          else route.continue_())  # it must open with no network
             report.goto((tmp_path / "run.html").as_uri())
-            expect(report.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)
+            expect(report.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)  # report depends on shards[0]:
+            expect(report.locator("h2", has_text="Dependencies")).to_be_visible()  # the graph is the fourth
             expect(report.locator("body")).to_contain_text("shards [50]")  # the timeline, drawn offline
             report.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
             forms = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -363,5 +364,70 @@ def test_the_capacity_chart_and_a_5000_job_timeline_read_at_a_glance(tmp_path):
                     page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
                 expect(plot.locator(".hoverlayer .hovertext").first).to_be_visible()
                 plot.screenshot(path=str(ARTIFACTS / f"{name}-hover.png"))
+        finally:
+            browser.close()
+
+
+GRAPH_CELLS = [  # a pipeline: prep fails, three jobs fail because of it; shard -> post N_TO_N; tiles SEQUENTIAL
+    "%load_ext batchkit\n"
+    "%batch use local --clock manual\n"
+    "%batch local outcome prep --exit-code 2 --duration 30 --reason 'Out of memory loading the model'\n"
+    "%batch local outcome 'shard' --duration 60\n"
+    "%batch submit shard HighPriority sleep --array 50 -o shard\n"
+    "%batch submit-job --job-name post --job-queue HighPriority --job-definition sleep --array-properties size=50 "
+    "--depends-on jobId={shard.jobId[0]},type=N_TO_N -o post\n"
+    "%batch submit prep HighPriority sleep -o prep\n"
+    "%batch submit train HighPriority sleep --depends-on {prep.jobId[0]} --depends-on {post.jobId[0]} -o train\n"
+    "%batch submit evaluate HighPriority sleep --depends-on {train.jobId[0]} -o evaluate\n"
+    "%batch submit publish HighPriority sleep --depends-on {evaluate.jobId[0]} --depends-on {shard.jobId[0]} -o publish\n"
+    "%batch submit-job --job-name tiles --job-queue LowPriority --job-definition sleep --array-properties size=4 "
+    "--depends-on type=SEQUENTIAL\n"
+    "%batch local advance 300s",
+    "%batch graph",
+]
+
+
+def test_the_dependency_graph_after_a_pipeline_with_a_failure(lab, tmp_path):
+    """`%batch graph` in JupyterLab: every job a box left to right, the job that failed of its own tagged with
+    the failures it caused, the jobs failed by it hatched, hover naming the cause.  Kept as graph.png and
+    graph-hover.png."""
+    import nbformat
+    from playwright.sync_api import expect, sync_playwright
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in GRAPH_CELLS]
+    nbformat.write(notebook, tmp_path / "graph.ipynb")
+    base, token = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            run_all(page, f"{base}/lab/workspaces/graph/tree/graph.ipynb?token={token}")
+            cell = page.locator(".jp-Notebook .jp-Cell").nth(1)
+            cell.scroll_into_view_if_needed()
+            plot = cell.locator(".jp-OutputArea-output.js-plotly-plot")
+            expect(plot).to_be_visible(timeout=90_000)
+            for words in ("prep", "FAILED · exit 2", "caused 3 failures", "post [50]", "50/50 done", "N to N",
+                          "tiles [4]", "dependency failed", "10 jobs · 6 dependencies"):
+                expect(plot).to_contain_text(words)
+            assert_titles_clear_of_the_modebar(plot)
+            page.mouse.move(0, 0)
+            plot.screenshot(path=str(ARTIFACTS / "graph.png"))
+            box = plot.bounding_box()
+            x, y = plot.evaluate("""gd => {  // where the publish box's label is drawn
+              const trace = gd._fullData.find(t => t.meta === "labels");
+              const i = trace.customdata.findIndex(row => row[0] === "publish");
+              const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+              return [xa._offset + xa.d2p(trace.x[i]), ya._offset + ya.d2p(trace.y[i])];
+            }""")
+            page.mouse.move(box["x"] + x, box["y"] + y)
+            hover = plot.locator(".hoverlayer .hovertext").first
+            expect(hover).to_contain_text("the cause: prep failed")
+            plot.screenshot(path=str(ARTIFACTS / "graph-hover.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failed-graph.png"), full_page=True)
+            raise
         finally:
             browser.close()

@@ -94,6 +94,19 @@ def test_the_backend_reaches_the_accounts_ecs_iam_ec2_and_logs(backend):
     assert int(status) == 200 and [e["message"] for e in json.loads(body)["events"]] == ["hello"]
 
 
+def test_log_events_are_read_from_the_accounts_log_groups(backend):
+    group = backend.logs_backend.create_log_group("/contract/events", {})
+    for name, messages in (("a", ["one", "two"]), ("b", ["three"])):
+        group.create_log_stream(name)
+        group.streams[name].put_log_events([{"timestamp": 10 + i, "message": m} for i, m in enumerate(messages)])
+    events = moto.log_events(ACCOUNT, REGION, "/contract/events", None)
+    assert sorted((e["logStreamName"], e["message"], e["timestamp"]) for e in events) == [
+        ("a", "one", 10), ("a", "two", 11), ("b", "three", 10)]
+    assert {"eventId", "ingestionTime"} <= set(events[0])
+    assert [e["message"] for e in moto.log_events(ACCOUNT, REGION, "/contract/events", ["a"], 11, None)] == ["two"]
+    assert moto.log_events(ACCOUNT, REGION, "/contract/none", None) is None
+
+
 def test_backends_are_kept_per_account_and_region(backend):
     regions = moto.batch_backends[ACCOUNT]
     assert isinstance(regions[REGION], moto.BatchBackend)

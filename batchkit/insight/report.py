@@ -2,8 +2,9 @@
 
 Counts per status and queue, how long jobs waited and ran, retries, failures
 grouped by reason and exit code (an example job each), vCPU-hours and
-memory-GiB-hours per queue and definition, and the timeline and capacity
-charts.  Array jobs count as their children (each child is a unit of work).
+memory-GiB-hours per queue and definition, the timeline and capacity
+charts, and the dependency graph when jobs depend on others.  Array jobs count
+as their children (each child is a unit of work).
 plotly.js is inlined once; every table is `views.table`.
 """
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from .. import views
 from ..views import Cell
-from . import charts, spans, usage
+from . import charts, graph, graph_chart, spans, usage
 from .runs import Run
 
 STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
@@ -100,6 +101,11 @@ class Report:
                                               for name, fn in (("median", "median"), ("p90", _p90), ("max", "max"))})
         return stats
 
+    def has_dependencies(self) -> bool:
+        """Whether any job depends on another (the report then draws the dependency graph)."""
+        listed = spans.column(self.jobs, "dependsOn")
+        return bool(listed.map(lambda d: isinstance(d, list) and len(d) > 0).any())
+
     # --- the page ----------------------------------------------------------------------------
 
     def html(self) -> str:
@@ -119,6 +125,8 @@ class Report:
                   _section("Capacity", _figure(charts.capacity(usage.usage(self.jobs, run.queues, self.now),
                                                                usage.limits(run.envs),
                                                                until=usage.until(self.jobs, self.now))))]
+        if self.has_dependencies():
+            parts.append(_section("Dependencies", _figure(graph_chart.draw(graph.graph(self.jobs)))))
         return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Batch run report</title>"
                 f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
 

@@ -74,3 +74,45 @@ def capacity(b, jobs=None, since=None, queue=None, now=None, title: str = "Capac
     now = backend_now(b) if now is None else now
     return charts.capacity(usage.usage(df, b.queues(), now), usage.limits(b.envs()), title=title,
                            until=usage.until(df, now))
+
+
+FETCH_ROUNDS = 5  # dependencies of dependencies fetched this many steps back at most (then stub nodes)
+
+
+def graph_jobs(b, jobs=None, since=None, queue=None) -> pd.DataFrame:
+    """The jobs to draw as a graph, with their ``dependsOn``: every job (array parents; their
+    statusSummary is their progress), or the given frame or ids; and the jobs they depend on
+    that are not among them, fetched by DescribeJobs a few steps back (dependencies the account
+    no longer has, such as jobs expired after AWS's retention, are drawn as stubs)."""
+    if jobs is None:
+        df = b.jobs(queue=queue, since=since, detail=True)
+    elif isinstance(jobs, pd.DataFrame) and NEEDED | {"dependsOn"} <= set(jobs.columns):
+        df = jobs
+    else:
+        ids = job_ids(jobs, "jobs")
+        if not ids:
+            raise ValueError("no jobs to draw: give a job frame, job ids, or none for every job")
+        df = b.describe_jobs(jobs=ids)
+        if df.empty:
+            raise LookupError(f"no job found with id {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}")
+    asked: set[str] = set()
+    for _ in range(FETCH_ROUNDS):
+        known = set(df["jobId"].astype(str))
+        known |= {spans.parent_id(i) for i in known}
+        wanted = [spans.parent_id(d["jobId"]) for listed in df["dependsOn"] if isinstance(listed, list)
+                  for d in listed if isinstance(d, dict) and d.get("jobId")]
+        wanted = [i for i in dict.fromkeys(wanted) if i not in known and i not in asked]
+        if not wanted:
+            break
+        asked.update(wanted)
+        found = b.describe_jobs(jobs=wanted)
+        if len(found):
+            df = pd.concat([df, found], ignore_index=True)
+    return df
+
+
+def graph(b, jobs=None, since=None, queue=None, title: str = "Dependency graph"):
+    from . import graph as layout
+    from . import graph_chart
+
+    return graph_chart.draw(layout.graph(graph_jobs(b, jobs, since, queue)), title=title)

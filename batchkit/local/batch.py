@@ -6,10 +6,11 @@ import contextlib
 import logging
 import os
 import threading
+import time
 
 from .. import fastparse, interception
 from ..client import Batch, client_config
-from . import dispatch, history, moto_adapter, responses, service, sessions
+from . import dispatch, history, moto_adapter, persistence, responses, service, sessions
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
@@ -55,20 +56,44 @@ class LocalBatch(Factories):
         launch_seconds: simulated time for an EC2 instance to launch.
         pull_seconds: simulated time to pull a new image when a job starts on an instance.
         idle_seconds: simulated time before an idle instance is terminated (down to minvCpus).
+        state: a directory the state is kept in, so that it survives a restart and a crash (see
+            persistence.py): an empty or new one is seeded; one holding a state goes on from it (its
+            seed, account and region; `seed` is then ignored with a note).  One process at a time.
     """
 
     def __init__(self, seed: str | dict | None = "demo", clock: str = "manual", speed: float = 1.0, server: bool = False,
-                 strict: bool = False, executor: str = "simulated", region: str = REGION,
+                 strict: bool = False, executor: str = "simulated", region: str | None = None,
                  host: str = "127.0.0.1", port: int = 0, account: str | None = None, *,
                  allow_remote: bool = False, moto_api: bool = False, require_key: str | None = None,
                  launch_seconds: float = Settings.launch_seconds, pull_seconds: float = Settings.pull_seconds,
-                 idle_seconds: float = Settings.idle_seconds):
+                 idle_seconds: float = Settings.idle_seconds, state: str | os.PathLike | None = None):
         if executor not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+        if state is not None and not isinstance(state, (str, os.PathLike)):
+            raise ValueError(f"state must be the path of a directory, not {state!r}")
+        if state is not None and executor != "simulated":  # replaying the journal would run the commands again
+            raise ValueError("state= needs executor='simulated': the subprocess executor's runs cannot be replayed")
         seeds.load(seed)  # bad seeds fail before anything starts
         from .server import Exposure
 
         self._exposure = Exposure(host, allow_remote, moto_api, require_key)  # a bad one fails here too
+        self._state = self._ticker = self._server = None
+        self._running = False
+        self._seed_key = self.seed_label = None  # seed_label: what reset() goes back to, e.g. 'seed demo'
+        self.restored = False  # state=: True when the state came from the directory, not from the seed
+        if state is not None:  # locked from here on: stop() unlocks
+            self._state = persistence.StateDir(state)
+        try:
+            if self._state is not None:
+                account, region = self._state.identity(account, region)
+            self._init(seed, clock, speed, server, strict, executor, region or REGION, host, port, account,
+                       allow_remote, moto_api, require_key, launch_seconds, pull_seconds, idle_seconds)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _init(self, seed, clock, speed, server, strict, executor, region, host, port, account, allow_remote, moto_api,
+              require_key, launch_seconds, pull_seconds, idle_seconds) -> None:
         self.region, self.clock = region, Clock(clock, speed)
         self.faults, self.outcomes = Faults(), Outcomes()
         self.faults.environments_changed = self._environments_changed
@@ -85,23 +110,26 @@ class LocalBatch(Factories):
         self._parsers = fastparse.parser_factory()  # large listings parse fast, as connect()'s clients do
         core.register_component("response_parser_factory", self._parsers)
         self._session = sessions.boto3_session(core)
-        self._server = self._ticker = self.endpoint_url = None
+        self.endpoint_url = None
         self._snapshots: dict[str, Snapshot] = {}  # seed key -> its snapshot
         self._dict_keys: dict[int, tuple] = {}  # id of a dict seed -> (the dict, its shape, its key)
         service.activate(self._runtime)
         self._running = True
-        try:
-            with sessions.shared_while_loading():  # moto's own session, made on its first backend, too
-                self._connect()
+        with sessions.shared_while_loading():  # moto's own session, made on its first backend, too
+            self._connect()
+            if self._state is not None and self._state.exists:  # goes on from the state: no seeding
+                self._state.load(self, seeds.key(seed), seeds.label(seed) if seed is not None else "seed empty")
+                self.clock.resume(max(backend.lifecycle.now for backend in self._runtime.backends.values()))
+                self.restored = True
+            else:
                 self.reset(seed)  # in process: a server answers no request before its seed is in
-            if server:
-                self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
-                self._connect()  # lb.client and lb.batch now go through the endpoint
-            if not self.clock.manual:
-                self._ticker = _Ticker(self._runtime)
-        except BaseException:
-            self.stop()
-            raise
+                if self._state is not None:
+                    self._state.create(self)
+        if server:
+            self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
+            self._connect()  # lb.client and lb.batch now go through the endpoint
+        if not self.clock.manual:
+            self._ticker = _Ticker(self._runtime)
 
     # -- set-up -----------------------------------------------------------------
 
@@ -139,16 +167,20 @@ class LocalBatch(Factories):
         """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
         start = self.clock.start
-        with self._runtime.lock:
-            backend.fresh()  # moto's reset: a fresh backend (and a fresh lifecycle)
-            backend.logs_backend.groups = {}
-            backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
-        with self.quietly(), self._runtime.frozen():
-            job_ids = seeds.apply(self.client, request_seed, lambda jobs: self._submit_seeded(jobs, where), where)
-        with self._runtime.lock:
-            backend.lifecycle.run_until_idle()
-            backend.lifecycle.advance_to(start)
-            self._snapshots[key] = Snapshot(backend, job_ids)
+        journal, self._runtime.journal = self._runtime.journal, None  # not journaled: reset checkpoints after it
+        try:
+            with self._runtime.lock:
+                backend.fresh()  # moto's reset: a fresh backend (and a fresh lifecycle)
+                backend.logs_backend.groups = {}
+                backend.lifecycle.now = start - SEED_LEAD_SECONDS * 1000
+            with self.quietly(), self._runtime.frozen():
+                job_ids = seeds.apply(self.client, request_seed, lambda jobs: self._submit_seeded(jobs, where), where)
+            with self._runtime.lock:
+                backend.lifecycle.run_until_idle()
+                backend.lifecycle.advance_to(start)
+                self._snapshots[key] = Snapshot(backend, job_ids)
+        finally:
+            self._runtime.journal = journal
         return self._snapshots[key]
 
     def _submit_seeded(self, entries, where: str = "seed") -> list[str]:
@@ -185,21 +217,38 @@ class LocalBatch(Factories):
         if not seconds >= 0:
             raise ValueError(f"seconds must be a number >= 0, not {seconds!r}")
         with self._runtime.lock:
-            target = self.now + int(seconds * 1000)
-            for backend in list(self._runtime.backends.values()):
-                backend.lifecycle.advance_to(target)
+            started, target = time.perf_counter(), self.now + int(seconds * 1000)
+            self._advance_all(target)
+            self._note("advance", time.perf_counter() - started, t=target)
 
     def run_until_idle(self) -> float:
         """Manual clock: advance until no job can move; the simulated seconds that passed."""
         self._manual("run_until_idle")
         with self._runtime.lock:
-            start = self.now
-            for backend in list(self._runtime.backends.values()):
-                backend.lifecycle.run_until_idle()
-            end = max(b.lifecycle.now for b in self._runtime.backends.values())
-            for backend in self._runtime.backends.values():
-                backend.lifecycle.advance_to(end)
-            return (end - start) / 1000
+            start, started = self.now, time.perf_counter()
+            self._idle_all()
+            self._note("idle", time.perf_counter() - started)
+            return (self.now - start) / 1000
+
+    def _advance_all(self, target: int) -> None:
+        for backend in list(self._runtime.backends.values()):
+            backend.lifecycle.advance_to(target)
+
+    def _idle_all(self) -> None:
+        for backend in list(self._runtime.backends.values()):
+            backend.lifecycle.run_until_idle()
+        end = max(b.lifecycle.now for b in self._runtime.backends.values())
+        for backend in self._runtime.backends.values():
+            backend.lifecycle.advance_to(end)
+
+    def _replay_call(self, region: str, operation: str, params: dict) -> str:
+        """state=: a journaled request's action again (persistence.py replays through here); its answer."""
+        return responses.replay(self._runtime, region, operation, params)
+
+    def _note(self, kind: str, work: float = 0.0, **fields) -> None:
+        """state=: a change that is not a Batch request, journaled (persistence.py); `work`: the seconds it took."""
+        if self._runtime.journal is not None:
+            self._runtime.journal.note(kind, work, **fields)
 
     def _manual(self, what: str) -> None:
         if not self.clock.manual:
@@ -224,7 +273,9 @@ class LocalBatch(Factories):
         main node exits.
         """
         with self._runtime.lock:
-            return self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue, memory, index)
+            rule = self.outcomes.add(pattern, exit_code, duration, logs, reason, definition, queue, memory, index)
+            self._note("outcome", a=persistence.outcome_fields(rule))
+            return rule
 
     def interrupt(self, job_id: str) -> str:
         """Reclaim the EC2 host of a STARTING or RUNNING job (a Spot reclaim): the attempts on it stop
@@ -234,7 +285,9 @@ class LocalBatch(Factories):
             job = self._backend.lifecycle.jobs.get(job_id)
             if job is None:
                 raise ValueError(f"job {job_id!r} does not exist")
-            return self._backend.lifecycle.interrupt(job)
+            instance = self._backend.lifecycle.interrupt(job)
+            self._note("interrupt", r=self.region, job=job_id)
+            return instance
 
     def _environments_changed(self, name: str | None) -> None:
         """`faults.invalid`/`clear`: each environment's status as the faults say; `name` must exist."""
@@ -257,21 +310,36 @@ class LocalBatch(Factories):
         `seed` switches to another seed; each seed is applied once and then only
         restored, so switching back and forth stays fast.
         """
-        key, checked = self._key(seed) if seed is not None or not self._snapshots else (self._seed_key, None)
+        switch = seed is not None or self._seed_key is None
+        key, checked = self._key(seed) if switch else (self._seed_key, None)
         # seeding sends requests, maybe over HTTP to our own server: not under the lock
-        snapshot = self._snapshots.get(key) or self._seed(key, checked if checked is not None else seeds.load(seed),
-                                                                seeds.label(seed))
+        snapshot = (self._snapshots.get(key) or self._stored_base(key)
+                    or self._seed(key, checked if checked is not None else seeds.load(seed), seeds.label(seed)))
+        new_base = key != self._seed_key
         self._seed_key = key  # only once it has worked: a bad seed leaves the current one in place
+        if switch:
+            self.seed_label = seeds.label(seed) if seed is not None else "seed empty"
         with self._runtime.lock:
             self.seed_job_ids = snapshot.job_ids
             backend = self._backend
             for other in [b for b in self._runtime.backends.values() if b is not backend]:
                 other.fresh()
             snapshot.restore(backend)
+            backend.lifecycle.random.seed(moto_adapter.random.getrandbits(128))  # new ids after each reset
             self.outcomes.clear()
             self.faults.clear()
             self._runtime.calls.clear()
             self._runtime.catch_up()
+            if self._state is not None and self._state.exists:  # the seeded state, persisted
+                self._state.after_reset(self, new_base)
+
+    def _stored_base(self, key: str) -> Snapshot | None:
+        """state=: after a restart, the seeded state's snapshot comes from the state directory."""
+        if self._state is None or not self._state.exists or key != self._seed_key:
+            return None
+        with self._runtime.lock:
+            self._snapshots[key] = Snapshot(self._backend, self._state.load_base(self)["job_ids"])
+        return self._snapshots[key]
 
     def _key(self, seed) -> tuple[str, dict | None]:
         """(the seed's snapshot key, the seed checked if that was needed to make the key).
@@ -343,7 +411,13 @@ class LocalBatch(Factories):
             self._server.stop()
             self._server = None
         self._running = False
-        service.deactivate(self._runtime)
+        try:
+            if self._state is not None:
+                self._state.close(self)  # a checkpoint of what was journaled, then the lock goes
+        finally:
+            self._state = None
+            if hasattr(self, "_runtime"):
+                service.deactivate(self._runtime)
 
     def __enter__(self) -> "LocalBatch":
         return self

@@ -23,6 +23,10 @@ class Clock:
         self.start = int(time.time() * 1000)
         self._wall = time.monotonic()
 
+    def resume(self, at: int) -> None:
+        """Go on from `at` (epoch ms): a restored state's time, whatever the wall clock says now."""
+        self.start, self._wall = int(at), time.monotonic()
+
     @property
     def manual(self) -> bool:
         return self.kind == "manual"

@@ -21,7 +21,7 @@ from botocore.parsers import ResponseParserFactory
 from botocore.validate import ParamValidationDecorator
 
 from ..interception import answer_with, for_aws, install, intercepting
-from . import moto_adapter, responses, service
+from . import logfilter, moto_adapter, responses, service
 
 
 def answer(account: str, request):
@@ -34,8 +34,15 @@ def answer(account: str, request):
     if service == "batch":
         return responses.answer(account, responses.region_of(request.headers, url), request.method,
                                 responses.path_of(request.url), request.body)
+    if service == "logs" and _target(request.headers) == logfilter.TARGET:  # AWS's filter patterns, not moto's
+        return logfilter.answer(account, responses.region_of(request.headers, url), request.body)
     request.headers[moto_adapter.ACCOUNT_HEADER] = account
     return moto_adapter.call_moto(request)
+
+
+def _target(headers) -> str:
+    target = headers.get("X-Amz-Target") or ""
+    return target.decode() if isinstance(target, bytes) else target
 
 
 class Body(bytes):

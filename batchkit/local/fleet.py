@@ -95,8 +95,9 @@ class Fleet:
     Totals are kept as jobs come and go (never summed over instances), so a placement costs the
     same with 1 instance or 1,000."""
 
-    def __init__(self, env, now: int, settings):
+    def __init__(self, env, now: int, settings, rng=random):
         self.env, self.settings = env, settings
+        self.random = rng  # the lifecycle's: instance ids replay the same (state.py)
         self.instances: dict[Instance, None] = {}  # in launch order
         self.used_vcpus = 0.0  # reserved or running
         self.desired_vcpus = 0.0  # of the instances running or launching
@@ -157,8 +158,8 @@ class Instances(Fleet):
     A job goes to the instance with the fewest free vCPUs that still has room for it (best fit:
     instances are filed by free vCPUs, so the search looks at few of them), else to a new one."""
 
-    def __init__(self, env, now: int, settings):
-        super().__init__(env, now, settings)
+    def __init__(self, env, now: int, settings, rng=random):
+        super().__init__(env, now, settings, rng)
         self.by_free: dict[float, dict[Instance, None]] = {}  # free vCPUs -> those instances, oldest first
         self.idle: dict[Instance, None] = {}  # instances without jobs, in the order they became idle
         self.top_up(now)
@@ -260,7 +261,7 @@ class Instances(Fleet):
     def _launch(self, kind, now: int) -> Instance:
         if self.settings.faults.capacity_fails(kind.name):
             raise InsufficientCapacity(kind.name)
-        instance = Instance(f"i-{random.get_random_hex(17)}", kind.name, kind.vcpus, kind.usable_memory,
+        instance = Instance(f"i-{self.random.get_random_hex(17)}", kind.name, kind.vcpus, kind.usable_memory,
                             kind.gpus, now + int(self.settings.launch_seconds * 1000),
                             self.resources.get("type") == "SPOT", idle_since=now)
         self.instances[instance] = None
@@ -303,7 +304,7 @@ class Tasks(Fleet):
         vcpus, memory, _ = need_of(job)
         if self.used_vcpus + vcpus > self.max_vcpus:
             return None
-        task = Instance(f"fargate-{random.get_random_hex(12)}", "FARGATE", vcpus, memory, 0, now)
+        task = Instance(f"fargate-{self.random.get_random_hex(12)}", "FARGATE", vcpus, memory, 0, now)
         self.instances[task] = None
         self.desired_vcpus += vcpus
         return task
@@ -317,8 +318,8 @@ class Tasks(Fleet):
 class Pool(Fleet):
     """UNMANAGED: instances someone else runs; as many vCPUs as ``unmanagedvCpus`` says (unlimited if unset)."""
 
-    def __init__(self, env, now: int, settings):
-        super().__init__(env, now, settings)
+    def __init__(self, env, now: int, settings, rng=random):
+        super().__init__(env, now, settings, rng)
         vcpus = float(getattr(env, "unmanaged_vcpus", None) or UNLIMITED)
         self.pool = Instance("unmanaged", "UNMANAGED", vcpus, UNLIMITED, 1 << 30, now)
         self.instances = {self.pool: None}
@@ -350,8 +351,8 @@ class InsufficientCapacity(Exception):
         self.instance_type = instance_type
 
 
-def fleet_for(env, now: int, settings) -> Fleet:
+def fleet_for(env, now: int, settings, rng=random) -> Fleet:
     if env.env_type != "MANAGED":
-        return Pool(env, now, settings)
+        return Pool(env, now, settings, rng)
     kind = (env.compute_resources or {}).get("type", "EC2")
-    return Tasks(env, now, settings) if kind.startswith("FARGATE") else Instances(env, now, settings)
+    return Tasks(env, now, settings, rng) if kind.startswith("FARGATE") else Instances(env, now, settings, rng)

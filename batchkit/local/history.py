@@ -5,7 +5,14 @@ FAILED) it is a job that already ran, recorded as it was instead of simulated:
 ``jobId``, ``statusReason``, ``createdAt``/``startedAt``/``stoppedAt`` (epoch
 milliseconds, ISO 8601 or datetimes), ``attempts`` as DescribeJobs shows them
 (or just ``exitCode``), and ``logs`` (lines, or ``{timestamp, message}`` events)
-for the last attempt's stream.
+for the last attempt's stream.  A recorded array job may list its ``children``
+(``index``, ``status``, ``statusReason``, times, ``attempts``, ``logs``; the rest
+take the parent's status): ListJobs by arrayJobId and DescribeJobs answer with them.
+``dependsOn`` of a recorded job is kept as recorded, not resolved.
+
+A job without a status is simulated; it may still carry its ``jobId`` (an
+exported seed keeps the ids of jobs that had not finished, so that the jobs
+depending on them find them).
 
 ``jobs:`` may also name a table with one row per job and the columns of
 ``Batch.jobs(detail=True)`` (CSV, Parquet or JSON lines), such as yesterday's
@@ -23,7 +30,8 @@ from .validation import shown
 
 FINISHED = ("SUCCEEDED", "FAILED")
 TIMES = ("createdAt", "startedAt", "stoppedAt")
-STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")
+STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs", "children")
+CHILD = ("index", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")  # what a recorded array child holds
 TABLES = (".csv", ".parquet", ".jsonl")  # frames.TABLES, spelled here: pandas loads only when a table is read
 
 
@@ -31,22 +39,61 @@ def split(entry: dict) -> tuple[dict, dict | None]:
     """(the SubmitJob request, the recorded state or None for a job to simulate)."""
     request = {k: v for k, v in entry.items() if k not in STATE}
     if "status" not in entry:
-        extra = sorted(set(entry) & set(STATE))
+        extra = sorted(set(entry) & set(STATE) - {"jobId"})
         if extra:
             raise ValueError(f"{', '.join(extra)} need a status (SUCCEEDED or FAILED): without one the job is simulated")
+        if "jobId" in entry:  # simulated, under the id it had
+            return request, {"jobId": _job_id(entry["jobId"])}
         return request, None
+    state = _state(entry, STATE)
+    if "jobId" in state:
+        state["jobId"] = _job_id(state["jobId"])
+    if "children" in state:
+        state["children"] = _children(state["children"], (request.get("arrayProperties") or {}).get("size"))
+    return request, state
+
+
+def _state(entry: dict, keys: tuple) -> dict:
+    """A recorded job's (or array child's) state: a final status, times in epoch ms, its attempts."""
     if entry["status"] not in FINISHED:
         raise ValueError(f"status {shown(entry['status'])}: a seeded job's status is SUCCEEDED or FAILED "
                          "(leave it out to simulate the job)")
-    state = {k: entry[k] for k in STATE if entry.get(k) is not None}
+    state = {k: entry[k] for k in keys if entry.get(k) is not None}
     for key in TIMES:
         if key in state:
             state[key] = epoch_ms(state[key], key)
+    if "attempts" in state and not (isinstance(state["attempts"], list)
+                                    and all(isinstance(a, dict) for a in state["attempts"])):
+        raise ValueError(f"attempts {shown(state['attempts'])}: a list of attempts as DescribeJobs shows them")
     if "attempts" not in state and ("exitCode" in state or "startedAt" in state):
         container = {"exitCode": int(state["exitCode"])} if "exitCode" in state else {}
         state["attempts"] = [{"container": container, "startedAt": state.get("startedAt", state.get("createdAt")),
                               "stoppedAt": state.get("stoppedAt"), "statusReason": state.get("statusReason")}]
-    return request, state
+    return state
+
+
+def _job_id(value) -> str:
+    if not (isinstance(value, str) and 0 < len(value) <= 100 and value.isprintable()):
+        raise ValueError(f"jobId {shown(value)}: a job id is a string of up to 100 printable characters")
+    return value
+
+
+def _children(children, size) -> list[dict]:
+    """A recorded array's children, each a state with its index (0 to size-1, each once)."""
+    if not size:
+        raise ValueError("children: only an array job (arrayProperties.size) has children")
+    if not isinstance(children, list):
+        raise ValueError(f"children {shown(children)}: a list of the array's children")
+    states, seen = [], set()
+    for child in children:
+        if not isinstance(child, dict) or "status" not in child:
+            raise ValueError(f"children: {shown(child)} is not a child with a status (SUCCEEDED or FAILED)")
+        index = child.get("index")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < size or index in seen:
+            raise ValueError(f"children: index {shown(index)} is not a child's index (0 to {size - 1}, each once)")
+        seen.add(index)
+        states.append(_state(child, CHILD))
+    return states
 
 
 def epoch_ms(value, name: str = "time") -> int:

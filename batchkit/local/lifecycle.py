@@ -41,9 +41,13 @@ LOG_GROUP = "/aws/batch/job"
 
 class Lifecycle:
     def __init__(self, backend, now: int = 0, outcomes: Outcomes | None = None, executor: str = "simulated",
-                 settings: Settings | None = None):
+                 settings: Settings | None = None, seed=None):
         self.backend = backend  # the moto backend holding queues, environments and definitions
         self.now = now  # simulated epoch milliseconds
+        # ids, addresses and stream names come from this backend's own generator (seeded from moto's unless
+        # `seed`), so a journal replayed over a checkpoint gives every job the ids it had (state.py)
+        self.random = type(random)(random.getrandbits(128) if seed is None else seed)
+        self.instants = 0  # how many instants have run: the journal notes clock steps that ran some
         self.jobs: dict[str, Job] = {}  # by id and by ARN, array children included
         self.by_queue: dict[str, list[Job]] = {}  # queue ARN -> its jobs (no children) in submission order
         self.listed = StatusIndex()  # the same by status, for ListJobs
@@ -66,13 +70,17 @@ class Lifecycle:
     # -- submitting -------------------------------------------------------------
 
     def submit(self, request: dict, queue, definition, history: dict | None = None) -> Job:
-        """A new job; with `history` (see history.py) one that already finished, as recorded."""
+        """A new job; with `history` (see history.py) one that already finished, as recorded (or, with
+        only a ``jobId``, one simulated under that id)."""
+        job_id = (history or {}).get("jobId")
+        if history is not None and "status" not in history:
+            history = None
         size = rules.array_size(request.get("arrayProperties"))
         node_props = nodes.effective(definition, request) if definition.node_properties is not None else None
         if node_props is None and request.get("nodeOverrides"):
             rules.fail("nodeOverrides can only be used with a multi-node parallel job definition")
         depends = self._dependencies(request, size) if history is None else []
-        job_id = (history or {}).get("jobId") or str(random.uuid4())
+        job_id = job_id or str(self.random.uuid4())
         if job_id in self.jobs:
             rules.fail(f"a job with the id {job_id} already exists")
         share = request.get("shareIdentifier") if history is None else None
@@ -150,6 +158,7 @@ class Lifecycle:
             if at not in due:
                 continue  # its events ran with another entry for the same instant
             self.now = max(self.now, at)
+            self.instants += 1
             while (events := due.pop(at, None)) is not None:  # events asked for this instant meanwhile run too
                 for job, version in events:
                     if job.version == version:
@@ -290,7 +299,7 @@ class Lifecycle:
         """The instances of a compute environment (its minvCpus launched when first asked)."""
         fleet = self.fleets.get(env.arn)
         if fleet is None or fleet.env is not env:
-            fleet = self.fleets[env.arn] = fleet_for(env, self.now, self.settings)
+            fleet = self.fleets[env.arn] = fleet_for(env, self.now, self.settings, self.random)
         return fleet
 
     def _blocked(self, queue, job: Job, blocked) -> bool:
@@ -374,9 +383,9 @@ class Lifecycle:
     def _start(self, job: Job) -> None:
         self._set(job, "STARTING")
         account, region = self.backend.account_id, self.backend.region_name
-        task, instance = str(random.uuid4()), job.instance
+        task, instance = str(self.random.uuid4()), job.instance
         job.current = {"container": {
-            "containerInstanceArn": f"arn:aws:ecs:{region}:{account}:container-instance/{random.uuid4()}",
+            "containerInstanceArn": f"arn:aws:ecs:{region}:{account}:container-instance/{self.random.uuid4()}",
             "taskArn": f"arn:aws:ecs:{region}:{account}:task/{task}",
             "logStreamName": f"{job.definition.name}/default/{task}",
         }}
@@ -583,9 +592,9 @@ class Lifecycle:
 
     def _node_starting(self, node: Job) -> None:
         """A node's container gets an awsvpc network interface; the main node's start is the job's."""
-        address = f"10.0.{random.randint(0, 255)}.{random.randint(1, 254)}"
+        address = f"10.0.{self.random.randint(0, 255)}.{self.random.randint(1, 254)}"
         node.current["container"]["networkInterfaces"] = [
-            {"attachmentId": str(random.uuid4()), "privateIpv4Address": address}]
+            {"attachmentId": str(self.random.uuid4()), "privateIpv4Address": address}]
         if node.is_main_node:
             self._set(node.node_of, "STARTING")
 
@@ -661,11 +670,27 @@ class Lifecycle:
         job.attempts = [dict(attempt, container=dict(attempt.get("container") or {}))
                         for attempt in history.get("attempts") or ()]
         if job.size:
-            job.summary[job.status] = job.size
+            self._record_children(job, {child["index"]: child for child in history.get("children") or ()})
         if job.attempts and history.get("logs"):
             stream = job.attempts[-1]["container"].setdefault(
-                "logStreamName", f"{job.definition.name}/default/{random.uuid4().hex}")
+                "logStreamName", f"{job.definition.name}/default/{self.random.uuid4().hex}")
             self._write_stream(job, stream, history["logs"], job.attempts[-1].get("startedAt") or job.created_at)
+
+    def _record_children(self, parent: Job, recorded: dict) -> None:
+        """A recorded array's children: those the history holds as recorded, the rest with the parent's
+        status and times (a history without children says only how the array ended)."""
+        if not recorded:
+            parent.summary[parent.status] = parent.size
+            return
+        for index in range(parent.size):
+            child = Job(f"{parent.id}:{index}", f"{parent.arn}:{index}", parent.name, parent.queue,
+                        parent.definition, parent.request, parent.created_at, parent=parent, index=index)
+            state = recorded.get(index) or {"status": parent.status, "statusReason": parent.reason,
+                                             "startedAt": parent.started_at, "stoppedAt": parent.stopped_at}
+            self._record(child, {"createdAt": parent.created_at, **{k: v for k, v in state.items() if v is not None}})
+            self._add(child)
+            parent.children.append(child)
+            parent.summary[child.status] += 1
 
     # -- logs ------------------------------------------------------------------------
 

@@ -71,6 +71,7 @@ IamNotFound = _take("moto.iam.exceptions", "NotFoundException")
 INSTANCE_TYPES, INSTANCE_FAMILIES = _take("moto.ec2.models.instance_types", "INSTANCE_TYPES", "INSTANCE_FAMILIES")
 random = _take("moto.moto_api._internal", "mock_random")  # moto's seeded random: /moto-api/seed repeats ids
 BATCH_URL_BASES = _take("moto.batch.urls", "url_bases")
+logs_backends = _take("moto.logs.models", "logs_backends")  # FilterLogEvents reads their events (logfilter.py)
 
 # -- other services answered in process (dispatch.py): moto's own routing of botocore requests --
 backend_url_patterns = _take("moto.backend_index", "backend_url_patterns")
@@ -109,6 +110,18 @@ def forget(service, region: str, backend) -> None:
     """A moto backend gone from its account, as if never used (S3 also frees its bucket names)."""
     backend.reset()
     dict.pop(service[backend.account_id], region, None)  # some services' resets already drop it
+
+
+def log_events(account: str, region: str, group_name: str, stream_names, start=None, end=None) -> list[dict] | None:
+    """Every event of a log group's streams (the named ones, else all) from `start` to `end` (epoch ms), as
+    moto's FilterLogEvents items (eventId, ingestionTime, message, timestamp, logStreamName); None without
+    the group.  An empty pattern is moto's "every event"."""
+    group = logs_backends[account][region].groups.get(group_name)
+    if group is None:
+        return None
+    wanted = set(stream_names or ())
+    return [event for name, stream in dict.items(group.streams) if not wanted or name in wanted  # no copies
+            for event in stream.filter_log_events(start, end, "")]
 
 
 def service_of(url: str) -> tuple[str | None, str]:

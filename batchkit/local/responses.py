@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import re
+import time
 import uuid
 from functools import cache
 from urllib.parse import parse_qs, unquote
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs, unquote
 from . import filters, moto_adapter, rules, service, signatures, status_index, store, validation
 from .job import Job
 from .paging import paged
+from .persistence import writes
 
 log = logging.getLogger("batchkit.local")
 _HOST = re.compile(r"batch\.([a-z0-9-]+)\.amazonaws\.com")
@@ -51,6 +53,12 @@ def _operation(name: str):
         return operation(name)
     except UnknownOperation:
         return None
+
+
+@cache
+def _located(name: str) -> bool:
+    """Whether the operation sends some member outside its body (in the path or query string)."""
+    return any(member.shape.serialization.get("location") for member in _operation(name).members)
 
 
 @cache
@@ -121,6 +129,13 @@ def path_of(url: str) -> str:
     return rest[rest.find("/"):] if "/" in rest else "/"
 
 
+def replay(runtime, region: str, name: str, params: dict) -> str:
+    """A journaled request's action again, as it ran when answered (persistence.py); its answer."""
+    handler = Handler(runtime, region, "POST", "/", b"", validated=True)
+    handler._request = params
+    return getattr(handler, _operation(name).method)()
+
+
 class Handler:
     """One Batch request: `answer()` runs the method of its action (`submit_job` for SubmitJob)."""
 
@@ -179,9 +194,15 @@ class Handler:
         if action is None:
             return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
         with runtime.lock:
+            started = time.perf_counter()
             runtime.catch_up()
+            journal = runtime.journal  # state=: the request as sent, taken before the action may change it
+            params = self._as_sent(name) if journal is not None and writes(name) else None
             try:
                 body = action()
+                if params is not None:  # journaled (with the answer) before anyone is told
+                    journal.call(self.region, name, self.batch_backend.lifecycle.now, params, body,
+                                 time.perf_counter() - started)
             except NotImplementedError:
                 return error(501, "NotImplemented", f"{name} is not implemented by batchkit.local")
             except moto_adapter.ERRORS as exc:  # the service's rules (rules.fail) and moto's own
@@ -193,6 +214,13 @@ class Handler:
                 log.exception("%s failed", name)
                 return error(500, "ServerException", f"{name} failed inside batchkit.local (see the server's log)")
         return 200, _headers(), body
+
+    def _as_sent(self, name: str) -> str:
+        """The request's JSON on one line: the body as it came when it holds every member, else re-encoded."""
+        body = self.body
+        if isinstance(body, bytes) and body and b"\n" not in body and not _located(name):
+            return body.decode()
+        return json.dumps(self.request)
 
     # -- compute environments, queues and definitions: the service's paging ------
 

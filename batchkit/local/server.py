@@ -31,7 +31,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import responses, signatures
+from . import logfilter, responses, signatures
 from .moto_adapter import ACCOUNT_HEADER
 
 log = logging.getLogger("batchkit.local.server")
@@ -110,6 +110,20 @@ NOT_SERVED = ("this endpoint serves AWS Batch and CloudWatch Logs only "
               "(batchkit serve --moto-api serves moto's other services)")
 
 
+def _logs_app(moto_app):
+    """CloudWatch Logs: moto's, but FilterLogEvents is batchkit's (AWS's filter patterns: logfilter.py)."""
+
+    def app(environ, start_response):
+        if environ.get("HTTP_X_AMZ_TARGET") != logfilter.TARGET:
+            return moto_app(environ, start_response)
+        request = Request(environ)
+        status, headers, body = logfilter.answer(environ[_ENVIRON_ACCOUNT],
+                                                 responses.region_of(request.headers, request.url), request.get_data())
+        return Response(body, status=status, headers=headers)(environ, start_response)
+
+    return app
+
+
 def _not_served(environ, start_response):
     if "json" in environ.get("CONTENT_TYPE", "") or environ.get("HTTP_X_AMZ_TARGET"):
         return _json(404, "UnknownServiceException", NOT_SERVED)(environ, start_response)
@@ -130,6 +144,8 @@ class _Dispatcher(DomainDispatcherApplication):
     def _app_for(self, service: str):
         if service == "batch":
             return _batch_app
+        if service == "logs":
+            return _logs_app(create_backend_app(service))
         return create_backend_app(service) if service in SERVED or self._exposure.moto_api else _not_served
 
     def get_backend_for_host(self, host):

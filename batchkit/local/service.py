@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 import types
 
 from . import nodes, references, rules
@@ -34,6 +35,7 @@ class Runtime:
         self.backends: dict[tuple[str, str], LocalBatchBackend] = {}
         self.calls = Calls()
         self.moto_handler = None  # what moto's own routing calls for this account (LocalBatch sets it)
+        self.journal = None  # state=: persistence.Journal, which every change is written to
         self._quiet = self._frozen = 0
 
     @contextlib.contextmanager
@@ -85,9 +87,13 @@ class Runtime:
     def catch_up(self) -> None:
         """Realtime clocks: bring every lifecycle up to the current simulated time."""
         if not self.clock.manual and not self._frozen:
-            now = self.clock.now()
+            now, started = self.clock.now(), time.perf_counter()
+            ran = self.journal is not None and sum(backend.lifecycle.instants for backend in self.backends.values())
             for backend in self.backends.values():
                 backend.lifecycle.advance_to(now)
+            if ran is not False and ran != sum(backend.lifecycle.instants for backend in self.backends.values()):
+                # a step that moved something: replay takes the same steps
+                self.journal.note("clock", time.perf_counter() - started, t=now)
 
     def uninstall(self) -> None:
         regions = batch_backends[self.account]
@@ -145,7 +151,8 @@ class LocalBatchBackend(BatchBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         runtime = runtime_of(account_id)
-        self.lifecycle = Lifecycle(self, runtime.clock.now(), runtime.outcomes, runtime.executor, runtime.settings)
+        seed = runtime.journal.seed_for(region_name) if runtime.journal is not None else None  # replayable ids
+        self.lifecycle = Lifecycle(self, runtime.clock.now(), runtime.outcomes, runtime.executor, runtime.settings, seed)
         self.store = Store(self)  # the kinds moto lacks (service environments, service jobs, ...)
 
     @property
@@ -362,9 +369,9 @@ class LocalBatchBackend(BatchBackend):
         rules.timeout(request.get("timeout"))
         rules.tags(request.get("tags"))  # before the lifecycle has the job
         queue = self.find_queue(request.get("jobQueue"))
-        if queue.state != "ENABLED":
+        if queue.state != "ENABLED" and history is None:  # a seed's jobs with ids were submitted while it was enabled
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
-        if history is None:  # SubmitJob's shareIdentifier: "Don't specify this parameter if the job queue doesn't
+        if history is None or "status" not in history:  # SubmitJob's shareIdentifier: "Don't specify this parameter if the job queue doesn't
             # have a fair-share scheduling policy. If the job queue has a fair-share scheduling policy, then this
             # parameter must be specified."
             if queue.schedule_policy and request.get("shareIdentifier") is None:

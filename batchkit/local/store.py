@@ -13,7 +13,6 @@ resource, and how a service job moves along with the simulated clock.
 from __future__ import annotations
 
 import re
-import uuid
 from functools import cache
 
 from . import filters, rules
@@ -104,7 +103,7 @@ class Store:
         now = self.backend.lifecycle.now
         key = "job" if kind == JOB_KIND else _camel(kind)
         name = rules.name(f"{key}Name", request.get(f"{key}Name"))
-        ident = str(uuid.uuid4()) if kind == JOB_KIND else name
+        ident = str(self.backend.lifecycle.random.uuid4()) if kind == JOB_KIND else name
         if kind != JOB_KIND and any(r[f"{key}Name"] == name for r in self.records[kind].values()):
             rules.fail(f"A {_kebab(kind).replace('-', ' ')} already exists with the name {name}")
         arn = self._arn(kind, ident)

@@ -9,7 +9,10 @@ from .. import catalog
 from .arguments import ArgumentError
 
 SHORT = ("submit", "jobs", "job", "logs", "wait", "cancel", "terminate", "queues", "envs", "defs", "monitor",
-         "console", "use", "config", "why", "timeline", "capacity", "report", "local")  # BatchMagics' methods
+         "console", "use", "config", "why", "timeline", "capacity", "report", "local",
+         "resubmit",
+         "graph",
+         "seed")  # BatchMagics' methods
 
 
 class AliasParser(argparse.ArgumentParser):
@@ -45,8 +48,16 @@ JOBS = alias_parser(
     (("--since",), {}), (("--detail",), {"action": "store_true"}), (("--children",), {"action": "store_true"}))
 ONE_ID = alias_parser("job", (("id",), {}))
 WHY = alias_parser("why", (("id",), {"nargs": "?"}), (("--queue",), {}))
-LOGS = alias_parser("logs", (("id",), {}), (("--attempt",), {"type": int, "default": -1}), (("--tail",), {"type": int}),
-                     (("--follow",), {"action": "store_true"}))
+
+
+def attempt(value: str) -> int | None:
+    """An attempt's index (-1 the last), or `all`."""
+    return None if value == "all" else int(value)
+
+
+LOGS = alias_parser("logs", (("ids",), {"nargs": "+"}), (("--attempt",), {"type": attempt, "default": -1}),
+                     (("--tail",), {"type": int}), (("--follow",), {"action": "store_true"}),
+                     (("--grep",), {}), (("--since",), {}))
 IDS = alias_parser("wait", (("ids",), {"nargs": "+"}), (("--timeout",), {"type": float}))
 ACT = alias_parser("cancel", (("ids",), {"nargs": "+"}), (("--reason",), {}))
 DEFS = alias_parser("defs", (("--status",), {"default": "ACTIVE", "choices": ("ACTIVE", "INACTIVE", "ALL")}))
@@ -58,9 +69,21 @@ MONITOR = alias_parser("monitor", (("--queue",), {"action": "append"}), (("--int
 CONSOLE = alias_parser("console", (("--interval",), {"type": float, "default": 5.0}))
 TIMELINE = alias_parser("timeline", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}),
                          (("--expand",), {"action": "store_true"}))
+GRAPH = alias_parser("graph", (("ids",), {"nargs": "*"}), (("--queue",), {"action": "append"}), (("--since",), {}))
 CAPACITY = alias_parser("capacity", (("--queue",), {"action": "append"}), (("--since",), {}))
 REPORT = alias_parser("report", (("-o", "--out"), {"required": True}), (("--since",), {"default": "24h"}),
                        (("--queue",), {"action": "append"}))
+RESUBMIT = alias_parser(  # submit's options, the name, queue and definition among them
+    "resubmit", (("ids",), {"nargs": "+"}), (("--failed",), {"action": "store_true"}),
+    (("--dependents",), {"action": "store_true"}), (("--name",), {}), (("--queue",), {}), (("--definition",), {}),
+    (("--env",), {"action": "append"}), (("--array",), {"type": int}), (("--depends-on",), {"action": "append"}),
+    (("--vcpus",), {"type": float}), (("--memory",), {"type": int}), (("--retries",), {"type": int}),
+    (("--timeout",), {"type": int}), (("--parameter",), {"action": "append"}))
+
+SEED = alias_parser("seed", (("action",), {"choices": ("export",)}), (("-o", "--out"), {"required": True}),
+                     (("--jobs",), {"action": "store_true"}), (("--since",), {}),
+                     (("--queues",), {"nargs": "+", "dest": "queue"}),  # dest: completion offers queue names
+                     (("--all-revisions",), {"action": "store_true"}), (("--logs",), {"type": int, "default": 0}))
 
 
 def _local_parser() -> AliasParser:
@@ -92,7 +115,10 @@ LOCAL = _local_parser()
 PARSERS = {"submit": SUBMIT, "jobs": JOBS, "job": ONE_ID, "logs": LOGS, "wait": IDS, "cancel": ACT, "terminate": ACT,
            "queues": NOTHING, "envs": NOTHING, "defs": DEFS, "monitor": MONITOR, "console": CONSOLE, "use": USE,
            "config": NOTHING, "why": WHY, "timeline": TIMELINE, "capacity": CAPACITY, "report": REPORT,
-           "local": LOCAL}  # each short command's parser (completion reads their options)
+           "local": LOCAL,
+           "resubmit": RESUBMIT,
+           "graph": GRAPH,
+           "seed": SEED}  # each short command's parser (completion reads their options)
 
 
 def commands() -> list[str]:

@@ -27,9 +27,9 @@ LIVE = {  # member -> (Batch method, name column)
     "computeEnvironment": ("envs", "computeEnvironmentName"),
 }
 JOB_IDS = ("jobId", "jobs", "arrayJobId")
-ALIAS_POSITIONS = {"job": ["jobId"], "why": ["jobId"], "logs": ["jobId"], "wait": ["jobId"] * 100, "cancel": ["jobId"] * 100,
+ALIAS_POSITIONS = {"job": ["jobId"], "why": ["jobId"], "logs": ["jobId"] * 100, "wait": ["jobId"] * 100, "cancel": ["jobId"] * 100,
                    "terminate": ["jobId"] * 100, "submit": [None, "jobQueue", "jobDefinition"],
-                   "use": [("aws", "local")]}  # the others' positional arguments come from their parsers
+                   "use": [("aws", "local")], "resubmit": ["jobId"] * 100}  # the others' positional arguments come from their parsers
 ALIAS_OPTIONS = {"queue": "jobQueue", "status": "jobStatus", "definition": "jobDefinition",
                  "depends_on": "jobId"}  # a short command's option (argparse dest) -> the model member it names
 MAGIC_OPTIONS = ["--help", "--yes", "-o"]

@@ -20,11 +20,12 @@ from .. import catalog, yamlsafe
 from ..errors import BatchError
 from . import arguments, fixes
 from .arguments import ArgumentError
-from .commands import (ACT, CAPACITY, CONSOLE, DEFS, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID, REPORT,
-                       SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
+from .commands import (ACT, CAPACITY, CONSOLE, DEFS, GRAPH, IDS, JOBS, LOCAL, LOGS, MONITOR, NOTHING, ONE_ID,
+                       REPORT, RESUBMIT, SEED, SHORT, SUBMIT, TIMELINE, USE, WHY, commands)
 
 OUT_FLAGS = ("-o", "--out")
 FILE_OUT = ("report",)  # short commands whose -o names a file, not a variable
+FILE_OUT += ("seed",)
 RECENT_IDS = 50  # job ids of recent results, for completion
 FOLLOW_SECONDS = 2.0  # how often logs --follow looks for new lines
 
@@ -251,12 +252,20 @@ class BatchMagics(Magics):
         return self.b.job(ONE_ID.parse_args(args).id)
 
     def logs(self, args, cell, yes):
-        """logs ID [--attempt N] [--tail N] [--follow]: the CloudWatch Logs events of an attempt"""
+        """logs ID [--attempt N] [--tail N] [--follow] | logs IDS|VARIABLE ... --grep PATTERN [--since 2h] [--attempt N|all]: the CloudWatch Logs events of an attempt, or the lines of many jobs' logs that match a filter pattern"""
         parsed = LOGS.parse_args(args)
+        if parsed.grep is not None:
+            if parsed.tail is not None or parsed.follow:
+                raise ArgumentError("--grep searches whole logs: leave out --tail and --follow")
+            return self.b.search_logs(self._ids(parsed.ids), parsed.grep, since=parsed.since, attempt=parsed.attempt)
+        if len(parsed.ids) > 1 or parsed.since is not None or parsed.attempt is None:
+            raise ArgumentError("logs shows one job's attempt; --grep PATTERN searches many jobs (and --since, "
+                                "--attempt all go with it)")
+        job_id = parsed.ids[0]
         if parsed.follow:
-            with self._interruptible([parsed.id]):
-                return self._follow(parsed.id, parsed.attempt)
-        return self.b.logs(parsed.id, attempt=parsed.attempt, tail=parsed.tail)
+            with self._interruptible([job_id]):
+                return self._follow(job_id, parsed.attempt)
+        return self.b.logs(job_id, attempt=parsed.attempt, tail=parsed.tail)
 
     def _follow(self, job_id: str, attempt: int):
         """Print new log lines (timestamped) as they arrive, until the job has finished."""
@@ -366,6 +375,12 @@ class BatchMagics(Magics):
         jobs = self._ids(parsed.ids) if parsed.ids else None
         return self.b.timeline(jobs, since=parsed.since, queue=parsed.queue, expand=parsed.expand)
 
+    def graph(self, args, cell, yes):
+        """graph [IDS|VARIABLE ...] [--queue Q ...] [--since 2h]: the jobs' dependency graph: arrows per dependsOn, arrays folded, failures to their cause"""
+        parsed = GRAPH.parse_args(args)
+        jobs = self._ids(parsed.ids) if parsed.ids else None
+        return self.b.graph(jobs, since=parsed.since, queue=parsed.queue)
+
     def capacity(self, args, cell, yes):
         """capacity [--queue Q ...] [--since 2h]: vCPUs, memory and GPUs in use per compute environment against maxvCpus"""
         parsed = CAPACITY.parse_args(args)
@@ -377,6 +392,42 @@ class BatchMagics(Magics):
         written = self.b.report(parsed.out, since=parsed.since, queues=parsed.queue)
         print(f"{written.path}: {written.summary()}")
         _display_link(written.path)
+        return None
+
+    def resubmit(self, args, cell, yes):
+        """resubmit IDS|VARIABLE [--failed] [--dependents] [--yes] [-- COMMAND ...] [--name N] [--queue Q] [--definition D] [--env K=V] [--vcpus N] [--memory MiB] [--retries N] [--timeout S] [--parameter K=V] [--array N] [--depends-on ID]: the same work again (--failed: an array's failed children, each with its index in BATCHKIT_ARRAY_INDEX; --dependents: the jobs that failed for want of it; more than one job needs --yes)"""
+        from .. import resubmit
+
+        command = []
+        if "--" in args:
+            at = args.index("--")
+            args, command = args[:at], args[at + 1:]
+        parsed = RESUBMIT.parse_args(args)
+        overrides = {name: value for name, value in (
+            ("name", parsed.name), ("queue", parsed.queue), ("definition", parsed.definition),
+            ("command", command or None), ("vcpus", parsed.vcpus), ("memory", parsed.memory),
+            ("retries", parsed.retries), ("timeout", parsed.timeout), ("array", parsed.array),
+            ("depends_on", parsed.depends_on), ("env", dict(_pair(e, "--env") for e in parsed.env or ()) or None),
+            ("parameters", dict(_pair(p, "--parameter") for p in parsed.parameter or ()) or None)) if value is not None}
+        planned = resubmit.plan(self.b, self._ids(parsed.ids), parsed.failed, parsed.dependents, overrides)
+        resubmit.check(planned)
+        if len(planned) > 1:
+            self._confirm(f"resubmit {len(planned)} jobs: {planned.summary}", yes)
+        return resubmit.submit(self.b, planned)
+
+    def seed_export(self, args, cell, yes):
+        """seed export -o FILE [--jobs] [--since 24h] [--queues Q ...] [--all-revisions] [--logs N] [--yes]: this account (or the local backend's scenario) as a seed file for batchkit.local and @pytest.mark.batch_seed"""
+        parsed = SEED.parse_args(args)
+        if (parsed.since or parsed.logs) and not parsed.jobs:
+            raise ArgumentError("%batch seed export: --since and --logs need --jobs")
+        from ..seedexport import targets
+
+        existing = [str(p) for p in targets(parsed.out) if p.exists()]
+        if existing:  # a hand-written seed must not go unasked
+            self._confirm(f"seed export overwrites {', '.join(existing)}", yes)
+        written = self.b.export_seed(parsed.out, jobs=parsed.jobs, since=parsed.since, queues=parsed.queue,
+                                     all_revisions=parsed.all_revisions, logs=parsed.logs)
+        print(f"{written.path}: {written.summary}")
         return None
 
     def _panel(self, panel):
@@ -499,6 +550,7 @@ class BatchMagics(Magics):
 
 
 ALIASES = {name: getattr(BatchMagics, name) for name in SHORT}
+ALIASES["seed"] = BatchMagics.seed_export  # `seed` is the trait naming the local backend's seed
 
 
 def reference() -> str:

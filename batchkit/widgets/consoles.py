@@ -10,6 +10,8 @@ from .. import catalog, views
 from ..errors import BatchError
 from .forms import Form
 from .monitoring import Monitor
+from .resubmitting import ResubmitForm
+from .searching import SearchLogsForm
 
 LABEL_WIDTH = "8em"  # "environment", "memory MiB" whole
 FIELD = {"style": {"description_width": LABEL_WIDTH}, "layout": {"width": "40em", "max_width": "98%"}}
@@ -113,12 +115,19 @@ class ResourceView:
         self.table.value = TABLE_CSS + views.View(df).html()
 
 
+EXTRA_FORMS = {  # actions of batchkit's own beside the catalog's, after them in the picker
+    "Resubmit": ResubmitForm,
+    SearchLogsForm.name: SearchLogsForm,
+}
+
+
 class ActionPicker:
-    """Pick any catalog operation, get its form (kept while the console lives: its names are fetched once)."""
+    """Pick any catalog operation (or one of EXTRA_FORMS), get its form (kept while the console lives: its
+    names are fetched once)."""
 
     def __init__(self, b):
         self.b = b
-        self.choice = w.Dropdown(options=list(catalog.operations()), description="action")
+        self.choice = w.Dropdown(options=[*catalog.operations(), *EXTRA_FORMS], description="action")
         self.holder = w.VBox()
         self.forms: dict[str, Form] = {}
         self.choice.observe(lambda _: self.pick(), names="value")
@@ -131,7 +140,8 @@ class ActionPicker:
 
     def pick(self) -> None:
         if self.choice.value not in self.forms:
-            self.forms[self.choice.value] = Form(self.b, self.choice.value)
+            extra = EXTRA_FORMS.get(self.choice.value)
+            self.forms[self.choice.value] = extra(self.b) if extra else Form(self.b, self.choice.value)
         self.holder.children = [self.form.widget]
 
     def close(self) -> None:

@@ -1,5 +1,5 @@
 """The live job monitor: counts per queue, a job table whose rows are clicked to select,
-the selected job's card, a timeline, and cancel/terminate.
+the selected job's card, a timeline, and cancel/terminate/resubmit.
 
 It refreshes on a background thread (never a sleeping loop in the cell), under
 a lock, backs off on API errors and shows them, and stops when closed.  The
@@ -53,7 +53,13 @@ class Monitor:
         self.timeline = _figure_widget()
         self.cancel_button = w.Button(description="Cancel job", button_style="warning", disabled=True)
         self.terminate_button = w.Button(description="Terminate job", button_style="danger", disabled=True)
-        self.confirm_button = w.Button(description="Yes, do it", button_style="danger", layout=w.Layout(display="none"))
+        self.resubmit_button = w.Button(description="Resubmit", icon="redo", disabled=True)
+        self.resubmit_failed_button = w.Button(description="Resubmit failed", icon="redo",
+                                               tooltip="only the array's failed children, each with its index",
+                                               layout=w.Layout(display="none", width="auto"))  # its count whole
+        self.said = w.HTML()  # what a resubmission did
+        self.confirm_button = w.Button(description="Yes, do it", button_style="danger",
+                                       layout=w.Layout(display="none", width="auto"))
         self.abort_button = w.Button(description="No", layout=w.Layout(display="none"))
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         for control in (self.queue, self.state, self.name):
@@ -61,13 +67,16 @@ class Monitor:
         self.table.observe(lambda _: self.show_detail(), names="selected")
         self.cancel_button.on_click(lambda _: self.ask("cancel"))
         self.terminate_button.on_click(lambda _: self.ask("terminate"))
+        self.resubmit_button.on_click(lambda _: self.resubmit())
+        self.resubmit_failed_button.on_click(lambda _: self.resubmit(failed_only=True))
         self.confirm_button.on_click(lambda _: self.confirm())
         self.abort_button.on_click(lambda _: self._hide_confirmation())
         self.refresh_button.on_click(lambda _: self.refresh())
         self.widget = w.VBox([
             w.HBox([self.refresh_button, self.status]), self.counts, self.progress,
             w.HBox([self.queue, self.state, self.name]), self.table, self.shown_rows,
-            w.HBox([self.cancel_button, self.terminate_button, self.confirm_button, self.abort_button]),
+            w.HBox([self.cancel_button, self.terminate_button, self.resubmit_button, self.resubmit_failed_button,
+                    self.confirm_button, self.abort_button]), self.said,
             self.detail, self.timeline,
         ])
         self.refresh()
@@ -191,10 +200,16 @@ class Monitor:
             self.timeline.layout = fig.layout
 
     def _enable_actions(self) -> None:
-        """Cancel and Terminate only for a selected job that has not finished."""
+        """Cancel and Terminate only for a selected job that has not finished; Resubmit for any selected job,
+        "Resubmit failed" for an array parent with failed children."""
         job = self.tracker.jobs.get(self.selected or "")
         finished = job is None or job.get("status") in FINISHED
         self.cancel_button.disabled = self.terminate_button.disabled = finished
+        self.resubmit_button.disabled = job is None
+        array = (job or {}).get("arrayProperties") or {}
+        failed = "index" not in array and (array.get("statusSummary") or {}).get("FAILED", 0)
+        self.resubmit_failed_button.layout.display = "" if failed else "none"
+        self.resubmit_failed_button.description = f"Resubmit {failed} failed" if failed else "Resubmit failed"
 
     def show_detail(self) -> None:
         from .. import jobs
@@ -223,10 +238,41 @@ class Monitor:
         self.confirm_button.description = f"Yes, {verb} it"
         self.confirm_button.layout.display = self.abort_button.layout.display = ""
 
+    def resubmit(self, failed_only: bool = False, confirmed: bool = False):
+        """The selected job again (or its failed children): at once when it is one job, after Yes when more."""
+        from .. import resubmit
+        from .resubmitting import error, said
+
+        if not self.selected:
+            return None
+        try:
+            pending = self._pending_action
+            planned = pending[1] if confirmed and pending and pending[0] == "resubmit" else \
+                resubmit.plan(self.b, self.selected, failed_only=failed_only)
+            resubmit.check(planned)
+            if len(planned) > 1 and not confirmed:
+                self._pending_action = ("resubmit", planned)
+                self.confirm_button.description = f"Yes, resubmit {len(planned)} jobs"
+                self.confirm_button.layout.display = self.abort_button.layout.display = ""
+                self.said.value = html.escape(planned.summary)
+                return None
+            self._hide_confirmation()
+            result = resubmit.submit(self.b, planned)
+        except (BatchError, ValueError) as exc:
+            self._hide_confirmation()
+            self.said.value = error(exc)
+            return None
+        self.said.value = said(result)
+        self.refresh()
+        self.select(result.loc[0, "jobId"] if len(result) == 1 else self.selected)
+        return result
+
     def confirm(self):
         if self._pending_action is None:
             return None
         verb, job_id = self._pending_action
+        if verb == "resubmit":
+            return self.resubmit(confirmed=True)
         self._hide_confirmation()
         try:
             reason = f"{'Cancelled' if verb == 'cancel' else 'Terminated'} from the batchkit monitor"
