@@ -39,7 +39,7 @@ def _path_pattern(name: str) -> re.Pattern:
 
 
 @cache
-def _located(name: str) -> tuple:
+def _path_and_query(name: str) -> tuple:
     """The operation's members sent in the path or the query string: (member, location, query name, is a list)."""
     return tuple((m.name, m.shape.serialization["location"], m.shape.serialization.get("name"), m.type == "list")
                  for m in _operation(name).members if m.shape.serialization.get("location") in ("uri", "querystring"))
@@ -178,7 +178,7 @@ class Handler:
     def _params(self, name: str) -> dict:
         """The request as the client meant it: body, plus members sent in the path or query string."""
         params = self._request = validation.parse_body(self.body, serialized=self.validated)
-        located = _located(name)
+        located = _path_and_query(name)
         if located:
             found = _path_pattern(name).fullmatch(self.path)
             for member, location, query_name, is_list in located:
