@@ -4,7 +4,8 @@ botocore walks every field of a JSON response against the model to convert
 timestamps, blobs and the like.  Where a response's shape holds no such type,
 the decoded JSON already *is* the answer, and the walk costs more than the rest
 of a large listing (half the client CPU for 10,000 jobs).  This parser skips it
-for those shapes only and leaves everything else to botocore, including any
+for those shapes only (a whole plain answer is its decoded JSON plus the
+request id) and leaves everything else to botocore, including any
 body with a null in it (botocore drops nulls from structures, keeps them in maps
 and lists).  One difference stays, on purpose: fields the installed model does
 not know yet are kept (botocore drops them), and frames show them.
@@ -64,7 +65,29 @@ def _is_plain(shape, seen=()) -> bool:
 class FastRestJSONParser(RestJSONParser):
     # per shape object, not name: shapes of different services (or models) share names
     _plain = weakref.WeakKeyDictionary()
-    _nulls = True  # until a body is seen without any (botocore makes a parser per response)
+    _nulls = True  # until a body is seen without any (a parser per response: botocore's endpoint, dispatch.Shortcut)
+
+    def _do_parse(self, response, shape):
+        # A whole plain answer is its JSON: botocore's per-member steps (headers, payload, the walk) give
+        # nothing else, so the decoded body goes out as is, after the request id as botocore puts it.
+        body = response["body"]
+        if (shape is not None and isinstance(body, bytes) and body and b"null" not in body
+                and "payload" not in shape.serialization and self._is_plain(shape)):
+            try:
+                node = json.loads(body)
+            except ValueError:  # botocore's words for a body that is not JSON
+                node = None
+            if isinstance(node, dict):
+                parsed = {"ResponseMetadata": self._populate_response_metadata(response)}
+                parsed.update(node)
+                return parsed
+        return super()._do_parse(response, shape)
+
+    def _is_plain(self, shape) -> bool:
+        plain = self._plain.get(shape)
+        if plain is None:
+            plain = self._plain[shape] = _is_plain(shape)
+        return plain
 
     def _initial_body_parse(self, body_contents):
         self._nulls = not isinstance(body_contents, bytes) or b"null" in body_contents
@@ -72,10 +95,7 @@ class FastRestJSONParser(RestJSONParser):
 
     def _parse_shape(self, shape, node):
         if not self._nulls and shape is not None and shape.type_name == "structure" and isinstance(node, dict):
-            plain = self._plain.get(shape)
-            if plain is None:
-                plain = self._plain[shape] = _is_plain(shape)
-            if plain:
+            if self._is_plain(shape):
                 return node
         return super()._parse_shape(shape, node)
 
@@ -105,7 +125,8 @@ def available() -> tuple[bool, str]:
 
 # What the parser above takes from botocore, and the arguments it passes.
 _RELIED_ON = {
-    "RestJSONParser": {"_initial_body_parse": ("body_contents",), "_parse_shape": ("shape", "node")},
+    "RestJSONParser": {"_initial_body_parse": ("body_contents",), "_parse_shape": ("shape", "node"),
+                       "_do_parse": ("response", "shape"), "_populate_response_metadata": ("response",)},
     "ResponseParserFactory": {"create_parser": ("protocol_name",)},
 }
 

@@ -135,6 +135,18 @@ def test_ids_arns_and_instance_types():
     assert any(re.match(p, "https://batch.eu-west-3.amazonaws.com") for p in moto.BATCH_URL_BASES)
 
 
+def test_moto_loads_with_one_data_loader_and_botocore_is_left_as_it_was():
+    """moto's EC2 models list regions from botocore sessions at import; meanwhile they share a loader
+    (batchkit.local.sessions): the regions are all there, botocore's loader factory is its own after."""
+    code = ("import botocore.loaders, botocore.session, batchkit.local; "
+            "from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend as R; "
+            "names = {region.name for region in R.regions}; "
+            "print(botocore.session.create_loader is botocore.loaders.create_loader, "
+            "{'us-east-1', 'cn-north-1', 'us-gov-west-1'} <= names)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True"], out.stderr
+
+
 def logs_call(action: str, body: dict):
     """A CloudWatch Logs request of ACCOUNT, as botocore prepares it, answered by moto in process."""
     request = AWSRequest("POST", f"https://logs.{REGION}.amazonaws.com/", data=json.dumps(body),

@@ -70,6 +70,35 @@ def test_fake_credentials_and_region_are_set_for_the_test_and_restored_after(pyt
     pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=2)
 
 
+def test_each_test_gets_a_fresh_default_session_with_the_fake_credentials(pytester):
+    pytester.makepyfile("""
+        import boto3
+        import pytest
+
+        seen = []
+
+        @pytest.fixture(scope="module", autouse=True)
+        def developer_session():  # made before the tests, with other credentials and region
+            boto3.setup_default_session(aws_access_key_id="REAL", aws_secret_access_key="REAL", region_name="eu-west-1")
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_inside(batch, n):
+            client = boto3.client("batch")
+            assert client.meta.region_name == "us-east-1"
+            assert boto3.DEFAULT_SESSION.get_credentials().access_key == "testing"
+            assert client.describe_job_queues()["jobQueues"]  # answered by the local backend
+            from batchkit.local import sessions  # botocore's data parsed once per process, shared
+            core = boto3.DEFAULT_SESSION._session
+            assert core.get_component("data_loader") is sessions.data_loader(core.get_config_variable("data_path"))
+            seen.append(boto3.DEFAULT_SESSION)
+
+        def test_sessions_were_not_shared():
+            assert len(seen) == 2 and seen[0] is not seen[1]
+            assert boto3.DEFAULT_SESSION.get_credentials().access_key == "REAL"  # restored after each test
+    """)
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=3)
+
+
 def test_batch_endpoint_serves_the_same_state_over_http(pytester):
     pytester.makepyfile("""
         import boto3

@@ -123,3 +123,20 @@ def test_a_client_that_skips_botocore_s_validation_is_still_validated(lb):
         unchecked.submit_job(jobName="x", jobDefinition="sleep")  # no queue: the backend's model check says so
     with pytest.raises(ClientError, match="Invalid type"):
         unchecked.submit_job(jobName="x", jobQueue="HighPriority", jobDefinition="sleep", retryStrategy={"attempts": "3"})
+
+
+def test_request_ids_are_version_4_uuids_and_never_repeat_even_across_a_fork(lb):
+    import os
+    import uuid
+
+    from batchkit.local import responses
+
+    ids = [lb.client.describe_job_queues()["ResponseMetadata"]["RequestId"] for _ in range(200)]
+    assert len(set(ids)) == 200 and {uuid.UUID(i).version for i in ids} == {4}
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a forked server (or worker) draws its own ids
+        os.write(write, responses._request_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 100).decode() != responses._request_id()

@@ -8,12 +8,9 @@ import os
 import threading
 import time
 
-import boto3
-import botocore.session
-
 from .. import fastparse, interception
 from ..client import Batch, client_config
-from . import dispatch, history, moto_adapter, persistence, responses, service
+from . import dispatch, history, moto_adapter, persistence, responses, service, sessions
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
@@ -109,24 +106,25 @@ class LocalBatch(Factories):
                                         strict, executor, settings)
         self._runtime.moto_handler = responses.moto_handler
         # our clients ignore AWS_PROFILE: a developer's real profile must not matter (or be read)
-        core = botocore.session.Session(session_vars=_NO_PROFILE)
+        core = sessions.botocore_session(session_vars=_NO_PROFILE)  # botocore's data parsed once per process
         self._parsers = fastparse.parser_factory()  # large listings parse fast, as connect()'s clients do
         core.register_component("response_parser_factory", self._parsers)
-        self._session = boto3.Session(botocore_session=core)
+        self._session = sessions.boto3_session(core)
         self.endpoint_url = None
         self._snapshots: dict[str, Snapshot] = {}  # seed key -> its snapshot
         self._dict_keys: dict[int, tuple] = {}  # id of a dict seed -> (the dict, its shape, its key)
         service.activate(self._runtime)
         self._running = True
-        self._connect()
-        if self._state is not None and self._state.exists:  # goes on from the state: no seeding
-            self._state.load(self, seeds.key(seed), seeds.label(seed) if seed is not None else "seed empty")
-            self.clock.resume(max(backend.lifecycle.now for backend in self._runtime.backends.values()))
-            self.restored = True
-        else:
-            self.reset(seed)  # in process: a server answers no request before its seed is in
-            if self._state is not None:
-                self._state.create(self)
+        with sessions.shared_while_loading():  # moto's own session, made on its first backend, too
+            self._connect()
+            if self._state is not None and self._state.exists:  # goes on from the state: no seeding
+                self._state.load(self, seeds.key(seed), seeds.label(seed) if seed is not None else "seed empty")
+                self.clock.resume(max(backend.lifecycle.now for backend in self._runtime.backends.values()))
+                self.restored = True
+            else:
+                self.reset(seed)  # in process: a server answers no request before its seed is in
+                if self._state is not None:
+                    self._state.create(self)
         if server:
             self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
             self._connect()  # lb.client and lb.batch now go through the endpoint

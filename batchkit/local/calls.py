@@ -54,8 +54,9 @@ class Calls(list):
         text = repr(call.params)
         if len(text) > self.PARAMS_LIMIT:
             call = Call(call.operation, {"clipped": text[:1000]}, call.status, call.body, call.body_dropped)
+            text = repr(call.params)
         self.append(call)
-        self.bytes += _size(call)
+        self.bytes += len(call.body) + len(text)  # _size(call), without a second repr
         if len(self) > 2 * self.LIMIT or self.bytes > self.BYTES:  # trimmed in batches: appends stay O(1)
             keep, kept = 0, 0
             for call in reversed(self):

@@ -99,7 +99,7 @@ class Shortcut:
     def __init__(self, account: str | None = None, parser_factory=None, validated: bool = False):
         self.account = account  # None: whichever LocalBatch intercepts
         self.validated = validated  # the client runs botocore's ParamValidator on every call
-        self._parser = (parser_factory or ResponseParserFactory()).create_parser("rest-json")
+        self._parsers = parser_factory or ResponseParserFactory()
 
     def __call__(self, model, params, request_signer=None, **kwargs):
         account = self.account or intercepting()
@@ -118,12 +118,13 @@ class Shortcut:
         if events is not None:
             events.emit(f"before-parse.batch.{model.name}", operation_model=model, response_dict=response,
                         customized_response_dict=customized)
-        parsed = self._parser.parse(response, model.output_shape)
+        parser = self._parsers.create_parser("rest-json")  # one per response, as botocore's endpoint: parsers keep state
+        parsed = parser.parse(response, model.output_shape)
         parsed.update(customized)
         if http.status_code >= 300:  # the modeled error's own members, as botocore's endpoint adds them
             error_shape = model.service_model.shape_for_error_code(parsed.get("Error", {}).get("Code"))
             if error_shape is not None:
-                parsed.update(self._parser.parse(response, error_shape))
+                parsed.update(parser.parse(response, error_shape))
         parsed["ResponseMetadata"]["RetryAttempts"] = 0
         return http, parsed
 

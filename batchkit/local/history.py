@@ -26,14 +26,13 @@ import ast
 import json
 from pathlib import Path
 
-from .. import frames
 from .validation import shown
 
 FINISHED = ("SUCCEEDED", "FAILED")
 TIMES = ("createdAt", "startedAt", "stoppedAt")
 STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs", "children")
 CHILD = ("index", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")  # what a recorded array child holds
-TABLES = frames.TABLES
+TABLES = (".csv", ".parquet", ".jsonl")  # frames.TABLES, spelled here: pandas loads only when a table is read
 
 
 def split(entry: dict) -> tuple[dict, dict | None]:
@@ -98,10 +97,9 @@ def _children(children, size) -> list[dict]:
 
 
 def epoch_ms(value, name: str = "time") -> int:
-    import pandas as pd
-
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)
+    import pandas as pd  # for the texts and datetimes only: pandas takes a second to load
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from ..errors import UnsupportedDependency
+from .sessions import shared_while_loading
 
 
 def declared_range(package: str = "moto") -> str:
@@ -57,8 +58,11 @@ def _take(module: str, *names: str, optional: bool = False):
 
 
 # -- Batch's state: batchkit's service subclasses moto's models (service.py) -----------------
-BatchBackend, ComputeEnvironment, batch_backends = _take(
-    "moto.batch.models", "BatchBackend", "ComputeEnvironment", "batch_backends")
+# moto's EC2 models ask 27 new botocore sessions for region lists at import (0.3 s of CPU parsing
+# endpoints.json again and again): they share one data loader (sessions.py)
+with shared_while_loading():
+    BatchBackend, ComputeEnvironment, batch_backends = _take(
+        "moto.batch.models", "BatchBackend", "ComputeEnvironment", "batch_backends")
 make_arn_for_job = _take("moto.batch.utils", "make_arn_for_job")
 ClientException = _take("moto.batch.exceptions", "ClientException")  # what moto's CloudFormation serializes
 DEFAULT_ACCOUNT_ID = _take("moto.core", "DEFAULT_ACCOUNT_ID")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
+import random
 import re
 import time
 import uuid
@@ -34,6 +36,13 @@ def _path_pattern(name: str) -> re.Pattern:
     """The operation's request URI as a regex with a group per path member."""
     template = re.escape(_operation(name).model.http["requestUri"].split("?")[0])
     return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", template))
+
+
+@cache
+def _path_and_query(name: str) -> tuple:
+    """The operation's members sent in the path or the query string: (member, location, query name, is a list)."""
+    return tuple((m.name, m.shape.serialization["location"], m.shape.serialization.get("name"), m.type == "list")
+                 for m in _operation(name).members if m.shape.serialization.get("location") in ("uri", "querystring"))
 
 
 @cache
@@ -70,10 +79,19 @@ def error(status: int, code: str, message: str):
 
 
 def _headers(code: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
+    headers = {"Content-Type": "application/json", "x-amzn-RequestId": _request_id()}
     if code:
         headers["x-amzn-ErrorType"] = code
     return headers
+
+
+_IDS = random.Random()  # request ids are unique, not secret: no system call per request (uuid4 reads os.urandom)
+os.register_at_fork(after_in_child=_IDS.seed)  # a forked server's ids are its own
+
+
+def _request_id() -> str:
+    """A request id in AWS's form, a version 4 UUID."""
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
 
 
 def region_of(headers, url: str) -> str:
@@ -124,7 +142,7 @@ class Handler:
     def __init__(self, runtime, region: str, method: str, path: str, body, validated: bool = False):
         self.runtime, self.region, self.method, self.validated = runtime, region, method.upper(), validated
         self.path, _, query = path.partition("?")
-        self.querystring = parse_qs(query, keep_blank_values=True)
+        self.querystring = parse_qs(query, keep_blank_values=True) if query else {}
         self.body = body or b""
         self._request: dict | None = None
 
@@ -148,7 +166,7 @@ class Handler:
         try:
             params = self._params(name)
             validation.check(name, params, by_botocore=self.validated)
-            injected = runtime.faults.apply(name)
+            injected = runtime.faults.apply(name) if runtime.faults.rules else None
             status, headers, body = error(*injected) if injected is not None else self._answer(runtime, name)
         except validation.Invalid as exc:  # never reaches the backend: nothing bad is stored
             status, headers, body = error(400, "ClientException", str(exc))
@@ -160,15 +178,15 @@ class Handler:
     def _params(self, name: str) -> dict:
         """The request as the client meant it: body, plus members sent in the path or query string."""
         params = self._request = validation.parse_body(self.body, serialized=self.validated)
-        op = _operation(name)
-        found = _path_pattern(op.name).fullmatch(self.path)
-        for member in op.members:
-            location = member.shape.serialization.get("location")
-            if location == "uri" and found:
-                params[member.name] = unquote(found.group(member.name))
-            elif location == "querystring" and member.shape.serialization.get("name") in self.querystring:
-                values = self.querystring[member.shape.serialization["name"]]
-                params[member.name] = values if member.type == "list" else values[0]
+        located = _path_and_query(name)
+        if located:
+            found = _path_pattern(name).fullmatch(self.path)
+            for member, location, query_name, is_list in located:
+                if location == "uri" and found:
+                    params[member] = unquote(found.group(member))
+                elif location == "querystring" and query_name in self.querystring:
+                    values = self.querystring[query_name]
+                    params[member] = values if is_list else values[0]
         return params
 
     def _answer(self, runtime, name: str):

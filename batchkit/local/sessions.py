@@ -1,0 +1,70 @@
+"""botocore's data (endpoints, service models) parsed once per process for the sessions batchkit.local makes.
+
+A botocore session parses its data on first use: endpoints.json alone is 1.2 MB of
+JSON, and a new session's first client costs ~50 ms of CPU, most of it parsing.
+moto's import makes 27 sessions (its EC2 models list regions), every LocalBatch
+has its own, and the pytest plugin gives each test a fresh default session (no
+credentials carried over).  Here they share one data loader per data path: the
+data is read-only to botocore, as it is between the clients of one session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+
+import boto3
+import botocore.loaders
+import botocore.session
+
+
+@functools.cache
+def data_loader(search_path: str | None = None) -> botocore.loaders.Loader:
+    """The process's botocore data loader for a data path (``AWS_DATA_PATH``, the session's data_path)."""
+    return botocore.loaders.create_loader(search_path)
+
+
+def botocore_session(**kwargs) -> botocore.session.Session:
+    """A new botocore session (credentials, region and config its own) on the shared data loader."""
+    core = botocore.session.Session(**kwargs)
+    core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))
+    return core
+
+
+def boto3_session(core: botocore.session.Session | None = None, **kwargs) -> boto3.Session:
+    """A new boto3 session (`boto3.Session`'s arguments) on the shared data loader."""
+    core = core or botocore_session()
+    session = boto3.Session(botocore_session=core, **kwargs)
+    loader = core.get_component("data_loader")
+    loader.search_paths[:] = dict.fromkeys(loader.search_paths)  # boto3 appends its data path per session
+    return session
+
+
+def setup_default_session(**kwargs) -> None:
+    """`boto3.setup_default_session` on the shared data loader (the pytest plugin's, during a test)."""
+    core = kwargs.pop("botocore_session", None) or botocore_session()
+    boto3.DEFAULT_SESSION = boto3_session(core, **kwargs)
+
+
+_CREATE_LOADER = getattr(botocore.session, "create_loader", None)  # botocore's own
+_sharing = [0]  # how many shared_while_loading() are open (LocalBatches may start in several threads)
+_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def shared_while_loading():
+    """Meanwhile, every botocore session made (moto's, at its import) uses the shared data loader."""
+    if not callable(_CREATE_LOADER):  # a botocore made otherwise: sessions load as they would
+        yield
+        return
+    with _lock:
+        _sharing[0] += 1
+        botocore.session.create_loader = data_loader
+    try:
+        yield
+    finally:
+        with _lock:
+            _sharing[0] -= 1
+            if not _sharing[0]:
+                botocore.session.create_loader = _CREATE_LOADER
