@@ -427,6 +427,7 @@ def test_a_partial_or_foreign_directory_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     assert refused(tmp_path) == (f"state directory {tmp_path} has no batchkit-state.json but holds notes.txt: a partial "
                                  "state or another program's directory (use an empty one)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no lock file left in someone else's directory
     file = tmp_path / "notes.txt"
     with pytest.raises(StateRefused, match="is not a directory|File exists"):
         batchkit.local(state=file)

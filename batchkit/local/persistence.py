@@ -72,6 +72,7 @@ class StateDir:
             raise StateRefused(f"state directory {self.path}: {exc.strerror or exc}") from None
         if not self.path.is_dir():
             raise StateRefused(f"state directory {self.path} is not a directory")
+        self._refuse_foreign()  # before the lock file is made: another program's directory is left as it was
         self._lock = _Lock(self.path / LOCK)
         self.journal: Journal | None = None
         try:
@@ -84,13 +85,18 @@ class StateDir:
     def exists(self) -> bool:
         return self.header is not None
 
+    def _refuse_foreign(self) -> None:
+        if (self.path / HEADER).exists():
+            return
+        ours = [p.name for p in self.path.iterdir() if p.name != LOCK and not p.name.endswith(".tmp")]
+        if ours:  # creation writes the header last: without it, this is half made or someone else's
+            raise StateRefused(f"state directory {self.path} has no {HEADER} but holds {', '.join(sorted(ours)[:3])}"
+                               ": a partial state or another program's directory (use an empty one)")
+
     def _read_header(self) -> dict | None:
         path = self.path / HEADER
-        ours = [p.name for p in self.path.iterdir() if p.name != LOCK and not p.name.endswith(".tmp")]
         if not path.exists():
-            if ours:  # creation writes the header last: without it, this is half made or someone else's
-                raise StateRefused(f"state directory {self.path} has no {HEADER} but holds {', '.join(sorted(ours)[:3])}"
-                                   ": a partial state or another program's directory (use an empty one)")
+            self._refuse_foreign()  # again under the lock: another process may have been writing meanwhile
             return None
         try:
             header = json.loads(path.read_text())
