@@ -232,6 +232,8 @@ def test_the_queue_summary_counts_array_children_and_the_table_shows_progress(lb
     monitor = widgets.monitor(lb.batch, interval=None)
     assert monitor.tracker.counts().loc["LowPriority", "SUCCEEDED"] == 50 + 2  # 50 children, 2 seeded jobs
     assert "50/50" in monitor.table.html and "duration" in monitor.table.html and "attempts" in monitor.table.html
+    row = monitor.tracker.frame().set_index("jobName").loc["shards"]  # its start is its first child's, as the card's
+    assert row["startedAt"] == lb.batch.job(row["jobId"]).iloc[0]["startedAt"] and row["stoppedAt"] > row["startedAt"]
     timeline = monitor.timeline
     assert "shards [50]" in timeline.layout.yaxis.ticktext
     band = [t for t in timeline.data if t.meta == "progress"]  # the children by status, under the array's bar

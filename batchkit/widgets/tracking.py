@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 
 from .. import catalog
+from ..jobs import first_starts
 
 FINISHED = ("SUCCEEDED", "FAILED")
 
@@ -34,6 +35,7 @@ class JobTracker:
         self.described: set[str] = set()  # ids whose full description has been merged
         self.stale: set[str] = set()  # described ids whose status a later listing changed
         self.newest: dict[str, int] = {}  # queue -> newest createdAt seen
+        self.first_start: dict[str, int] = {}  # array parent -> its first child's start (never changes once known)
         self.lock = threading.Lock()
         self._list = catalog.operation("ListJobs")
         self._describe = catalog.operation("DescribeJobs")
@@ -64,10 +66,22 @@ class JobTracker:
         if not ids:
             return []
         jobs = [job for page in self.b.pages(self._describe, {"jobs": list(ids)}) for job in page.get("jobs", ())]
+        starts = self._array_starts(jobs)
         with self.lock:
             for job in jobs:
                 self._merge(job, described=True)
+                if job["jobId"] in starts and not job.get("startedAt"):
+                    self.jobs[job["jobId"]]["startedAt"] = starts[job["jobId"]]
         return jobs
+
+    def _array_starts(self, described: list[dict]) -> dict[str, int]:
+        """Array parents' starts where the service leaves them out: their first child's, as `b.jobs` shows
+        them (so the row agrees with the card); looked up once per parent (ListJobs of its started children)."""
+        asked = {j["jobId"]: j["arrayProperties"].get("statusSummary") for j in described
+                 if _array_parent(j) and not j.get("startedAt") and j["jobId"] not in self.first_start}
+        if asked:
+            self.first_start.update(first_starts(self.b, asked))
+        return self.first_start
 
     def _merge(self, job: dict, described: bool) -> None:
         job_id = job["jobId"]
