@@ -32,6 +32,7 @@ class Monitor:
     def __init__(self, b, queues=None, watch=None, interval: float | None = 5.0):
         self.b = b
         self.tracker = JobTracker(b, queues)
+        self._drawing = threading.RLock()  # the refresh thread and the kernel (filters, clicks) draw in turn
         self.watch = list(watch or [])
         self.interval = interval
         self.error: str | None = None
@@ -145,6 +146,10 @@ class Monitor:
         return df.reset_index(drop=True)
 
     def render(self) -> None:
+        with self._drawing:
+            self._render()
+
+    def _render(self) -> None:
         counts = self.tracker.counts()
         queues = ["(all)", *counts.index]
         if list(self.queue.options) != queues:
@@ -212,6 +217,10 @@ class Monitor:
         self.resubmit_failed_button.description = f"Resubmit {failed} failed" if failed else "Resubmit failed"
 
     def show_detail(self) -> None:
+        with self._drawing:  # a card drawn for a row that a filter hid meanwhile would outlive the row
+            self._show_detail()
+
+    def _show_detail(self) -> None:
         from .. import jobs
 
         job_id = self.selected
