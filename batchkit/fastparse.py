@@ -62,32 +62,57 @@ def _is_plain(shape, seen=()) -> bool:
     return True
 
 
+def _plain_node(body, shape) -> dict | None:
+    """The decoded body, if it alone is the answer to `shape` as botocore would parse it; else None."""
+    if (shape is not None and isinstance(body, bytes) and body and b"null" not in body
+            and "payload" not in shape.serialization and _plain_shape(shape)):
+        try:
+            node = json.loads(body)
+        except ValueError:  # botocore has its words for a body that is not JSON
+            return None
+        if isinstance(node, dict):
+            return node
+    return None
+
+
+_PLAIN = weakref.WeakKeyDictionary()  # per shape object, not name: shapes of different services (or models) share names
+
+
+def _plain_shape(shape) -> bool:
+    plain = _PLAIN.get(shape)
+    if plain is None:
+        plain = _PLAIN[shape] = _is_plain(shape)
+    return plain
+
+
+def plain_answer(response: dict, shape) -> dict | None:
+    """`FastRestJSONParser().parse(response, shape)` for a 2xx Batch response whose decoded body is the
+    whole answer (dispatch.Shortcut: no parser to make, no botocore steps to pass); None for any other."""
+    if response["status_code"] >= 300 or response.get("context", {}).get("checksum"):
+        return None
+    node = _plain_node(response["body"], shape)
+    if node is None:
+        return None
+    metadata = FastRestJSONParser._populate_response_metadata(None, response)  # uses no state of a parser
+    parsed = {"ResponseMetadata": metadata}
+    parsed.update(node)
+    metadata["HTTPStatusCode"] = response["status_code"]
+    metadata["HTTPHeaders"] = {key.lower(): value for key, value in response["headers"].items()}  # botocore's lowercase_dict
+    return parsed
+
+
 class FastRestJSONParser(RestJSONParser):
-    # per shape object, not name: shapes of different services (or models) share names
-    _plain = weakref.WeakKeyDictionary()
     _nulls = True  # until a body is seen without any (a parser per response: botocore's endpoint, dispatch.Shortcut)
 
     def _do_parse(self, response, shape):
         # A whole plain answer is its JSON: botocore's per-member steps (headers, payload, the walk) give
         # nothing else, so the decoded body goes out as is, after the request id as botocore puts it.
-        body = response["body"]
-        if (shape is not None and isinstance(body, bytes) and body and b"null" not in body
-                and "payload" not in shape.serialization and self._is_plain(shape)):
-            try:
-                node = json.loads(body)
-            except ValueError:  # botocore's words for a body that is not JSON
-                node = None
-            if isinstance(node, dict):
-                parsed = {"ResponseMetadata": self._populate_response_metadata(response)}
-                parsed.update(node)
-                return parsed
+        node = _plain_node(response["body"], shape)
+        if node is not None:
+            parsed = {"ResponseMetadata": self._populate_response_metadata(response)}
+            parsed.update(node)
+            return parsed
         return super()._do_parse(response, shape)
-
-    def _is_plain(self, shape) -> bool:
-        plain = self._plain.get(shape)
-        if plain is None:
-            plain = self._plain[shape] = _is_plain(shape)
-        return plain
 
     def _initial_body_parse(self, body_contents):
         self._nulls = not isinstance(body_contents, bytes) or b"null" in body_contents
@@ -95,7 +120,7 @@ class FastRestJSONParser(RestJSONParser):
 
     def _parse_shape(self, shape, node):
         if not self._nulls and shape is not None and shape.type_name == "structure" and isinstance(node, dict):
-            if self._is_plain(shape):
+            if _plain_shape(shape):
                 return node
         return super()._parse_shape(shape, node)
 
@@ -161,9 +186,11 @@ def _differs() -> str | None:
     model = catalog.service_model()
     for shape_name, status, body in _SAMPLES:
         shape = model.shape_for(shape_name)
-        plain, fast = (parser().parse({"status_code": status, "headers": {"x-amzn-requestid": "r"}, "body": body}, shape)
-                       for parser in (RestJSONParser, FastRestJSONParser))
-        if plain != fast:
+        response = {"status_code": status, "headers": {"x-amzn-requestid": "r", "Content-Type": "application/json"},
+                    "body": body, "context": {"operation_name": "Sample"}}
+        plain, fast = (parser().parse(dict(response), shape) for parser in (RestJSONParser, FastRestJSONParser))
+        answer = plain_answer(dict(response), shape)
+        if plain != fast or answer not in (None, plain):
             return f"a {shape_name} response ({status}) parses differently"
     return None
 

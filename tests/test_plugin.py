@@ -89,7 +89,7 @@ def test_each_test_gets_a_fresh_default_session_with_the_fake_credentials(pytest
             assert client.describe_job_queues()["jobQueues"]  # answered by the local backend
             from batchkit.local import sessions  # botocore's data parsed once per process, shared
             core = boto3.DEFAULT_SESSION._session
-            assert core.get_component("data_loader") is sessions.data_loader(core.get_config_variable("data_path"))
+            assert core.get_component("data_loader") is sessions.local_data_loader(core.get_config_variable("data_path"))
             seen.append(boto3.DEFAULT_SESSION)
 
         def test_sessions_were_not_shared():

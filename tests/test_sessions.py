@@ -22,7 +22,8 @@ def shared_loader(session: boto3.Session):
 def test_local_batches_share_botocore_s_data_but_not_their_sessions():
     with batchkit.local(seed=None) as one, batchkit.local(seed=None, region="eu-west-1") as other:
         loaders = {id(loader_of(lb._session)) for lb in (one, other)}
-        assert loaders == {id(shared_loader(one._session))}
+        assert len(loaders) == 1  # one loader, on the process's shared data
+        assert loader_of(one._session).search_paths is shared_loader(one._session).search_paths
         assert one._session is not other._session
         assert (one.client.meta.region_name, other.client.meta.region_name) == ("us-east-1", "eu-west-1")
         assert one.client.describe_job_queues()["jobQueues"] == []
@@ -79,3 +80,45 @@ def test_overlapping_loads_in_threads_leave_botocore_as_it_was():
     leave[1].set()
     second.join()
     assert botocore.session.create_loader is botocore.loaders.create_loader
+
+
+def resolved_by_rules(client) -> list:
+    """Calls to `client` for which botocore evaluated AWS's endpoint rules (they announce it with an event)."""
+    seen = []
+    client.meta.events.register("before-endpoint-resolution.batch", lambda **kwargs: seen.append(kwargs))
+    return seen
+
+
+def test_clients_answered_locally_skip_aws_endpoint_rules_and_keep_aws_urls():
+    # the rules are a quarter of botocore's work per call, and decide nothing for a call answered in process
+    with batchkit.local(seed="demo") as lb:
+        own = resolved_by_rules(lb.client)
+        assert lb.client.meta.endpoint_url == "https://batch.us-east-1.amazonaws.com"
+        assert lb.client.describe_job_queues()["jobQueues"]
+        assert own == []
+        elsewhere = sessions.boto3_session().client("batch", region_name="us-east-1", aws_access_key_id="a",
+                                                    aws_secret_access_key="b")
+        other = resolved_by_rules(elsewhere)
+        with lb.intercept():
+            assert elsewhere.describe_job_queues()["jobQueues"]
+        assert len(other) == 1  # a session of its own keeps botocore's routing
+
+
+def test_a_test_s_own_clients_skip_the_rules_too(pytester):
+    pytester.makepyfile(
+        """
+        import boto3
+
+        def test_default_session(batch):
+            client = boto3.client("batch")
+            seen = []
+            client.meta.events.register("before-endpoint-resolution.batch", lambda **kw: seen.append(kw))
+            assert client.meta.endpoint_url == "https://batch.us-east-1.amazonaws.com"
+            assert client.describe_job_queues()["jobQueues"]
+            assert seen == []
+            s3 = boto3.client("s3")
+            s3.create_bucket(Bucket="kept")
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["kept"]
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -48,15 +48,16 @@ class Calls(list):
         super().__init__(calls)
         self.bytes = sum(_size(call) for call in self)
 
-    def add(self, call: Call) -> None:
+    def add(self, call: Call, request_size: int | None = None) -> None:
+        """request_size: the length of the request as sent, if known: it stands for its params' repr."""
         if len(call.body) > self.BODY_LIMIT:
             call = Call(call.operation, call.params, call.status, "", body_dropped=True)
-        text = repr(call.params)
-        if len(text) > self.PARAMS_LIMIT:
-            call = Call(call.operation, {"clipped": text[:1000]}, call.status, call.body, call.body_dropped)
-            text = repr(call.params)
+        size = request_size if request_size is not None and request_size <= self.PARAMS_LIMIT else len(repr(call.params))
+        if size > self.PARAMS_LIMIT:
+            call = Call(call.operation, {"clipped": repr(call.params)[:1000]}, call.status, call.body, call.body_dropped)
+            size = len(repr(call.params))
         self.append(call)
-        self.bytes += len(call.body) + len(text)  # _size(call), without a second repr
+        self.bytes += len(call.body) + size
         if len(self) > 2 * self.LIMIT or self.bytes > self.BYTES:  # trimmed in batches: appends stay O(1)
             keep, kept = 0, 0
             for call in reversed(self):

@@ -20,6 +20,7 @@ from botocore.endpoint import convert_to_response_dict
 from botocore.parsers import ResponseParserFactory
 from botocore.validate import ParamValidationDecorator
 
+from .. import fastparse
 from ..interception import answer_with, for_aws, install, intercepting
 from . import logfilter, moto_adapter, responses, service
 
@@ -100,6 +101,7 @@ class Shortcut:
         self.account = account  # None: whichever LocalBatch intercepts
         self.validated = validated  # the client runs botocore's ParamValidator on every call
         self._parsers = parser_factory or ResponseParserFactory()
+        self._plain = fastparse.plain_answer if isinstance(self._parsers, fastparse.FastParserFactory) else None
 
     def __call__(self, model, params, request_signer=None, **kwargs):
         account = self.account or intercepting()
@@ -111,22 +113,29 @@ class Shortcut:
         status, headers, body = responses.answer(account, responses.region_of(params["headers"], url),
                                                  params["method"], responses.path_of(url), params["body"],
                                                  self.validated)
-        http = Response(url, status, {k: str(v) for k, v in headers.items()}, body)
+        http = Response(url, status, headers, body)  # the handler's headers are text already
         response = convert_to_response_dict(http, model)
         events = getattr(request_signer, "_event_emitter", None)  # the client's own, which botocore's endpoint uses
         customized = {}
         if events is not None:
             events.emit(f"before-parse.batch.{model.name}", operation_model=model, response_dict=response,
                         customized_response_dict=customized)
+        # most answers are their JSON: no parser needed (what the client's parser would give, fastparse checks)
+        parsed = self._plain(response, model.output_shape) if not customized and self._plain else None
+        if parsed is None:
+            parsed = self._parse(response, model, status)
+        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+        return http, parsed
+
+    def _parse(self, response: dict, model, status: int) -> dict:
+        """The answer as the client's endpoint would parse it, errors with their modeled members."""
         parser = self._parsers.create_parser("rest-json")  # one per response, as botocore's endpoint: parsers keep state
         parsed = parser.parse(response, model.output_shape)
-        parsed.update(customized)
-        if http.status_code >= 300:  # the modeled error's own members, as botocore's endpoint adds them
+        if status >= 300:  # the modeled error's own members, as botocore's endpoint adds them
             error_shape = model.service_model.shape_for_error_code(parsed.get("Error", {}).get("Code"))
             if error_shape is not None:
                 parsed.update(parser.parse(response, error_shape))
-        parsed["ResponseMetadata"]["RetryAttempts"] = 0
-        return http, parsed
+        return parsed
 
 
 def own_client(client, account: str, parser_factory=None):

@@ -90,8 +90,9 @@ os.register_at_fork(after_in_child=_IDS.seed)  # a forked server's ids are its o
 
 
 def _request_id() -> str:
-    """A request id in AWS's form, a version 4 UUID."""
-    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
+    """A request id in AWS's form, a version 4 UUID (as str(uuid.UUID(int=..., version=4)) writes it, faster)."""
+    bits = f"{_IDS.getrandbits(128):032x}"  # the version and variant digits replaced as uuid4's are
+    return f"{bits[:8]}-{bits[8:12]}-4{bits[13:16]}-{'89ab'[int(bits[16], 16) & 3]}{bits[17:20]}-{bits[20:]}"
 
 
 def region_of(headers, url: str) -> str:
@@ -172,7 +173,7 @@ class Handler:
             status, headers, body = error(400, "ClientException", str(exc))
             params = self._request or {"body": _clipped(self.body)}
         if runtime.recording:
-            runtime.record(name, params, int(status), body or "")
+            runtime.record(name, params, int(status), body or "", len(self.body))
         return status, headers, body
 
     def _params(self, name: str) -> dict:

@@ -52,9 +52,10 @@ class Runtime:
     def recording(self) -> bool:
         return not self._quiet
 
-    def record(self, operation: str, params: dict, status: int, answer) -> None:
+    def record(self, operation: str, params: dict, status: int, answer, request_size: int | None = None) -> None:
         if not self._quiet:
-            self.calls.add(Call(operation, params, status, answer if isinstance(answer, str) else answer.decode()))
+            self.calls.add(Call(operation, params, status, answer if isinstance(answer, str) else answer.decode()),
+                           request_size)
 
     def reinstall(self) -> None:
         for (account, region), backend in self.backends.items():

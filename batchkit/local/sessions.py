@@ -17,6 +17,7 @@ import threading
 import boto3
 import botocore.loaders
 import botocore.session
+from botocore.exceptions import UnknownServiceError
 
 
 @functools.cache
@@ -32,6 +33,46 @@ def botocore_session(**kwargs) -> botocore.session.Session:
     return core
 
 
+class _BatchByFixedEndpoint:
+    """A data loader that has no endpoint rules for Batch: botocore then routes a Batch client by its
+    endpoint data (https://batch.<region>.amazonaws.com), as it does every service without rules.
+
+    A LocalBatch's own clients are answered in process or at its endpoint URL, so AWS's endpoint rules
+    decide nothing for them, and evaluating them is a quarter of botocore's work on every call."""
+
+    def __init__(self, loader: botocore.loaders.Loader):
+        self._loader = loader
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+    def load_service_model(self, service_name, type_name, api_version=None):
+        if service_name == "batch" and type_name == "endpoint-rule-set-1":
+            raise UnknownServiceError(service_name=service_name, known_service_names="")
+        return self._loader.load_service_model(service_name, type_name, api_version=api_version)
+
+
+@functools.cache
+def local_data_loader(search_path: str | None = None):
+    """The shared data loader for a data path with Batch routed without endpoint rules, if this botocore
+    makes such a client (it falls back to endpoint data); else the shared loader itself."""
+    loader = _BatchByFixedEndpoint(data_loader(search_path))
+    core = botocore.session.Session()
+    core.register_component("data_loader", loader)
+    try:
+        client = core.create_client("batch", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    except Exception:  # a botocore that needs rules: Batch clients keep them
+        return data_loader(search_path)
+    return loader if client.meta.endpoint_url == "https://batch.us-east-1.amazonaws.com" else data_loader(search_path)
+
+
+def local_botocore_session(**kwargs) -> botocore.session.Session:
+    """A botocore session for clients that batchkit.local answers: the shared data, Batch without endpoint rules."""
+    core = botocore.session.Session(**kwargs)
+    core.register_component("data_loader", local_data_loader(core.get_config_variable("data_path")))
+    return core
+
+
 def boto3_session(core: botocore.session.Session | None = None, **kwargs) -> boto3.Session:
     """A new boto3 session (`boto3.Session`'s arguments) on the shared data loader."""
     core = core or botocore_session()
@@ -42,8 +83,9 @@ def boto3_session(core: botocore.session.Session | None = None, **kwargs) -> bot
 
 
 def setup_default_session(**kwargs) -> None:
-    """`boto3.setup_default_session` on the shared data loader (the pytest plugin's, during a test)."""
-    core = kwargs.pop("botocore_session", None) or botocore_session()
+    """`boto3.setup_default_session` on the shared data loader (the pytest plugin's, during a test, where
+    every AWS call is answered locally: Batch's endpoint rules decide nothing)."""
+    core = kwargs.pop("botocore_session", None) or local_botocore_session()
     boto3.DEFAULT_SESSION = boto3_session(core, **kwargs)
 
 
