@@ -6,6 +6,7 @@ in and run; `%batch why` of a GPU job waiting for its instance and of a job on a
 (`.ci/run` installs them).  Screenshots are kept in `test-artifacts/`.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -87,16 +88,22 @@ def free_port() -> int:
     raise OSError(f"no free port in {first}-{last}")
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """JupyterLab serving tmp_path on a loopback port; (base URL, token)."""
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A notebook of these code cells for the python3 kernel."""
     import nbformat
 
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab serving tmp_path on a loopback port; (base URL, token).  A test may write notebooks of its
+    own there (`write_notebook`) beside this module's."""
     for name, cells in (("monitor.ipynb", NOTEBOOK_CELLS), ("console.ipynb", CONSOLE_CELLS), ("why.ipynb", WHY_CELLS)):
-        notebook = nbformat.v4.new_notebook()
-        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-        nbformat.write(notebook, tmp_path / name)
+        write_notebook(tmp_path / name, cells)
     port, token = free_port(), secrets.token_hex(16)
     server = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "jupyter-lab"), "--no-browser", "--ip=127.0.0.1",
@@ -132,6 +139,25 @@ def run_all(page, url):
     news = page.get_by_role("button", name="No", exact=True)
     if news.count():  # JupyterLab asks about its news feed: not in the screenshots
         news.first.click()
+
+
+@contextlib.contextmanager
+def chromium(failed: str):
+    """Headless Chromium driven by Playwright, closed afterwards; when the test fails, each page it has open
+    is kept as a screenshot, `failed`-N.png in ARTIFACTS."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        except Exception:
+            for index, shown in enumerate(p for context in browser.contexts for p in context.pages):
+                shown.screenshot(path=str(ARTIFACTS / f"{failed}-{index}.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
 
 
 def assert_not_cut(element) -> None:
@@ -188,12 +214,10 @@ def look_at_console_tabs(console) -> None:
 
 
 def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, token = lab
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium("failed") as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             run_all(page, f"{base}/lab/tree/monitor.ipynb?token={token}")
@@ -288,13 +312,8 @@ def test_views_card_monitor_timeline_and_report_in_a_real_browser(lab, tmp_path)
                 for word in words:
                     expect(shown).to_contain_text(word, timeout=60_000)
                 shown.screenshot(path=str(ARTIFACTS / name))
-        except Exception:
-            for index, shown in enumerate(p for context in browser.contexts for p in context.pages):
-                shown.screenshot(path=str(ARTIFACTS / f"failed-{index}.png"), full_page=True)
-            raise
         finally:
             page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
-            browser.close()
 
 
 def five_thousand_jobs():
@@ -319,7 +338,7 @@ def test_the_capacity_chart_and_a_5000_job_timeline_read_at_a_glance(tmp_path):
     """Drawn by plotly.js offline in Chromium (no JupyterLab): the timeline of 5,000 jobs has every row's
     label and the rows before the newest in one labelled band; the capacity chart's vCPU axis is scaled to
     what was used; their titles clear of the toolbar; hovers as a person sees them.  Kept as PNGs."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     import batchkit
     from batchkit.insight import charts, spans
@@ -335,37 +354,32 @@ def test_the_capacity_chart_and_a_5000_job_timeline_read_at_a_glance(tmp_path):
         lb.advance(400)
         capacity = b.capacity()
     timeline = charts.timeline(spans.spans(five_thousand_jobs()))
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium("failed-charts") as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 1300})
-        try:
-            for name, fig in (("capacity", capacity), ("timeline-5000", timeline)):
-                fig.write_html(tmp_path / f"{name}.html", include_plotlyjs=True, config=charts.CONFIG)
-                page.goto((tmp_path / f"{name}.html").as_uri())
-                plot = page.locator(".js-plotly-plot")
-                expect(plot).to_be_visible(timeout=30_000)
-                assert_titles_clear_of_the_modebar(plot)
-                plot.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-                if name == "capacity":
-                    expect(plot.locator(".annotation-text", has_text="maxvCpus, off the scale")).to_be_visible()
-                    ticks = [float(t) for t in plot.locator(".yaxislayer-above .ytick text").first.locator(
-                        "xpath=..").locator("text").all_text_contents() if t.strip().isdigit()]
-                    assert ticks and max(ticks) < 64  # scaled to the 24 vCPUs used, not to 256
-                    x, y = plot.evaluate(POINT, 0)  # ondemand-ce's vCPUs, the step before the last
-                    box = plot.bounding_box()
-                    page.mouse.move(box["x"] + x, box["y"] + y)
-                else:
-                    labels = plot.locator(".yaxislayer-above .ytick text")
-                    expect(labels).to_have_count(charts.ROWS)
-                    expect(labels.first).to_have_text("4,961 earlier jobs")
-                    expect(plot.locator(".bartext", has_text="failed 497 (10%)")).to_be_visible()
-                    bar = plot.locator(".barlayer .trace").first.locator("g.point").last.bounding_box()
-                    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
-                expect(plot.locator(".hoverlayer .hovertext").first).to_be_visible()
-                plot.screenshot(path=str(ARTIFACTS / f"{name}-hover.png"))
-        finally:
-            browser.close()
+        for name, fig in (("capacity", capacity), ("timeline-5000", timeline)):
+            fig.write_html(tmp_path / f"{name}.html", include_plotlyjs=True, config=charts.CONFIG)
+            page.goto((tmp_path / f"{name}.html").as_uri())
+            plot = page.locator(".js-plotly-plot")
+            expect(plot).to_be_visible(timeout=30_000)
+            assert_titles_clear_of_the_modebar(plot)
+            plot.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            if name == "capacity":
+                expect(plot.locator(".annotation-text", has_text="maxvCpus, off the scale")).to_be_visible()
+                ticks = [float(t) for t in plot.locator(".yaxislayer-above .ytick text").first.locator(
+                    "xpath=..").locator("text").all_text_contents() if t.strip().isdigit()]
+                assert ticks and max(ticks) < 64  # scaled to the 24 vCPUs used, not to 256
+                x, y = plot.evaluate(POINT, 0)  # ondemand-ce's vCPUs, the step before the last
+                box = plot.bounding_box()
+                page.mouse.move(box["x"] + x, box["y"] + y)
+            else:
+                labels = plot.locator(".yaxislayer-above .ytick text")
+                expect(labels).to_have_count(charts.ROWS)
+                expect(labels.first).to_have_text("4,961 earlier jobs")
+                expect(plot.locator(".bartext", has_text="failed 497 (10%)")).to_be_visible()
+                bar = plot.locator(".barlayer .trace").first.locator("g.point").last.bounding_box()
+                page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+            expect(plot.locator(".hoverlayer .hovertext").first).to_be_visible()
+            plot.screenshot(path=str(ARTIFACTS / f"{name}-hover.png"))
 
 
 GRAPH_CELLS = [  # a pipeline: prep fails, three jobs fail because of it; shard -> post N_TO_N; tiles SEQUENTIAL
@@ -391,43 +405,31 @@ def test_the_dependency_graph_after_a_pipeline_with_a_failure(lab, tmp_path):
     """`%batch graph` in JupyterLab: every job a box left to right, the job that failed of its own tagged with
     the failures it caused, the jobs failed by it hatched, hover naming the cause.  Kept as graph.png and
     graph-hover.png."""
-    import nbformat
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in GRAPH_CELLS]
-    nbformat.write(notebook, tmp_path / "graph.ipynb")
+    write_notebook(tmp_path / "graph.ipynb", GRAPH_CELLS)
     base, token = lab
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium("failed-graph") as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            run_all(page, f"{base}/lab/workspaces/graph/tree/graph.ipynb?token={token}")
-            cell = page.locator(".jp-Notebook .jp-Cell").nth(1)
-            cell.scroll_into_view_if_needed()
-            plot = cell.locator(".jp-OutputArea-output.js-plotly-plot")
-            expect(plot).to_be_visible(timeout=90_000)
-            for words in ("prep", "FAILED · exit 2", "caused 3 failures", "post [50]", "50/50 done", "N to N",
-                          "tiles [4]", "dependency failed", "10 jobs · 6 dependencies"):
-                expect(plot).to_contain_text(words)
-            assert_titles_clear_of_the_modebar(plot)
-            page.mouse.move(0, 0)
-            plot.screenshot(path=str(ARTIFACTS / "graph.png"))
-            box = plot.bounding_box()
-            x, y = plot.evaluate("""gd => {  // where the publish box's label is drawn
-              const trace = gd._fullData.find(t => t.meta === "labels");
-              const i = trace.customdata.findIndex(row => row[0] === "publish");
-              const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-              return [xa._offset + xa.d2p(trace.x[i]), ya._offset + ya.d2p(trace.y[i])];
-            }""")
-            page.mouse.move(box["x"] + x, box["y"] + y)
-            hover = plot.locator(".hoverlayer .hovertext").first
-            expect(hover).to_contain_text("the cause: prep failed")
-            plot.screenshot(path=str(ARTIFACTS / "graph-hover.png"))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "failed-graph.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        run_all(page, f"{base}/lab/workspaces/graph/tree/graph.ipynb?token={token}")
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(1)
+        cell.scroll_into_view_if_needed()
+        plot = cell.locator(".jp-OutputArea-output.js-plotly-plot")
+        expect(plot).to_be_visible(timeout=90_000)
+        for words in ("prep", "FAILED · exit 2", "caused 3 failures", "post [50]", "50/50 done", "N to N",
+                      "tiles [4]", "dependency failed", "10 jobs · 6 dependencies"):
+            expect(plot).to_contain_text(words)
+        assert_titles_clear_of_the_modebar(plot)
+        page.mouse.move(0, 0)
+        plot.screenshot(path=str(ARTIFACTS / "graph.png"))
+        box = plot.bounding_box()
+        x, y = plot.evaluate("""gd => {  // where the publish box's label is drawn
+          const trace = gd._fullData.find(t => t.meta === "labels");
+          const i = trace.customdata.findIndex(row => row[0] === "publish");
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          return [xa._offset + xa.d2p(trace.x[i]), ya._offset + ya.d2p(trace.y[i])];
+        }""")
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        hover = plot.locator(".hoverlayer .hovertext").first
+        expect(hover).to_contain_text("the cause: prep failed")
+        plot.screenshot(path=str(ARTIFACTS / "graph-hover.png"))

@@ -277,6 +277,9 @@ def test_a_report_over_n_jobs_describes_them_100_a_call(local, tmp_path):
 def test_bad_input_is_one_clear_line(local):
     with pytest.raises(ValueError, match="^no jobs to draw"):
         local.batch.timeline([])
+    for chart in (local.batch.timeline, local.batch.capacity):  # as the graph says it, not an empty chart or a TypeError
+        with pytest.raises(LookupError, match="^no job found with id not-a-job$"):
+            chart(["not-a-job"])
     with pytest.raises(ValueError, match="^cannot read since='yesterday-ish'"):
         local.batch.report("x.html", since="yesterday-ish")
 

@@ -422,46 +422,33 @@ BROWSER_CELLS = [
 @browser_test.pytestmark[1]
 def test_resubmit_failed_in_the_monitor_in_a_real_browser(lab, tmp_path):  # noqa: F811  (the fixture)
     """Click the array's row, "Resubmit 2 failed", see the confirmation, say yes: screenshots of both."""
-    import nbformat
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in BROWSER_CELLS]
-    nbformat.write(notebook, tmp_path / "resubmit.ipynb")  # beside lab's own notebooks, in the folder it serves
+    browser_test.write_notebook(tmp_path / "resubmit.ipynb", BROWSER_CELLS)  # beside lab's own, in the folder it serves
     base, token = lab
-    browser_test.ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=browser_test.CHROMIUM, args=browser_test.ARGS,
-                                             headless=True)
+    with browser_test.chromium("failed-resubmit") as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            workspace = f"resubmit-{secrets.token_hex(4)}"  # of its own: the default one restores other tabs
-            browser_test.run_all(page, f"{base}/lab/workspaces/{workspace}/tree/resubmit.ipynb?token={token}")
-            monitor = page.locator(".jp-Notebook .jp-Cell").nth(1)
-            row = monitor.locator(".batchkit-table tr", has_text="shards")
-            expect(row.first).to_contain_text("FAILED", timeout=90_000)
-            row.first.click()
-            again = monitor.get_by_role("button", name="Resubmit 2 failed")
-            expect(again).to_be_visible(timeout=30_000)
-            again.click()
-            yes = monitor.get_by_role("button", name="Yes, resubmit 2 jobs")
-            expect(yes).to_be_visible(timeout=30_000)
-            expect(monitor).to_contain_text("2 failed children of shards (indexes 1, 3)")
-            browser_test.assert_not_cut(yes)
-            monitor.screenshot(path=str(browser_test.ARTIFACTS / "monitor-resubmit-confirm.png"))
-            yes.click()
-            expect(monitor).to_contain_text("resubmitted shards-1, shards-3 (2 jobs)", timeout=30_000)
-            expect(monitor.locator(".batchkit-table")).to_contain_text("shards-3")
-            expect(monitor).to_contain_text("6 jobs")  # the panel's last update has arrived
-            for button in (again, monitor.locator("button", has_text=re.compile(r"^\s*Resubmit\s*$"))):
-                browser_test.assert_not_cut(button)
-            monitor.screenshot(path=str(browser_test.ARTIFACTS / "monitor-resubmitted.png"))
-        except Exception:
-            page.screenshot(path=str(browser_test.ARTIFACTS / "failed-resubmit.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        workspace = f"resubmit-{secrets.token_hex(4)}"  # of its own: the default one restores other tabs
+        browser_test.run_all(page, f"{base}/lab/workspaces/{workspace}/tree/resubmit.ipynb?token={token}")
+        monitor = page.locator(".jp-Notebook .jp-Cell").nth(1)
+        row = monitor.locator(".batchkit-table tr", has_text="shards")
+        expect(row.first).to_contain_text("FAILED", timeout=90_000)
+        row.first.click()
+        again = monitor.get_by_role("button", name="Resubmit 2 failed")
+        expect(again).to_be_visible(timeout=30_000)
+        again.click()
+        yes = monitor.get_by_role("button", name="Yes, resubmit 2 jobs")
+        expect(yes).to_be_visible(timeout=30_000)
+        expect(monitor).to_contain_text("2 failed children of shards (indexes 1, 3)")
+        browser_test.assert_not_cut(yes)
+        monitor.screenshot(path=str(browser_test.ARTIFACTS / "monitor-resubmit-confirm.png"))
+        yes.click()
+        expect(monitor).to_contain_text("resubmitted shards-1, shards-3 (2 jobs)", timeout=30_000)
+        expect(monitor.locator(".batchkit-table")).to_contain_text("shards-3")
+        expect(monitor).to_contain_text("6 jobs")  # the panel's last update has arrived
+        for button in (again, monitor.locator("button", has_text=re.compile(r"^\s*Resubmit\s*$"))):
+            browser_test.assert_not_cut(button)
+        monitor.screenshot(path=str(browser_test.ARTIFACTS / "monitor-resubmitted.png"))
 
 
 def test_a_secret_override_is_sent_again_as_it_was_and_never_shown(demo, capsys):

@@ -13,20 +13,27 @@ from . import charts, spans, usage
 NEEDED = {"jobId", "status", "createdAt"}
 
 
-def jobs_of(b, jobs=None, since=None, queue=None, detail=False) -> pd.DataFrame:
-    """The jobs to draw: every job (of `queue`, created since `since`) with details, or the
-    given frame or ids (described when `detail` is needed and the frame is a listing's);
-    array children that are missing are described with their parents."""
+def described(b, jobs=None, since=None, queue=None, columns: set[str] = frozenset(), children=False) -> pd.DataFrame:
+    """Every job (of `queue`, created since `since`) with details, or the given frame when it has
+    NEEDED and `columns`, or else the given ids (or the frame's) described by DescribeJobs."""
     if jobs is None:
-        return b.jobs(queue=queue, since=since, detail=True, children=True)
-    if isinstance(jobs, pd.DataFrame) and NEEDED <= set(jobs.columns) and (not detail or "vcpus" in jobs):
-        df = jobs
-    else:
-        ids = job_ids(jobs, "jobs")
-        if not ids:
-            raise ValueError("no jobs to draw: give a job frame, job ids, or none for every job")
-        df = b.describe_jobs(jobs=ids)
-    return with_children(b, df)
+        return b.jobs(queue=queue, since=since, detail=True, children=children)
+    if isinstance(jobs, pd.DataFrame) and NEEDED | columns <= set(jobs.columns):
+        return jobs
+    ids = job_ids(jobs, "jobs")
+    if not ids:
+        raise ValueError("no jobs to draw: give a job frame, job ids, or none for every job")
+    df = b.describe_jobs(jobs=ids)
+    if df.empty:
+        raise LookupError(f"no job found with id {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}")
+    return df
+
+
+def jobs_of(b, jobs=None, since=None, queue=None, detail=False) -> pd.DataFrame:
+    """The jobs to draw (`described`; with their vcpus when `detail` is needed): array children
+    that are missing from the given jobs are described with their parents."""
+    df = described(b, jobs, since, queue, {"vcpus"} if detail else set(), children=True)
+    return df if jobs is None else with_children(b, df)
 
 
 def with_children(b, df: pd.DataFrame) -> pd.DataFrame:
@@ -84,17 +91,7 @@ def graph_jobs(b, jobs=None, since=None, queue=None) -> pd.DataFrame:
     statusSummary is their progress), or the given frame or ids; and the jobs they depend on
     that are not among them, fetched by DescribeJobs a few steps back (dependencies the account
     no longer has, such as jobs expired after AWS's retention, are drawn as stubs)."""
-    if jobs is None:
-        df = b.jobs(queue=queue, since=since, detail=True)
-    elif isinstance(jobs, pd.DataFrame) and NEEDED | {"dependsOn"} <= set(jobs.columns):
-        df = jobs
-    else:
-        ids = job_ids(jobs, "jobs")
-        if not ids:
-            raise ValueError("no jobs to draw: give a job frame, job ids, or none for every job")
-        df = b.describe_jobs(jobs=ids)
-        if df.empty:
-            raise LookupError(f"no job found with id {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}")
+    df = described(b, jobs, since, queue, {"dependsOn"})
     asked: set[str] = set()
     for _ in range(FETCH_ROUNDS):
         known = set(df["jobId"].astype(str))

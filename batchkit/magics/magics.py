@@ -213,10 +213,8 @@ class BatchMagics(Magics):
 
     def submit(self, args, cell, yes):
         """submit NAME QUEUE DEFINITION [-- COMMAND ...] [--env K=V] [--array N] [--depends-on ID[:N_TO_N]] [--vcpus N] [--memory MiB] [--retries N] [--timeout S] [--parameter K=V]: submit a job"""
-        command = []
-        if "--" in args:
-            at = args.index("--")
-            args, command = args[:at], args[at + 1:]
+        at = _options_end(args)  # the container command follows `--`
+        args, command = args[:at], args[at + 1:]
         parsed = SUBMIT.parse_args(args)
         request = {"jobName": parsed.name, "jobQueue": parsed.queue, "jobDefinition": parsed.definition}
         overrides = {}
@@ -398,10 +396,8 @@ class BatchMagics(Magics):
         """resubmit IDS|VARIABLE [--failed] [--dependents] [--yes] [-- COMMAND ...] [--name N] [--queue Q] [--definition D] [--env K=V] [--vcpus N] [--memory MiB] [--retries N] [--timeout S] [--parameter K=V] [--array N] [--depends-on ID]: the same work again (--failed: an array's failed children, each with its index in BATCHKIT_ARRAY_INDEX; --dependents: the jobs that failed for want of it; more than one job needs --yes)"""
         from .. import resubmit
 
-        command = []
-        if "--" in args:
-            at = args.index("--")
-            args, command = args[:at], args[at + 1:]
+        at = _options_end(args)  # the container command follows `--`
+        args, command = args[:at], args[at + 1:]
         parsed = RESUBMIT.parse_args(args)
         overrides = {name: value for name, value in (
             ("name", parsed.name), ("queue", parsed.queue), ("definition", parsed.definition),

@@ -8,7 +8,7 @@ import ipywidgets as w
 
 from .. import catalog, views
 from ..errors import BatchError
-from .forms import Form
+from .forms import Form, error_line
 from .monitoring import Monitor
 from .resubmitting import ResubmitForm
 from .searching import SearchLogsForm
@@ -53,7 +53,7 @@ class SubmitForm:
                 dropdown.options = list(values)
                 dropdown.value = dropdown.options[0] if dropdown.options else None
         except BatchError as exc:
-            self.status.value = _error(exc)
+            self.status.value = error_line(exc)
 
     def request(self) -> dict:
         request = {"jobName": self.name.value.strip(), "jobQueue": self.queue.value, "jobDefinition": self.definition.value}
@@ -88,7 +88,7 @@ class SubmitForm:
         try:
             result = self.b.submit_job(**self.request())
         except (BatchError, ValueError) as exc:
-            self.status.value = _error(exc)
+            self.status.value = error_line(exc)
             return None
         self.status.value = f"submitted {html.escape(result.loc[0, 'jobName'])}: {result.loc[0, 'jobId']}"
         return result
@@ -110,7 +110,7 @@ class ResourceView:
         try:
             df = getattr(self.b, self.method)()
         except BatchError as exc:
-            self.table.value = _error(exc)
+            self.table.value = error_line(exc)
             return
         self.table.value = TABLE_CSS + views.View(df).html()
 
@@ -174,7 +174,3 @@ class Console:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/html"] = self.monitor.counts.value + self.monitor.table.html  # front ends without widgets
         return bundle
-
-
-def _error(exc: Exception) -> str:
-    return f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"

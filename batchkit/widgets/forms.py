@@ -103,7 +103,7 @@ class Field:
             self.value()
             self.message.value = ""
         except FieldError as exc:
-            self.message.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
+            self.message.value = error_line(exc)
 
     def value(self):
         """The request value, or None when the field is left empty (or its skeleton untouched)."""
@@ -209,7 +209,31 @@ def _placeholder(member: catalog.Member) -> str:
     return ""  # the help line under the field says what it is
 
 
-class Form:
+def error_line(message) -> str:
+    """A message or an exception as one red line: its first line, escaped."""
+    return f"<span style='color:#b00'>{html.escape(str(message).splitlines()[0])}</span>"
+
+
+class Shows:
+    """What a form shows under its button: a result in its `output` (kept as `.result`), or a
+    one-line error in its `status`."""
+
+    def _show(self, result, status: str = ""):
+        self.result = result
+        self.status.value = status
+        self.output.clear_output()
+        with self.output:
+            from IPython.display import display
+
+            display(result)
+        return result
+
+    def _error(self, message: str):
+        self.status.value = error_line(message)
+        return None
+
+
+class Form(Shows):
     """`form(b, "SubmitJob")`: fields, a Run button, the result or a one-line error."""
 
     def __init__(self, b, operation: str):
@@ -301,20 +325,10 @@ class Form:
             return None
         self.confirm.layout.display = "none"
         try:
-            self.result = self.b.call(self.op.name, **request)
+            result = self.b.call(self.op.name, **request)
         except BatchError as exc:
             return self._error(str(exc))
-        self.status.value = f"{self.op.name}: {len(self.result)} row(s)"
-        self.output.clear_output()
-        with self.output:
-            from IPython.display import display
-
-            display(self.result)
-        return self.result
-
-    def _error(self, message: str):
-        self.status.value = f"<span style='color:#b00'>{html.escape(message.splitlines()[0])}</span>"
-        return None
+        return self._show(result, f"{self.op.name}: {len(result)} row(s)")
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

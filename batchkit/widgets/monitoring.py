@@ -15,6 +15,7 @@ import ipywidgets as w
 
 from .. import views
 from ..errors import BatchError
+from .forms import error_line
 from .selectable import SelectableTable
 from .tracking import FINISHED, JobTracker
 
@@ -235,7 +236,7 @@ class Monitor:
             self._card_of = dict(record) if record is not None else None
             self.detail.value = views.Card(jobs.job(self.b, job_id, log_lines=10, record=self._card_of)).html()
         except BatchError as exc:
-            self.detail.value = f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"
+            self.detail.value = error_line(exc)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -250,7 +251,7 @@ class Monitor:
     def resubmit(self, failed_only: bool = False, confirmed: bool = False):
         """The selected job again (or its failed children): at once when it is one job, after Yes when more."""
         from .. import resubmit
-        from .resubmitting import error, said
+        from .resubmitting import said
 
         if not self.selected:
             return None
@@ -269,7 +270,7 @@ class Monitor:
             result = resubmit.submit(self.b, planned)
         except (BatchError, ValueError) as exc:
             self._hide_confirmation()
-            self.said.value = error(exc)
+            self.said.value = error_line(exc)
             return None
         self.said.value = said(result)
         self.refresh()
@@ -287,7 +288,7 @@ class Monitor:
             reason = f"{'Cancelled' if verb == 'cancel' else 'Terminated'} from the batchkit monitor"
             result = getattr(self.b, verb)([job_id], reason=reason)
         except BatchError as exc:
-            self.status.value = f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"
+            self.status.value = error_line(exc)
             return None
         self.refresh()
         self.show_detail()

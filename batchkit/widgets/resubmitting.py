@@ -11,6 +11,7 @@ import ipywidgets as w
 
 from .. import resubmit
 from ..errors import BatchError
+from .forms import error_line
 
 FIELD = {"style": {"description_width": "8em"}, "layout": {"width": "40em", "max_width": "98%"}}
 
@@ -21,10 +22,6 @@ def said(result) -> str:
     ids = ", ".join(map(str, result["jobId"].head(5))) + (", ..." if len(result) > 5 else "")
     many = f" ({len(result)} jobs)" if len(result) > 1 else ""
     return f"resubmitted {html.escape(names)}{many}: {html.escape(ids)}"
-
-
-def error(exc: Exception) -> str:
-    return f"<span style='color:#b00'>{html.escape(str(exc).splitlines()[0])}</span>"
 
 
 class ResubmitForm:
@@ -77,7 +74,7 @@ class ResubmitForm:
             result = resubmit.submit(self.b, planned)
         except (BatchError, ValueError, TypeError) as exc:
             self._ask(None)
-            self.status.value = error(exc)
+            self.status.value = error_line(exc)
             return None
         self.status.value = said(result)
         return result

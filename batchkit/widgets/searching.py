@@ -3,18 +3,17 @@ pattern, since when and which attempt; the matching lines below it."""
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as w
 
 from ..errors import BatchError
+from .forms import Shows
 
 LABEL_WIDTH = "8em"
 FIELD = {"style": {"description_width": LABEL_WIDTH}, "layout": {"width": "40em", "max_width": "98%"}}
 ATTEMPTS = (("the last", -1), ("the first", 0), ("every one", None))
 
 
-class SearchLogsForm:
+class SearchLogsForm(Shows):
     """`b.search_logs(...)` as a form: a job id list or a job name (a glob: ``shards``, ``train-*``)."""
 
     name = "SearchLogs"  # how the All actions picker lists it
@@ -49,21 +48,11 @@ class SearchLogsForm:
             return self._error("give job ids or a job name (one of the two)")
         try:
             jobs = ids if ids else self.b.jobs(name=name)
-            self.result = self.b.search_logs(jobs, pattern, since=self.since.value.strip() or None,
-                                             attempt=self.attempt.value, progress=False)
+            result = self.b.search_logs(jobs, pattern, since=self.since.value.strip() or None,
+                                        attempt=self.attempt.value, progress=False)
         except (BatchError, ValueError, TypeError) as exc:
             return self._error(str(exc))
-        self.status.value = ""  # the result says it: its summary line heads it
-        self.output.clear_output()
-        with self.output:
-            from IPython.display import display
-
-            display(self.result)
-        return self.result
-
-    def _error(self, message: str):
-        self.status.value = f"<span style='color:#b00'>{html.escape(message.splitlines()[0])}</span>"
-        return None
+        return self._show(result)  # no status line: the result's summary line heads it
 
     def close(self) -> None:
         self.widget.close()
