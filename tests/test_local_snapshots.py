@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 import batchkit
+from batchkit.local import snapshot
 
 DEMO = yaml.safe_load(resources.files("batchkit.local").joinpath("seeds/demo.yaml").read_text())
 T0 = 1_760_000_000_000  # a recorded history's times (epoch ms)
@@ -79,9 +80,13 @@ def change_everything(lb) -> None:
     assert c.describe_jobs(jobs=[waiting])["jobs"][0]["status"] == "SUCCEEDED"
 
 
+@pytest.mark.parametrize("copied", ["unpickled", "deep-copied"])
 @pytest.mark.parametrize("count", [20, 10_000])
-def test_reset_restores_the_seed_exactly_whatever_the_test_changed(count):
+def test_reset_restores_the_seed_exactly_whatever_the_test_changed(count, copied, monkeypatch):
+    if copied == "deep-copied":  # what a state that does not pickle gets
+        monkeypatch.setattr(snapshot, "_pickled", lambda value, memo: None)
     with batchkit.local(seed=seed_with(count)) as lb:
+        assert (next(iter(lb._snapshots.values()))._pickled is None) == (copied == "deep-copied")
         seeded = state(lb)
         assert len(seeded["jobs"]) == count + 4
         assert {j["jobName"]: j["status"] for j in seeded["jobs"]}["waiting"] == "RUNNABLE"

@@ -8,14 +8,19 @@ at C speed, a log stream is
 copied the first time it is touched (`_Streams`), tags per resource when they
 change (`LocalBatchBackend.tag_resource`); everything else, which is small
 whatever the seed (environments, queues, definitions, unfinished jobs, the
-event heap), is deep-copied as before.
+event heap), is copied whole: unpickled from the snapshot's bytes, which is 
+several times faster than a deep copy (the deep copy stays for a state that
+does not pickle).
 """
 
 from __future__ import annotations
 
 import copy
+import io
+import pickle
 from collections import ChainMap
 
+from .job import Job
 from .moto_adapter import account_backends, forget
 from .status_index import StatusIndex
 
@@ -39,14 +44,19 @@ class Snapshot:
         # each log group: its settings (copied per restore) and its streams (shared until touched)
         self._groups = {name: (_settings(group), dict.copy(group.streams))
                         for name, group in backend.logs_backend.groups.items()}
+        self._pickled = _pickled((self._state, self._unfinished), memo)
 
     def restore(self, backend) -> None:
         # moto's other services (S3, SQS, ...) that code under test used since: as if never used
         for service, region, other in account_backends(backend.account_id):
             if (id(service), region) not in self._services and other is not backend:
                 forget(service, region, other)
-        memo = _memo(backend)
-        state, unfinished = copy.deepcopy((self._state, self._unfinished), memo)
+        if self._pickled is not None:
+            state, unfinished = self._pickled.copy()
+            memo = {id(job): copied for job, copied in zip(self._unfinished, unfinished)}
+        else:
+            memo = _memo(backend)
+            state, unfinished = copy.deepcopy((self._state, self._unfinished), memo)
         lifecycle = state["lifecycle"]
         # the jobs index: what changes from now on, over the snapshot's (which nobody writes to)
         lifecycle.jobs = ChainMap({key: job for job in unfinished for key in (job.id, job.arn)}, self._jobs)
@@ -66,6 +76,41 @@ def _memo(backend) -> dict:
     return {id(backend): backend, id(lifecycle.outcomes): lifecycle.outcomes, id(lifecycle.settings): lifecycle.settings,
             id(lifecycle.jobs): {}, id(lifecycle.by_queue): {}, id(lifecycle.listed): None,
             id(backend.tagger.tags): {}}
+
+
+class _Pickled:
+    """A snapshot's state as bytes, copied by unpickling them: the objects deepcopy's memo kept as
+    they are (the backend, its settings, ...) and the finished jobs stay themselves."""
+
+    def __init__(self, data: bytes, shared: list):
+        self._data, self._shared = data, shared
+
+    def copy(self):
+        unpickler = pickle.Unpickler(io.BytesIO(self._data))
+        unpickler.persistent_load = self._shared.__getitem__
+        return unpickler.load()
+
+
+def _pickled(value, memo: dict) -> _Pickled | None:
+    """`value` pickled, objects in deepcopy's `memo` as references; None if some part does not pickle."""
+    shared, index = [], {}
+
+    def persistent_id(obj):
+        if id(obj) in memo or (type(obj) is Job and obj.frozen):
+            if id(obj) not in index:
+                index[id(obj)] = len(shared)
+                shared.append(obj)
+            return index[id(obj)]
+        return None
+
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.persistent_id = persistent_id
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError):  # a lock, a lambda: deep copies it is
+        return None
+    return _Pickled(buffer.getvalue(), shared)
 
 
 class _Streams(dict):
