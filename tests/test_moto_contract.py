@@ -107,6 +107,26 @@ def test_log_events_are_read_from_the_accounts_log_groups(backend):
     assert moto.log_events(ACCOUNT, REGION, "/contract/none", None) is None
 
 
+def tracked(model) -> list:
+    return [i for i in getattr(model, "instances_tracked", []) if getattr(i, "account_id", None) == ACCOUNT
+            or ACCOUNT in str(getattr(i, "arn", ""))]
+
+
+def test_moto_records_its_model_instances_and_untrack_drops_an_account_s(backend):
+    # moto keeps every model instance it makes (for /moto-api/data.json): a LocalBatch's restores would pile up
+    group = backend.logs_backend.create_log_group("/contract/tracked", {})
+    group.create_log_stream("s")
+    group.streams["s"].put_log_events([{"timestamp": 1, "message": "m"}])
+    stream_model, event_model = type(group.streams["s"]), type(group.streams["s"].events[0])
+    assert moto.model_data["logs"][stream_model.__name__] is stream_model
+    assert tracked(stream_model) and group.streams["s"].events[0] in event_model.instances_tracked
+    other = moto.logs_backends["000000000043"][REGION].create_log_group("/contract/other", {})
+    moto.untrack(ACCOUNT)
+    assert tracked(stream_model) == [] and tracked(type(group)) == []
+    assert other in type(other).instances_tracked  # another account's are kept
+    moto.forget(moto.logs_backends, REGION, moto.logs_backends["000000000043"][REGION])
+
+
 def test_backends_are_kept_per_account_and_region(backend):
     regions = moto.batch_backends[ACCOUNT]
     assert isinstance(regions[REGION], moto.BatchBackend)

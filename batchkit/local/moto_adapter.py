@@ -73,6 +73,9 @@ random = _take("moto.moto_api._internal", "mock_random")  # moto's seeded random
 BATCH_URL_BASES = _take("moto.batch.urls", "url_bases")
 logs_backends = _take("moto.logs.models", "logs_backends")  # FilterLogEvents reads their events (logfilter.py)
 
+# moto records every model instance it makes, for its /moto-api/data.json (a mock's reset clears it)
+model_data = _take("moto.core.model_instances", "model_data", optional=True)
+
 # -- other services answered in process (dispatch.py): moto's own routing of botocore requests --
 backend_url_patterns = _take("moto.backend_index", "backend_url_patterns")
 aws_domain_url = _take("moto.core.utils", "get_equivalent_url_in_aws_domain")
@@ -110,6 +113,30 @@ def forget(service, region: str, backend) -> None:
     """A moto backend gone from its account, as if never used (S3 also frees its bucket names)."""
     backend.reset()
     dict.pop(service[backend.account_id], region, None)  # some services' resets already drop it
+
+
+def untrack(account: str) -> None:
+    """moto's record of `account`'s Batch and Logs model instances, dropped.
+
+    A LocalBatch's restore makes its state's objects anew, and moto's record kept every test's state
+    alive (~30 MB per 1,000 tests).  Only /moto-api/data.json reads the record.  A log event names no
+    account: every one is dropped (its stream holds it)."""
+    if not isinstance(model_data, dict):
+        return
+    marker = f":{account}:"
+    for service in ("batch", "logs"):
+        for model in list((model_data.get(service) or {}).values()):
+            tracked = getattr(model, "instances_tracked", None)
+            if isinstance(tracked, list) and tracked:
+                tracked[:] = [instance for instance in tracked if not _of_account(instance, account, marker)]
+
+
+def _of_account(instance, account: str, marker: str) -> bool:
+    owner = getattr(instance, "account_id", None)
+    arn = getattr(instance, "arn", None)
+    if owner is None and not isinstance(arn, str):
+        return True  # a part of something (a log event)
+    return owner == account or (isinstance(arn, str) and marker in arn)
 
 
 def log_events(account: str, region: str, group_name: str, stream_names, start=None, end=None) -> list[dict] | None:

@@ -17,7 +17,7 @@ import types
 
 from . import nodes, references, rules
 from .moto_adapter import (BATCH_URL_BASES, DEFAULT_ACCOUNT_ID, BatchBackend, ComputeEnvironment, account_backends,
-                           batch_backends, forget)
+                           batch_backends, forget, untrack)
 from .calls import Call, Calls
 from .lifecycle import Lifecycle
 from .store import Store
@@ -137,6 +137,7 @@ def deactivate(runtime: Runtime) -> None:
             runtime.uninstall()
             for service, region, backend in account_backends(runtime.account):
                 forget(service, region, backend)  # the next LocalBatch in this account starts clean
+            untrack(runtime.account)
             del _runtimes[runtime.account]
 
 

@@ -21,7 +21,7 @@ import pickle
 from collections import ChainMap
 
 from .job import Job
-from .moto_adapter import account_backends, forget
+from .moto_adapter import account_backends, forget, untrack
 from .status_index import StatusIndex
 
 
@@ -67,6 +67,7 @@ class Snapshot:
         state["tagger"].tags = dict(self._tags)  # a resource's tags are copied when they change
         backend.__dict__.update(state)
         backend.logs_backend.groups = {name: _group(settings, streams) for name, (settings, streams) in self._groups.items()}
+        untrack(backend.account_id)  # the state just replaced is garbage now, unless moto's record keeps it
 
 
 def _memo(backend) -> dict:
