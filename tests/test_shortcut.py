@@ -102,6 +102,26 @@ def test_faults_take_the_full_path_where_the_sdk_retries(lb):
     assert answer["ResponseMetadata"]["RetryAttempts"] == 2 and answer["jobQueues"]
 
 
+@pytest.mark.parametrize("whose", ["own client", "intercepted client"])
+def test_before_parse_handlers_see_the_answer_and_may_add_to_it(lb, whose):
+    # botocore's endpoint adds a handler's customized_response_dict to the parsed answer: so does the shortcut
+    client = lb.client if whose == "own client" else boto3.client("batch", region_name=lb.region)
+
+    def customize(response_dict, customized_response_dict, **kwargs):
+        customized_response_dict["seenStatus"] = response_dict["status_code"]
+
+    client.meta.events.register("before-parse.batch.DescribeJobQueues", customize, unique_id="customize")
+    try:
+        with lb.intercept() if whose != "own client" else contextlib.nullcontext():
+            short, sent = observed(client, lambda c: c.describe_job_queues())
+            with full_path(lb):
+                full, _ = observed(client, lambda c: c.describe_job_queues())
+    finally:
+        client.meta.events.unregister("before-parse.batch.DescribeJobQueues", unique_id="customize")
+    assert not sent and short == full
+    assert short[-1]["seenStatus"] == 200 and short[-1]["jobQueues"]
+
+
 def test_a_stubber_on_an_intercepted_client_still_answers_first(lb):
     client = boto3.client("batch", region_name=lb.region)
     with lb.intercept(), Stubber(client) as stubber:

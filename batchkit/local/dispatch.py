@@ -124,6 +124,7 @@ class Shortcut:
         parsed = self._plain(response, model.output_shape) if not customized and self._plain else None
         if parsed is None:
             parsed = self._parse(response, model, status)
+            parsed.update(customized)
         parsed["ResponseMetadata"]["RetryAttempts"] = 0
         return http, parsed
 

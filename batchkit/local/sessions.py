@@ -57,7 +57,7 @@ def local_data_loader(search_path: str | None = None):
     """The shared data loader for a data path with Batch routed without endpoint rules, if this botocore
     makes such a client (it falls back to endpoint data); else the shared loader itself."""
     loader = _BatchByFixedEndpoint(data_loader(search_path))
-    core = botocore.session.Session()
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})  # no profile read
     core.register_component("data_loader", loader)
     try:
         client = core.create_client("batch", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
@@ -68,7 +68,7 @@ def local_data_loader(search_path: str | None = None):
 
 def local_botocore_session(**kwargs) -> botocore.session.Session:
     """A botocore session for clients that batchkit.local answers: the shared data, Batch without endpoint rules."""
-    core = botocore.session.Session(**kwargs)
+    core = botocore_session(**kwargs)
     core.register_component("data_loader", local_data_loader(core.get_config_variable("data_path")))
     return core
 
