@@ -8,7 +8,7 @@ at C speed, a log stream is
 copied the first time it is touched (`_Streams`), tags per resource when they
 change (`LocalBatchBackend.tag_resource`); everything else, which is small
 whatever the seed (environments, queues, definitions, unfinished jobs, the
-event heap), is copied whole: unpickled from the snapshot's bytes, which is 
+event heap), is copied whole: unpickled from the snapshot's bytes, which is
 several times faster than a deep copy (the deep copy stays for a state that
 does not pickle).
 """

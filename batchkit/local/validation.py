@@ -164,68 +164,110 @@ def _masked(params: dict, path: str, value):
 
 
 def _walk(operation: str, shape, value, path: str, owner: str = "", member: str = "") -> None:
-    kind, where = shape.type_name, f"{owner}.{member}"
+    _checker(shape, owner, member)(value, path)
+
+
+def _text(path) -> str:
+    """A path as messages write it: paths are built as (parent, step) pairs, and only spelled out for a
+    message (spelling every member's path on the way took most of a request's checks)."""
+    steps = []
+    while isinstance(path, tuple):
+        path, step = path
+        steps.append(f"[{step}]" if isinstance(step, int) else step)
+    steps.append(path)
+    return "".join(reversed(steps))
+
+
+@cache
+def _checker(shape, owner: str = "", member: str = ""):
+    """The reference's checks of a value of `shape` (found as `owner`'s `member`), decided once per shape."""
+    kind, where, metadata = shape.type_name, f"{owner}.{member}", shape.metadata
     if kind == "structure":
-        for name, child in value.items():
-            _walk(operation, shape.members[name], child, f"{path}.{name}", shape.name, name)
-        named = _creating_names().get(shape.name)
-        if named in value:
-            _name(f"{path}.{named}", value[named])
-        if shape.name in STRUCTURE_RULES:
-            STRUCTURE_RULES[shape.name](path, value)
+        members, named, rule = shape.members, _creating_names().get(shape.name), STRUCTURE_RULES.get(shape.name)
+        checkers = {}  # member -> (its checks, its step): made on first use (shapes may nest themselves)
+
+        def check(value, path):
+            for name, child in value.items():
+                found = checkers.get(name)
+                if found is None:
+                    found = checkers[name] = (_checker(members[name], shape.name, name), "." + name)
+                found[0](child, (path, found[1]))
+            if named in value:
+                _name((path, "." + named), value[named])
+            if rule is not None:
+                rule(path, value)
     elif kind == "list":
-        _count(path, len(value), shape.metadata.get("max") or MAX_ITEMS.get(where))
-        for i, item in enumerate(value):
-            _walk(operation, shape.member, item, f"{path}[{i}]")
+        most = metadata.get("max") or MAX_ITEMS.get(where)
+
+        def check(value, path):
+            _count(path, len(value), most)
+            items = _checker(shape.member)
+            for i, item in enumerate(value):
+                items(item, (path, i))
     elif kind == "map":
         tags = member == "tags"
-        _count(path, len(value), shape.metadata.get("max") or (_tag_limits()["count"] if tags else None))
-        for key, item in value.items():
-            _string(f"{path} key", key, _tag_limits()["key"] if tags else None)
-            if tags and key.lower().startswith(RESERVED_TAG_PREFIX):
-                raise Invalid(f"{path}: tag keys starting with {RESERVED_TAG_PREFIX!r} are reserved for AWS")
-            _walk(operation, shape.value, item, f"{path}[{key!r}]")
-            if tags:
-                _string(f"{path}[{key[:SHOWN]!r}]", item, _tag_limits()["value"])
+        limits = _tag_limits() if tags else {"count": None, "key": None, "value": None}
+        most = metadata.get("max") or limits["count"]
+
+        def check(value, path):
+            _count(path, len(value), most)
+            values = _checker(shape.value)
+            for key, item in value.items():
+                _string((path, " key"), key, limits["key"])
+                if tags and key.lower().startswith(RESERVED_TAG_PREFIX):
+                    raise Invalid(f"{_text(path)}: tag keys starting with {RESERVED_TAG_PREFIX!r} are reserved for AWS")
+                values(item, (path, f"[{key!r}]"))
+                if tags:
+                    _string((path, f"[{key[:SHOWN]!r}]"), item, limits["value"])
     elif kind == "string":
-        _string(path, value, shape.metadata.get("max"))
-        pattern = PATTERNS.get(where)
-        if pattern is not None and not pattern[0].fullmatch(value):
-            raise Invalid(f"{path}: {shown(value)} is not valid: {pattern[1]}")
-        enum = shape.metadata.get("enum")
+        most, pattern, enum = metadata.get("max"), PATTERNS.get(where), metadata.get("enum")
         # some enums are documented "The values aren't case sensitive" (EvaluateOnExit.action)
-        if enum and value not in enum and not (CASELESS.search(shape.documentation or "") and value.upper() in enum):
-            raise Invalid(f"{path}: {shown(value)} is not one of {' | '.join(enum)}")
+        caseless = bool(enum) and bool(CASELESS.search(shape.documentation or ""))
+
+        def check(value, path):
+            if (most is not None and len(value) > most) or _SURROGATE.search(value):
+                _string(path, value, most)  # says which
+            if pattern is not None and not pattern[0].fullmatch(value):
+                raise Invalid(f"{_text(path)}: {shown(value)} is not valid: {pattern[1]}")
+            if enum and value not in enum and not (caseless and value.upper() in enum):
+                raise Invalid(f"{_text(path)}: {shown(value)} is not one of {' | '.join(enum)}")
     elif kind in ("integer", "long", "float", "double"):
-        _number(path, value, kind, MAX_RESULTS if member == "maxResults" else RANGES.get(where), shape.metadata)
+        bounds = MAX_RESULTS if member == "maxResults" else RANGES.get(where)
+
+        def check(value, path):
+            _number(path, value, kind, bounds, metadata)
+    else:
+        def check(value, path):
+            pass
+    return check
 
 
 def _count(path: str, count: int, most) -> None:
     most, words = most if isinstance(most, tuple) else (most, None)
     if most is not None and count > most:
-        raise Invalid(f"{path}: {words or f'at most {most} items'}; {count} were given")
+        raise Invalid(f"{_text(path)}: {words or f'at most {most} items'}; {count} were given")
 
 
 def _string(path: str, value, most) -> None:
     if most is not None and len(value) > most:
-        raise Invalid(f"{path}: at most {most} characters, {len(value)} were given")
+        raise Invalid(f"{_text(path)}: at most {most} characters, {len(value)} were given")
     if _SURROGATE.search(value):
-        raise Invalid(f"{path}: not a valid Unicode string")
+        raise Invalid(f"{_text(path)}: not a valid Unicode string")
 
 
 def _number(path: str, value, kind: str, bounds, model: dict) -> None:
     if isinstance(value, bool):
-        raise Invalid(f"{path}: expected a number, got a boolean")
+        raise Invalid(f"{_text(path)}: expected a number, got a boolean")
     if kind in ("float", "double") and not math.isfinite(value):
-        raise Invalid(f"{path}: {value} is not a finite number")
+        raise Invalid(f"{_text(path)}: {value} is not a finite number")
     low, high, *words = bounds or (0, None)  # the model has no negative quantities
     if value < low or (high is not None and value > high):
         allowed = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise Invalid(f"{path}: {shown(value)} is not valid: {words[0] if words else f'the value must be {allowed}'}")
+        raise Invalid(f"{_text(path)}: {shown(value)} is not valid: {words[0] if words else f'the value must be {allowed}'}")
     # the model's own maximum and the wire type's width hold whatever the reference says
     most = min(model.get("max", math.inf), INT_BOUNDS.get(kind, math.inf))
     if value > most:
-        raise Invalid(f"{path}: {shown(value)} is not valid: the value must be at most {most}")
+        raise Invalid(f"{_text(path)}: {shown(value)} is not valid: the value must be at most {most}")
 
 
 def _requirement(path: str, value: dict) -> None:
@@ -240,7 +282,7 @@ def _requirement(path: str, value: dict) -> None:
         amount = math.nan
     whole = math.isfinite(amount) and amount.is_integer()
     if not ((whole and amount >= smallest) or (kind == "VCPU" and amount in FARGATE_VCPUS)):
-        raise Invalid(f"{path}.value: {shown(text)} is not valid for {kind}: {words}")
+        raise Invalid(f"{_text(path)}.value: {shown(text)} is not valid for {kind}: {words}")
 
 
 def _ec2_vcpus(operation: str, params: dict) -> None:
@@ -263,7 +305,7 @@ REQUEST_RULES = {"RegisterJobDefinition": (_ec2_vcpus,)}  # rules on a whole req
 
 def _name(path: str, value: str) -> None:
     if not NAME.fullmatch(value):
-        raise Invalid(f"{path}: {shown(value)} is not valid: {NAME_RULE}")
+        raise Invalid(f"{_text(path)}: {shown(value)} is not valid: {NAME_RULE}")
 
 
 @cache
