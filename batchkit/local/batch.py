@@ -193,7 +193,7 @@ class LocalBatch(Factories):
         service's rules; those with a status as recorded (history.py).  The collector is paused: the
         jobs hold no garbage cycles, and its passes over them were a fifth of seeding's time."""
         job_ids = []
-        with self._runtime.lock, gc_paused:
+        with self._runtime.lock, gc_paused, self._backend.lifecycle.recording():
             for number, (entry, request, state) in enumerate(jobs):
                 try:
                     job_ids.append(self._backend.submit(request, state).id)
