@@ -26,7 +26,7 @@ from ..gcpause import gc_paused
 from . import nodes, rules, scheduler
 from .fleet import Fleet, Settings, fleet_for
 from .job import Job
-from .moto_adapter import make_arn_for_job, new_stream, random
+from .moto_adapter import make_arn_for_job, new_stream, random, utcnow
 from .ordering import ordering_for
 from .outcomes import DEFAULT_SECONDS, SUCCESS, Outcomes, run_process, simulated_logs
 from .status_index import StatusIndex
@@ -113,11 +113,12 @@ class Lifecycle:
     @contextmanager
     def recording(self):
         """While a seed's jobs are submitted in bulk: what each of them looked up in moto (its logs backend,
-        the spelling of a job's ARN: ~5 us a job) looked up once.  Nothing of it stays (snapshots copy this)."""
+        the spelling of a job's ARN, the wall clock its log streams are stamped with: ~5 us a job) looked
+        up once.  Nothing of it stays (snapshots copy this object)."""
         account, region = self.backend.account_id, self.backend.region_name
         prefix = make_arn_for_job(account, "", region)
         arn = prefix if make_arn_for_job(account, "x", region) == prefix + "x" else ""
-        self._looked_up = {"logs": self.backend.logs_backend, "arn": arn} if arn else None
+        self._looked_up = {"logs": self.backend.logs_backend, "arn": arn, "now": utcnow()} if arn else None
         try:
             yield
         finally:
@@ -724,7 +725,7 @@ class Lifecycle:
         if recorded:  # a seed's history: thousands of new streams, made without moto's per-call costs
             events = [line if isinstance(line, dict) else {"timestamp": at + i, "message": line}
                       for i, line in enumerate(lines or ())]
-            return new_stream(group, stream_name, events)
+            return new_stream(group, stream_name, events, looked_up and looked_up["now"])
         if stream_name not in group.streams:
             group.create_log_stream(stream_name)
         if lines:

@@ -182,11 +182,12 @@ _EPOCH = _datetime(1970, 1, 1)
 _ARN_PREFIXES: dict[tuple, str | None] = {}  # (account, region, group) -> a stream's ARN without its name
 
 
-def new_stream(group, name: str, events: list[dict]) -> None:
+def new_stream(group, name: str, events: list[dict], now=None) -> None:
     """`group`'s stream `name` holding `events` ({timestamp, message}) if it has no such stream yet, as
     moto's ``create_log_stream`` and one ``put_log_events`` make it (the same attributes, LogEvents and
-    counters; the stream's creation and ingestion time one reading of the clock).  The first stream of a
-    group, one with subscription filters or a moto whose streams differ: moto's own calls."""
+    counters); `now` (`utcnow()`, one reading for a seed's many streams) is its creation and ingestion
+    time.  The first stream of a group, one with subscription filters or a moto whose streams differ:
+    moto's own calls."""
     if name in group.streams:
         if events:
             group.streams[name].put_log_events(events)
@@ -204,7 +205,7 @@ def new_stream(group, name: str, events: list[dict]) -> None:
                      and stream.arn.endswith(f":log-stream:{name}"))
             _ARN_PREFIXES[key] = stream.arn[: len(stream.arn) - len(name)] if known else None
         return
-    now = _datetime.now(_UTC).replace(tzinfo=None)  # moto's utcnow(), without its import per call
+    now = now or utcnow()
     stream = _LogStream.__new__(_LogStream)  # moto's own __new__: tracked as moto tracks its instances
     vars(stream).update(
         account_id=group.account_id, region=group.region, log_group=group, arn=prefix + name, creation_time=now,
@@ -219,3 +220,8 @@ def new_stream(group, name: str, events: list[dict]) -> None:
         stream.events = [_LogEvent(ingestion, event) for event in events]
         stream.upload_sequence_token = 1
     group.streams[name] = stream
+
+
+def utcnow():
+    """moto's ``utcnow()`` (naive UTC, what its log streams hold), without its import per call."""
+    return _datetime.now(_UTC).replace(tzinfo=None)

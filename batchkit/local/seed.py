@@ -213,8 +213,9 @@ def _alike(request: dict, names):
 
     name = request.get("jobName")
     named = names is not None and type(name) is str and names.fullmatch(name) is not None
-    try:
-        return tuple((key, _NAMED if named and key == "jobName" else frozen(value)) for key, value in request.items())
+    try:  # a text stands for itself (only a str equals a str): most members of a seed's jobs are names
+        return tuple((key, _NAMED if named and key == "jobName" else value if type(value) is str else frozen(value))
+                     for key, value in request.items())
     except OverflowError:
         return None
 
