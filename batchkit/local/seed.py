@@ -52,6 +52,7 @@ def load(seed) -> dict:
     return _file(path, where)
 
 
+@gc_paused  # parsing makes a node or value per scalar: collections meanwhile walked every stored job again and again
 def _file(path: Path, where: str) -> dict:
     """A seed file, checked.  LocalBatch checks its seed, then seeds from it: the file is parsed once."""
     try:
