@@ -167,6 +167,7 @@ class LocalBatch(Factories):
             self.endpoint_url = f"http://{bound_host if ':' not in bound_host else f'[{bound_host}]'}:{bound_port}"
         return self.endpoint_url
 
+    @gc_paused  # a seed's thousands of jobs hold no garbage cycles: the collector runs once, after
     def _seed(self, key: str, request_seed: dict, where: str) -> Snapshot:
         """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
@@ -190,10 +191,10 @@ class LocalBatch(Factories):
     def _submit_seeded(self, jobs, where: str = "seed") -> list[str]:
         """A seed's jobs, in bulk (`seed.load` has checked them as SubmitJob requests; `jobs` are its
         (entry, request, state) from `seed.split_jobs`), straight into the backend, which applies the
-        service's rules; those with a status as recorded (history.py).  The collector is paused: the
-        jobs hold no garbage cycles, and its passes over them were a fifth of seeding's time."""
+        service's rules; those with a status as recorded (history.py).  The collector is paused (`_seed`):
+        its passes over the new jobs were a fifth of seeding's time."""
         job_ids = []
-        with self._runtime.lock, gc_paused, self._backend.lifecycle.recording():
+        with self._runtime.lock, self._backend.lifecycle.recording():
             for number, (entry, request, state) in enumerate(jobs):
                 try:
                     job_ids.append(self._backend.submit(request, state).id)

@@ -206,20 +206,33 @@ def new_stream(group, name: str, events: list[dict], now=None) -> None:
             _ARN_PREFIXES[key] = stream.arn[: len(stream.arn) - len(name)] if known else None
         return
     now = now or utcnow()
+    if events:  # as put_log_events leaves a stream without subscription filters
+        ingestion = _ingestion(now)
+        logged = [_LogEvent(ingestion, event) for event in events]
+        stored, ingested, token = sum([len(event["message"]) for event in events]), now, 1
+    else:
+        logged, stored, ingested, token = [], 0, None, 0
     stream = _LogStream.__new__(_LogStream)  # moto's own __new__: tracked as moto tracks its instances
-    vars(stream).update(
-        account_id=group.account_id, region=group.region, log_group=group, arn=prefix + name, creation_time=now,
-        first_event_timestamp=None, last_event_timestamp=None, last_ingestion_time=None, log_stream_name=name,
-        stored_bytes=0, upload_sequence_token=0, events=[])
+    stream.__dict__ = {  # LogStream.__init__'s attributes, in its order
+        "account_id": group.account_id, "region": group.region, "log_group": group, "arn": prefix + name,
+        "creation_time": now, "first_event_timestamp": None, "last_event_timestamp": None,
+        "last_ingestion_time": ingested, "log_stream_name": name, "stored_bytes": stored,
+        "upload_sequence_token": token, "events": logged}
     _LogStream._log_ids += 1
-    if events:  # put_log_events on a stream without subscription filters
-        delta = now - _EPOCH  # int(unix_time_millis(now)), moto's arithmetic with the epoch made once
-        ingestion = int(((delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))) * 1000.0)
-        stream.last_ingestion_time = now
-        stream.stored_bytes = sum([len(event["message"]) for event in events])
-        stream.events = [_LogEvent(ingestion, event) for event in events]
-        stream.upload_sequence_token = 1
     group.streams[name] = stream
+
+
+def _ingestion(now) -> int:
+    """int(unix_time_millis(now)): moto's arithmetic, with the epoch made once (and the last answer kept)."""
+    global _last_ingestion
+    last = _last_ingestion  # one tuple: another thread's seeding replaces it whole
+    if last[0] is not now:
+        delta = now - _EPOCH
+        last = _last_ingestion = (now, int(((delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))) * 1000.0))
+    return last[1]
+
+
+_last_ingestion: tuple = (None, 0)
 
 
 def utcnow():
