@@ -48,9 +48,12 @@ def test_alike_requests_are_checked_once(monkeypatch):
     entries = [job(i) for i in range(500)] + [job(i, jobQueue="HighPriority") for i in range(500, 600)]
     seeds.check({"jobs": entries})
     assert [r["jobName"] for r in checked] == ["old-0", "old-500"]  # two distinct requests, one check each
-    # and seeding takes the entries as the check split them
-    assert [request["jobName"] for _, request, _ in seeds.split_jobs({"jobs": entries})] == [e["jobName"] for e in entries]
-    assert seeds.split_jobs({"jobs": entries})[7][2]["attempts"][0]["container"] == {"exitCode": 0}
+    # and seeding takes the entries as the check split them, once
+    handed = seeds.split_jobs({"jobs": entries})
+    assert [request["jobName"] for _, request, _ in handed] == [e["jobName"] for e in entries]
+    assert handed[7][2]["attempts"][0]["container"] == {"exitCode": 0}
+    again = seeds.split_jobs({"jobs": entries})  # split anew: the same
+    assert again == handed and again[7][1] is not handed[7][1]
 
 
 @pytest.mark.parametrize("bad, words", [

@@ -153,10 +153,12 @@ def check(data, where: str = "seed") -> dict:
 
 def split_jobs(seed: dict) -> list[tuple[dict, dict, dict | None]]:
     """The seed's job entries as (entry, SubmitJob request, recorded state or None), as history.split
-    gives them: those of the seed checked last are kept from its check (seeding follows it)."""
+    gives them: those of the seed checked last are handed over once from its check (seeding follows it)."""
+    global _split
     entries = seed.get("jobs") or []
     known = _split
     if known and known[0] is entries and known[1] == len(entries):
+        _split = ()  # once: kept, they would hold a whole seed's states
         return known[2]
     return [(entry, *history.split(entry)) for entry in entries]
 
