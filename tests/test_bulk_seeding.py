@@ -54,6 +54,8 @@ def test_alike_requests_are_checked_once(monkeypatch):
     assert handed[7][2]["attempts"][0]["container"] == {"exitCode": 0}
     again = seeds.split_jobs({"jobs": entries})  # split anew: the same
     assert again == handed and again[7][1] is not handed[7][1]
+    with pytest.raises(ValueError, match=r"^seed file s.yaml: jobs\[1\] \(old-1\): status 'DONE': a seeded job's status"):
+        seeds.split_jobs({"jobs": [job(0), job(1, status="DONE")]}, "seed file s.yaml")
 
 
 @pytest.mark.parametrize("bad, words", [

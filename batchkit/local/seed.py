@@ -151,7 +151,7 @@ def check(data, where: str = "seed") -> dict:
     return data
 
 
-def split_jobs(seed: dict) -> list[tuple[dict, dict, dict | None]]:
+def split_jobs(seed: dict, where: str = "seed") -> list[tuple[dict, dict, dict | None]]:
     """The seed's job entries as (entry, SubmitJob request, recorded state or None), as history.split
     gives them: those of the seed checked last are handed over once from its check (seeding follows it)."""
     global _split
@@ -160,7 +160,13 @@ def split_jobs(seed: dict) -> list[tuple[dict, dict, dict | None]]:
     if known and known[0] is entries and known[1] == len(entries):
         _split = ()  # once: kept, they would hold a whole seed's states
         return known[2]
-    return [(entry, *history.split(entry)) for entry in entries]
+    split = []
+    for number, entry in enumerate(entries):  # a seed not checked just before (check words the same)
+        try:
+            split.append((entry, *history.split(entry)))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {entry_name('jobs', number, entry)}: {exc}") from None
+    return split
 
 
 def _check_jobs(entries: list, operation: str, where: str) -> list[tuple]:
@@ -288,7 +294,7 @@ def apply(client, seed: dict, submit_jobs, where: str = "seed") -> list[str]:
     for section, method in SECTIONS.items():
         entries = seed.get(section) or ()
         if section == "jobs":
-            job_ids = submit_jobs(split_jobs(seed))
+            job_ids = submit_jobs(split_jobs(seed, where))
             continue
         for number, request in enumerate(entries):
             try:
