@@ -195,3 +195,14 @@ def test_yaml_without_aliases_is_still_bounded_and_with_them_counted():
         f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcdefg", "bcdefgh"))
     with pytest.raises(yamlsafe.Refused, match="aliases expand"):
         yamlsafe.load(lol)
+
+
+def test_a_dict_seed_is_checked_once_per_local_batch(monkeypatch):
+    checked, check = [], seeds.check
+    monkeypatch.setattr(seeds, "check", lambda data, where="seed": checked.append(where) or check(data, where))
+    seed = {**copy.deepcopy(DEMO), "jobs": [job(i) for i in range(3)]}
+    with batchkit.local(seed=seed) as lb:
+        assert len(checked) == 1 and lb._checked is None
+        assert len(lb.client.list_jobs(jobQueue="LowPriority", jobStatus="SUCCEEDED")["jobSummaryList"]) == 3
+        lb.reset({**seed, "jobs": seed["jobs"][:2]})  # another seed: checked
+        assert len(checked) == 2

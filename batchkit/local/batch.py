@@ -77,7 +77,7 @@ class LocalBatch(Factories):
             raise ValueError(f"state must be the path of a directory, not {state!r}")
         if state is not None and executor != "simulated":  # replaying the journal would run the commands again
             raise ValueError("state= needs executor='simulated': the subprocess executor's runs cannot be replayed")
-        seeds.load(seed)  # bad seeds fail before anything starts
+        self._checked = (seed, seeds.load(seed))  # bad seeds fail before anything starts; the first reset uses it
         from .server import Exposure
 
         self._exposure = Exposure(host, allow_remote, moto_api, require_key)  # a bad one fails here too
@@ -129,6 +129,7 @@ class LocalBatch(Factories):
                 self.reset(seed)  # in process: a server answers no request before its seed is in
                 if self._state is not None:
                     self._state.create(self)
+        self._checked = None
         if server:
             self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
             self._connect()  # lb.client and lb.batch now go through the endpoint
@@ -353,6 +354,7 @@ class LocalBatch(Factories):
         A dict seed is digested once per object: the pytest plugin passes the same dict (a marker's)
         to every test; one whose sections were replaced or resized is digested anew (change a seed by
         making a new dict, not by editing an entry in place)."""
+        checked, self._checked = self._checked, None  # __init__ checked its seed already: used once
         if not isinstance(seed, dict):
             return seeds.key(seed), None
         shape = tuple((name, id(value), len(value) if hasattr(value, "__len__") else None)
@@ -360,7 +362,8 @@ class LocalBatch(Factories):
         known = self._dict_keys.get(id(seed))
         if known is not None and known[0] is seed and known[1] == shape:
             return known[2], None
-        checked = seeds.load(seed)  # checked (bounded) before its text is made; seeding reuses it
+        # checked (bounded) before its text is made; seeding reuses it
+        checked = checked[1] if checked is not None and checked[0] is seed else seeds.load(seed)
         self._dict_keys[id(seed)] = (seed, shape, seeds.key(seed))
         return self._dict_keys[id(seed)][2], checked
 
