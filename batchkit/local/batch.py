@@ -11,7 +11,8 @@ import time
 from .. import fastparse, interception
 from .. import __version__
 from ..client import Batch, client_config
-from . import dispatch, history, moto_adapter, persistence, responses, service, sessions
+from ..gcpause import gc_paused
+from . import dispatch, moto_adapter, persistence, responses, service, sessions
 from . import seed as seeds
 from .clock import Clock, sleeps_advance
 from .factories import Factories
@@ -76,7 +77,7 @@ class LocalBatch(Factories):
             raise ValueError(f"state must be the path of a directory, not {state!r}")
         if state is not None and executor != "simulated":  # replaying the journal would run the commands again
             raise ValueError("state= needs executor='simulated': the subprocess executor's runs cannot be replayed")
-        seeds.load(seed)  # bad seeds fail before anything starts
+        self._checked = (seed, seeds.load(seed))  # bad seeds fail before anything starts; the first reset uses it
         from .server import Exposure
 
         self._exposure = Exposure(host, allow_remote, moto_api, require_key)  # a bad one fails here too
@@ -128,6 +129,7 @@ class LocalBatch(Factories):
                 self.reset(seed)  # in process: a server answers no request before its seed is in
                 if self._state is not None:
                     self._state.create(self)
+        self._checked = None
         if server:
             self.serve(host, port, allow_remote=allow_remote, moto_api=moto_api, require_key=require_key)
             self._connect()  # lb.client and lb.batch now go through the endpoint
@@ -166,6 +168,7 @@ class LocalBatch(Factories):
             self.endpoint_url = f"http://{bound_host if ':' not in bound_host else f'[{bound_host}]'}:{bound_port}"
         return self.endpoint_url
 
+    @gc_paused  # a seed's thousands of jobs hold no garbage cycles: the collector runs once, after
     def _seed(self, key: str, request_seed: dict, where: str) -> Snapshot:
         """A fresh backend, the seed's requests sent before the clock's start and run, snapshotted."""
         backend = self._backend
@@ -186,14 +189,15 @@ class LocalBatch(Factories):
             self._runtime.journal = journal
         return self._snapshots[key]
 
-    def _submit_seeded(self, entries, where: str = "seed") -> list[str]:
-        """A seed's jobs, in bulk (`seed.load` has checked them as SubmitJob requests), straight into
-        the backend, which applies the service's rules; those with a status as recorded (history.py)."""
+    def _submit_seeded(self, jobs, where: str = "seed") -> list[str]:
+        """A seed's jobs, in bulk (`seed.load` has checked them as SubmitJob requests; `jobs` are its
+        (entry, request, state) from `seed.split_jobs`), straight into the backend, which applies the
+        service's rules; those with a status as recorded (history.py).  The collector is paused (`_seed`):
+        its passes over the new jobs were a fifth of seeding's time."""
         job_ids = []
-        with self._runtime.lock:
-            for number, entry in enumerate(entries):
+        with self._runtime.lock, self._backend.lifecycle.recording():
+            for number, (entry, request, state) in enumerate(jobs):
                 try:
-                    request, state = history.split(entry)
                     job_ids.append(self._backend.submit(request, state).id)
                 except (ValueError, *moto_adapter.ERRORS) as exc:
                     raise ValueError(f"{where}: {seeds.entry_name('jobs', number, entry)}: {_message(exc)}") from None
@@ -350,6 +354,7 @@ class LocalBatch(Factories):
         A dict seed is digested once per object: the pytest plugin passes the same dict (a marker's)
         to every test; one whose sections were replaced or resized is digested anew (change a seed by
         making a new dict, not by editing an entry in place)."""
+        checked, self._checked = self._checked, None  # __init__ checked its seed already: used once
         if not isinstance(seed, dict):
             return seeds.key(seed), None
         shape = tuple((name, id(value), len(value) if hasattr(value, "__len__") else None)
@@ -357,7 +362,8 @@ class LocalBatch(Factories):
         known = self._dict_keys.get(id(seed))
         if known is not None and known[0] is seed and known[1] == shape:
             return known[2], None
-        checked = seeds.load(seed)  # checked (bounded) before its text is made; seeding reuses it
+        # checked (bounded) before its text is made; seeding reuses it
+        checked = checked[1] if checked is not None and checked[0] is seed else seeds.load(seed)
         self._dict_keys[id(seed)] = (seed, shape, seeds.key(seed))
         return self._dict_keys[id(seed)][2], checked
 

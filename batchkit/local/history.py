@@ -32,12 +32,13 @@ FINISHED = ("SUCCEEDED", "FAILED")
 TIMES = ("createdAt", "startedAt", "stoppedAt")
 STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs", "children")
 CHILD = ("index", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")  # what a recorded array child holds
+_STATE = frozenset(STATE)
 TABLES = (".csv", ".parquet", ".jsonl")  # frames.TABLES, spelled here: pandas loads only when a table is read
 
 
 def split(entry: dict) -> tuple[dict, dict | None]:
     """(the SubmitJob request, the recorded state or None for a job to simulate)."""
-    request = {k: v for k, v in entry.items() if k not in STATE}
+    request = {k: v for k, v in entry.items() if k not in _STATE}
     if "status" not in entry:
         extra = sorted(set(entry) & set(STATE) - {"jobId"})
         if extra:
@@ -60,7 +61,7 @@ def _state(entry: dict, keys: tuple) -> dict:
                          "(leave it out to simulate the job)")
     state = {k: entry[k] for k in keys if entry.get(k) is not None}
     for key in TIMES:
-        if key in state:
+        if key in state and type(state[key]) is not int:  # epoch ms already (most seeds): as they are
             state[key] = epoch_ms(state[key], key)
     if "attempts" in state and not (isinstance(state["attempts"], list)
                                     and all(isinstance(a, dict) for a in state["attempts"])):

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from .. import yamlsafe
+from ..gcpause import gc_paused
 from . import history
 
 SECTIONS = {  # seed key -> the operation each of its entries is a request body of, in the order sent
@@ -30,6 +31,7 @@ MAX_BYTES = {"JSON": 16 << 20, "YAML": 4 << 20}
 MAX_ENTRIES = 100_000  # requests in one seed, all sections together
 KEY_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _last: dict = {}  # one file's checked seed, handed out once to the next load of the unchanged file
+_split: tuple = ()  # the seed checked last: (its jobs list, their number, split_jobs' answer for them)
 
 
 def load(seed) -> dict:
@@ -50,6 +52,7 @@ def load(seed) -> dict:
     return _file(path, where)
 
 
+@gc_paused  # parsing makes a node or value per scalar: collections meanwhile walked every stored job again and again
 def _file(path: Path, where: str) -> dict:
     """A seed file, checked.  LocalBatch checks its seed, then seeds from it: the file is parsed once."""
     try:
@@ -107,6 +110,7 @@ def _within(size: int, kind: str, where: str) -> None:
                          "put many jobs in a table (CSV, Parquet or JSON lines)")
 
 
+@gc_paused  # a 10,000-job seed's split entries are many small objects: collections walked them over and over
 def check(data, where: str = "seed") -> dict:
     """`data` if it is a valid seed: a mapping of SECTIONS, each a list of valid request bodies."""
     from .validation import Invalid
@@ -125,20 +129,122 @@ def check(data, where: str = "seed") -> dict:
     count = sum(len(entries) for entries in data.values() if isinstance(entries, list))
     if count > MAX_ENTRIES:
         raise ValueError(f"{where} has {count:,} entries; a seed may have at most {MAX_ENTRIES:,}")
+    jobs = None
     for section, entries in data.items():
         operation = _operation(section)
         if entries is None:
             continue
         if not isinstance(entries, list):
             raise ValueError(f"{where}: {section} must be a list of {operation} requests, not {type(entries).__name__}")
+        if section == "jobs":
+            jobs = _check_jobs(entries, operation, where)
+            continue
         for number, entry in enumerate(entries):
             try:
                 if not isinstance(entry, dict):
                     raise Invalid(f"expected a {operation} request, got {shown(entry)}")
-                check_request(operation, history.split(entry)[0] if section == "jobs" else entry)
+                check_request(operation, entry)
             except ValueError as exc:  # Invalid is one
                 raise ValueError(f"{where}: {entry_name(section, number, entry)}: {exc}") from None
+    global _split
+    _split = () if jobs is None else (data["jobs"], len(data["jobs"]), jobs)
     return data
+
+
+def split_jobs(seed: dict, where: str = "seed") -> list[tuple[dict, dict, dict | None]]:
+    """The seed's job entries as (entry, SubmitJob request, recorded state or None), as history.split
+    gives them: those of the seed checked last are handed over once from its check (seeding follows it)."""
+    global _split
+    entries = seed.get("jobs") or []
+    known = _split
+    if known and known[0] is entries and known[1] == len(entries):
+        _split = ()  # once: kept, they would hold a whole seed's states
+        return known[2]
+    split = []
+    for number, entry in enumerate(entries):  # a seed not checked just before (check words the same)
+        try:
+            split.append((entry, *history.split(entry)))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {entry_name('jobs', number, entry)}: {exc}") from None
+    return split
+
+
+def _check_jobs(entries: list, operation: str, where: str) -> list[tuple]:
+    """Each job entry split (history.split) and its request checked, as split_jobs gives them.
+
+    A seed's history is thousands of requests alike but for their names: a request alike to one that
+    passed (`_alike`) passes too, so each distinct one is checked once.  Any other is checked in full,
+    which words every refusal as before."""
+    from .validation import Invalid
+    from .validation import check as check_request
+    from .validation import shown
+
+    passed, split, names = set(), [], _name_rule()
+    for number, entry in enumerate(entries):
+        try:
+            if not isinstance(entry, dict):
+                raise Invalid(f"expected a {operation} request, got {shown(entry)}")
+            request, state = history.split(entry)
+            alike = _alike(request, names)
+            if alike is None or alike not in passed:
+                check_request(operation, request)
+                if alike is not None:
+                    passed.add(alike)
+        except ValueError as exc:  # Invalid is one
+            raise ValueError(f"{where}: {entry_name('jobs', number, entry)}: {exc}") from None
+        split.append((entry, request, state))
+    return split
+
+
+_NAMED = object()  # stands for any jobName that is a valid name
+_PLAIN = (str, int, float, bool, type(None))
+ALIKE_VALUES = 200  # values of one request compared; a larger one (or a bomb of aliases) is checked in full
+
+
+def _alike(request: dict, names):
+    """What checking `request` depends on, hashable: its values with their types (True, 1 and 1.0
+    differ) and a jobName that `names` (a pattern every name it matches passes alike) matches as one
+    marker; None for a request too large to compare or holding other types (checked in full)."""
+    budget = [ALIKE_VALUES]
+
+    def frozen(value):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise OverflowError
+        kind = type(value)
+        if kind is dict:
+            return dict, tuple((type(k), k, frozen(v)) for k, v in value.items())
+        if kind is list:
+            return list, tuple(frozen(v) for v in value)
+        if kind in _PLAIN:
+            return kind, value
+        raise OverflowError  # a date, numpy's numbers, ...
+
+    name = request.get("jobName")
+    named = names is not None and type(name) is str and names.fullmatch(name) is not None
+    try:  # a text stands for itself (only a str equals a str): most members of a seed's jobs are names
+        return tuple((key, _NAMED if named and key == "jobName" else value if type(value) is str else frozen(value))
+                     for key, value in request.items())
+    except OverflowError:
+        return None
+
+
+def _name_rule():
+    """validation.NAME if every jobName it matches passes SubmitJob's check alike (the model states no
+    length, pattern or enum for it, the reference's tables nothing but the name rule); else None."""
+    from . import validation
+
+    shape = _submit_shape().members.get("jobName")
+    member = "SubmitJobRequest.jobName"
+    alike = (shape is not None and shape.type_name == "string" and not shape.metadata
+             and member not in validation.RANGES and member not in validation.PATTERNS)
+    return validation.NAME if alike else None
+
+
+def _submit_shape():
+    from ..catalog import operation
+
+    return operation("SubmitJob").model.input_shape
 
 
 def label(seed) -> str:
@@ -188,7 +294,7 @@ def apply(client, seed: dict, submit_jobs, where: str = "seed") -> list[str]:
     for section, method in SECTIONS.items():
         entries = seed.get(section) or ()
         if section == "jobs":
-            job_ids = submit_jobs(entries)
+            job_ids = submit_jobs(split_jobs(seed, where))
             continue
         for number, request in enumerate(entries):
             try:
