@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import re
+from datetime import UTC as _UTC
+from datetime import datetime as _datetime
 from typing import Any
 
 from ..errors import UnsupportedDependency
@@ -167,12 +169,9 @@ def call_moto(request) -> tuple:
     return BotocoreStubber().process_request(request)
 
 
-
-# -- bulk seeding (#26, branch seeding): a seeded job's log stream without moto's per-call costs ----
+# -- bulk seeding: a seeded job's log stream without moto's per-call costs ----------------------
 # moto's create_log_stream + put_log_events cost ~13 us a stream (the partition looked up, the ARN
 # spelled, the clock read twice through utcnow); a 10,000-job seed writes 10,000 streams.
-from datetime import UTC as _UTC  # noqa: E402  (kept with the block that uses them)
-from datetime import datetime as _datetime  # noqa: E402
 
 _LogStream, _LogEvent = _take("moto.logs.models", "LogStream", "LogEvent", optional=True)
 _STREAM_ATTRIBUTES = frozenset({  # what moto's LogStream sets; a stream with others: moto's calls every time
