@@ -126,6 +126,14 @@ def local(request):
         yield lb
 
 
+@pytest.fixture(scope="module")
+def local_batch(local):
+    """A Batch asking the module's `local`: its own in process, one connected to its endpoint when served."""
+    import batchkit
+
+    return batchkit.connect(region=local.region, endpoint_url=local.endpoint_url) if local.endpoint_url else local.batch
+
+
 @pytest.fixture
 def lb(local):
     """The test module's `local` LocalBatch (a module-scoped fixture), reset to its seed."""

@@ -29,20 +29,12 @@ SEED = {"computeEnvironments": [managed("ce", ["m5.24xlarge"], max_vcpus=4096)],
                                "numNodes": 3, "mainNode": 0, "nodeRangeProperties": [{"targetNodes": "0:", "container": {
                                    "image": "mpi", "resourceRequirements": [{"type": "VCPU", "value": "2"},
                                                                             {"type": "MEMORY", "value": "4000"}]}}]}}]}
-WAYS = ["in-process", "served"]
-
-
-@pytest.fixture(scope="module", params=WAYS)
-def local(request):
-    served = request.param == "served"
-    with batchkit.local(seed=SEED, clock="manual", server=served) as lb:
-        lb.b = batchkit.connect(region="us-east-1", endpoint_url=lb.endpoint_url) if served else lb.batch
-        yield lb
+LOCAL_OPTIONS = {"clock": "manual"}  # conftest's `local`, in process and served
 
 
 @pytest.fixture
-def b(lb):
-    return lb.b
+def b(lb, local_batch):
+    return local_batch
 
 
 @pytest.fixture

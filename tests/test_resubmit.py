@@ -33,20 +33,12 @@ SEED = {
                                                                          {"type": "MEMORY", "value": "64"}],
                                                 "environment": [{"name": "GREETING", "value": "hi"}]}}],
 }
-WAYS = ["in-process", "served"]
-
-
-@pytest.fixture(scope="module", params=WAYS)
-def local(request):
-    served = request.param == "served"
-    with batchkit.local(seed=SEED, clock="manual", server=served, executor="subprocess") as lb:
-        lb.b = batchkit.connect(region="us-east-1", endpoint_url=lb.endpoint_url) if served else lb.batch
-        yield lb
+LOCAL_OPTIONS = {"clock": "manual", "executor": "subprocess"}  # conftest's `local`, in process and served
 
 
 @pytest.fixture
-def b(lb):
-    return lb.b
+def b(lb, local_batch):
+    return local_batch
 
 
 def submit(lb, name="work", **extra):

@@ -41,21 +41,12 @@ SEED = {
                            {"onStatusReason": "Host EC2*", "action": "RETRY"}]})],
 }
 WAYS = ["in-process", "served"]
-
-
-@pytest.fixture(scope="module", params=WAYS)
-def local(request):
-    """The LocalBatch, and the Batch the tests ask: its own, or one connected to its endpoint (conftest's
-    `lb` resets it per test)."""
-    served = request.param == "served"
-    with batchkit.local(seed=SEED, clock="manual", server=served) as lb:
-        lb.b = batchkit.connect(region="us-east-1", endpoint_url=lb.endpoint_url) if served else lb.batch
-        yield lb
+LOCAL_OPTIONS = {"clock": "manual"}  # conftest's `local`, in process and served
 
 
 @pytest.fixture
-def b(lb):
-    return lb.b
+def b(lb, local_batch):
+    return local_batch
 
 
 def submit(lb, name, definition="small", queue="cpu", **extra):
