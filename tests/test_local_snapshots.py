@@ -231,3 +231,25 @@ def test_resets_leave_no_earlier_state_behind():
         for _ in range(50):
             a_test()
         assert alive() == before
+
+
+def test_a_stored_job_keeps_few_objects_for_the_cyclic_collector():
+    """Every object a stored job keeps is walked by each full collection, which runs more often the more
+    each call leaves behind: a plain submitted job keeps its Job, its pending event and its lb.calls record
+    (it kept eight objects when its empty lists and its copy of the definition's container were its own)."""
+    def tracked() -> int:
+        gc.collect()
+        return len(gc.get_objects())
+
+    with batchkit.local(seed="demo") as lb:
+        lb.client.submit_job(jobName="warm", jobQueue="HighPriority", jobDefinition="sleep")
+        before = tracked()
+        for i in range(200):
+            lb.client.submit_job(jobName=f"j{i}", jobQueue="HighPriority", jobDefinition="sleep")
+        assert (tracked() - before) / 200 < 4
+        lb.run_until_idle()  # and they still run: attempts, dependents and children grow as needed
+        job = lb.client.submit_job(jobName="arr", jobQueue="HighPriority", jobDefinition="sleep",
+                                   arrayProperties={"size": 3}, dependsOn=[{"jobId": lb.calls[-2].response["jobId"]}])
+        lb.run_until_idle()
+        described = lb.client.describe_jobs(jobs=[job["jobId"]])["jobs"][0]
+        assert described["status"] == "SUCCEEDED" and described["arrayProperties"]["statusSummary"]["SUCCEEDED"] == 3

@@ -31,7 +31,11 @@ def merge_container(base: dict | None, overrides: dict | None) -> dict:
 
 
 def container_of(definition, overrides: dict | None) -> dict:
-    """The definition's container properties with the job's containerOverrides applied."""
+    """The definition's container properties with the job's containerOverrides applied; without
+    overrides, the definition's own dict (a job never changes its container: one object fewer per
+    job for the cyclic collector to walk)."""
+    if not overrides and definition.container_properties:
+        return definition.container_properties
     return merge_container(definition.container_properties, overrides)
 
 
@@ -84,7 +88,9 @@ class Job:
         self.queue, self.definition, self.request = queue, definition, request
         self.created_at, self.status, self.reason = now, "SUBMITTED", None
         self.started_at = self.stopped_at = None
-        self.attempts: list[dict] = []
+        # attempts, children, depends and dependents start as the shared empty tuple: most jobs never
+        # have some of them, and every list a stored job keeps is walked by each full collection
+        self.attempts: list[dict] | tuple = ()
         self.current: dict | None = None  # the running attempt: its start, outcome, task ids, stream
         self.container = container_of(definition, request.get("containerOverrides")) if container is None else container
         self.eks = eks_of(definition, request.get("eksPropertiesOverride"))
@@ -96,11 +102,11 @@ class Job:
         self.gpus = requirement(self.container, "GPU", "gpus", int)
         self.parent, self.index = parent, index
         self.size = (request.get("arrayProperties") or {}).get("size") if parent is None else None
-        self.children: list[Job] = []
+        self.children: list[Job] | tuple = ()
         self.summary = dict.fromkeys(STATUSES, 0) if self.size else None
-        self.depends: list[tuple[Job, str | None]] = []
+        self.depends: list[tuple[Job, str | None]] | tuple = ()
         self.waiting = 0  # unfinished dependencies
-        self.dependents: list[Job] = []
+        self.dependents: list[Job] | tuple = ()
         self.dependency_failed = False
         self.version = 0  # bumped on every status change: stale events and queue entries are skipped
         self.env = None  # the compute environment the current attempt runs on

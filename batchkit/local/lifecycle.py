@@ -103,7 +103,7 @@ class Lifecycle:
         self.listed.add(job)
         if share is not None:
             self.order(queue).submitted(job, self.now)
-        job.depends = depends
+        job.depends = depends or ()
         for target, kind in depends:
             if kind != "N_TO_N":  # N_TO_N binds child to child when the children are spawned
                 self._wait_on(job, target)
@@ -148,6 +148,8 @@ class Lifecycle:
             job.dependency_failed = True
         elif target.status != "SUCCEEDED":
             job.waiting += 1
+            if not target.dependents:
+                target.dependents = []
             target.dependents.append(job)
 
     # -- time -------------------------------------------------------------------
@@ -239,6 +241,7 @@ class Lifecycle:
     def _spawn(self, parent: Job) -> None:
         sequential = any(d.get("type") == "SEQUENTIAL" and not d.get("jobId") for d in parent.request.get("dependsOn") or ())
         parent.summary["PENDING"] = parent.size
+        parent.children = []
         for index in range(parent.size):
             child = Job(f"{parent.id}:{index}", f"{parent.arn}:{index}", parent.name, parent.queue,
                         parent.definition, parent.request, self.now, parent=parent, index=index)
@@ -467,9 +470,9 @@ class Lifecycle:
         if reason:
             attempt["container"]["reason"] = reason
         attempt.update(stoppedAt=self.now, statusReason=status_reason)
-        job.attempts.append(attempt)
+        job.attempts = [*job.attempts, attempt]  # at most 10
         if job.node_of is not None and job.is_main_node:  # a multi-node parallel job's attempts are its main node's
-            job.node_of.attempts.append(attempt)
+            job.node_of.attempts = [*job.node_of.attempts, attempt]
 
     def _retries(self, job: Job, exit_code: int, reason: str, status_reason: str) -> bool:
         if len(job.attempts) >= job.attempt_limit:
@@ -501,7 +504,7 @@ class Lifecycle:
                 job = self.settled.popleft()
                 for dependent in job.dependents:
                     self._dependency_done(dependent, job.status)
-                job.dependents = []
+                job.dependents = ()
                 parent = job.parent
                 if parent is not None and not parent.finished:
                     done = parent.summary["SUCCEEDED"] + parent.summary["FAILED"]
@@ -700,6 +703,7 @@ class Lifecycle:
         if not recorded:
             parent.summary[parent.status] = parent.size
             return
+        parent.children = []
         for index in range(parent.size):
             child = Job(f"{parent.id}:{index}", f"{parent.arn}:{index}", parent.name, parent.queue,
                         parent.definition, parent.request, parent.created_at, parent=parent, index=index)
