@@ -63,8 +63,10 @@ def _is_plain(shape, seen=()) -> bool:
 
 
 def _plain_node(body, shape) -> dict | None:
-    """The decoded body, if it alone is the answer to `shape` as botocore would parse it; else None."""
-    if (shape is not None and isinstance(body, bytes) and body and b"null" not in body
+    """The decoded body (bytes, or its text), if it alone is the answer to `shape` as botocore would
+    parse it; else None."""
+    if (shape is not None and body and isinstance(body, (bytes, str))
+            and (b"null" if isinstance(body, bytes) else "null") not in body
             and "payload" not in shape.serialization and _plain_shape(shape)):
         try:
             node = json.loads(body)
@@ -87,17 +89,19 @@ def _plain_shape(shape) -> bool:
 
 def plain_answer(response: dict, shape) -> dict | None:
     """`FastRestJSONParser().parse(response, shape)` for a 2xx Batch response whose decoded body is the
-    whole answer (dispatch.Shortcut: no parser to make, no botocore steps to pass); None for any other."""
+    whole answer (dispatch.Shortcut: no parser to make, no botocore steps to pass); None for any other.
+    Its headers may be any mapping, its body bytes or their text."""
     if response["status_code"] >= 300 or response.get("context", {}).get("checksum"):
         return None
     node = _plain_node(response["body"], shape)
     if node is None:
         return None
-    metadata = FastRestJSONParser._populate_response_metadata(None, response)  # uses no state of a parser
+    headers = {key.lower(): value for key, value in response["headers"].items()}  # botocore's lowercase_dict
+    metadata = FastRestJSONParser._populate_response_metadata(None, {"headers": headers})  # no state of a parser
     parsed = {"ResponseMetadata": metadata}
     parsed.update(node)
     metadata["HTTPStatusCode"] = response["status_code"]
-    metadata["HTTPHeaders"] = {key.lower(): value for key, value in response["headers"].items()}  # botocore's lowercase_dict
+    metadata["HTTPHeaders"] = headers
     return parsed
 
 

@@ -30,11 +30,13 @@ def full_path(lb):
         lb.faults.clear()
 
 
-def observed(client, call):
-    """(HTTP status, body bytes, parsed result or error response, whether it was sent) of one call."""
-    seen = {"sent": False}
-    client.meta.events.register("before-parse.batch.*", lambda response_dict, **kw: seen.update(body=response_dict["body"]),
-                                unique_id="observed-body")
+def observed(client, call, body: bool = True):
+    """(HTTP status, body bytes, parsed result or error response, whether it was sent) of one call.
+    body=False: the body is not looked at (no before-parse handler: the shortcut parses its own answer)."""
+    seen = {"sent": False, "body": None}
+    if body:
+        client.meta.events.register("before-parse.batch.*", lambda response_dict, **kw: seen.update(body=response_dict["body"]),
+                                    unique_id="observed-body")
     client.meta.events.register("before-send.batch.*", lambda **kw: seen.update(sent=True), unique_id="observed-send")
     try:
         try:
@@ -70,13 +72,14 @@ CALLS = {
 
 @pytest.mark.parametrize("name", list(CALLS))
 @pytest.mark.parametrize("whose", ["own client", "intercepted client"])
-def test_the_shortcut_answers_what_the_full_path_answers(lb, name, whose):
+@pytest.mark.parametrize("body", [True, False], ids=["body seen", "unseen"])
+def test_the_shortcut_answers_what_the_full_path_answers(lb, name, whose, body):
     client = lb.client if whose == "own client" else boto3.client("batch", region_name=lb.region)
     with lb.intercept() if whose != "own client" else contextlib.nullcontext():
-        short, sent = observed(client, CALLS[name])
+        short, sent = observed(client, CALLS[name], body)
         assert not sent  # answered at before-call: nothing was signed or sent
         with full_path(lb):
-            full, sent = observed(client, CALLS[name])
+            full, sent = observed(client, CALLS[name], body)
         assert sent
     assert short == full
 
@@ -120,6 +123,18 @@ def test_before_parse_handlers_see_the_answer_and_may_add_to_it(lb, whose):
         client.meta.events.unregister("before-parse.batch.DescribeJobQueues", unique_id="customize")
     assert not sent and short == full
     assert short[-1]["seenStatus"] == 200 and short[-1]["jobQueues"]
+
+
+def test_a_before_parse_handler_may_change_the_headers_in_place(lb):
+    def mark(response_dict, **kwargs):
+        response_dict["headers"]["X-Seen"] = "yes"  # the parser reads what the handler left
+
+    lb.client.meta.events.register("before-parse.batch.ListJobs", mark, unique_id="mark")
+    try:
+        answer = lb.client.list_jobs(jobQueue="HighPriority", jobStatus="SUCCEEDED")  # a plain answer: no parser
+    finally:
+        lb.client.meta.events.unregister("before-parse.batch.ListJobs", unique_id="mark")
+    assert answer["ResponseMetadata"]["HTTPHeaders"]["x-seen"] == "yes" and answer["jobSummaryList"]
 
 
 def test_a_stubber_on_an_intercepted_client_still_answers_first(lb):

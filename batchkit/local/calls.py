@@ -46,7 +46,8 @@ class Calls(list):
 
     def __init__(self, calls=()):
         super().__init__(calls)
-        self.bytes = sum(_size(call) for call in self)
+        self._sizes = [_size(call) for call in self]  # each call's, as counted in `bytes`: trimming reads them
+        self.bytes = sum(self._sizes)
 
     def add(self, call: Call, request_size: int | None = None) -> None:
         """request_size: the length of the request as sent, if known: it stands for its params' repr."""
@@ -57,18 +58,24 @@ class Calls(list):
             call = Call(call.operation, {"clipped": repr(call.params)[:1000]}, call.status, call.body, call.body_dropped)
             size = len(repr(call.params))
         self.append(call)
-        self.bytes += len(call.body) + size
+        size += len(call.body)
+        self._sizes.append(size)
+        self.bytes += size
         if len(self) > 2 * self.LIMIT or self.bytes > self.BYTES:  # trimmed in batches: appends stay O(1)
+            # (sizes counted afresh if someone changed the list with list's own methods)
+            sizes = self._sizes if len(self._sizes) == len(self) else [_size(call) for call in self]
             keep, kept = 0, 0
-            for call in reversed(self):
-                if keep == self.LIMIT or kept + _size(call) > self.BYTES // 2 and keep:
+            for size in reversed(sizes):
+                if keep == self.LIMIT or kept + size > self.BYTES // 2 and keep:
                     break
-                keep, kept = keep + 1, kept + _size(call)
+                keep, kept = keep + 1, kept + size
             del self[: len(self) - keep]
+            self._sizes = sizes[len(sizes) - keep:]
             self.bytes = kept
 
     def clear(self) -> None:
         super().clear()
+        self._sizes = []
         self.bytes = 0
 
     def of(self, operation: str) -> "Calls":

@@ -117,11 +117,14 @@ class Shortcut:
         response = convert_to_response_dict(http, model)
         events = getattr(request_signer, "_event_emitter", None)  # the client's own, which botocore's endpoint uses
         customized = {}
-        if events is not None:
-            events.emit(f"before-parse.batch.{model.name}", operation_model=model, response_dict=response,
-                        customized_response_dict=customized)
-        # most answers are their JSON: no parser needed (what the client's parser would give, fastparse checks)
-        parsed = self._plain(response, model.output_shape) if not customized and self._plain else None
+        seen = events.emit(f"before-parse.batch.{model.name}", operation_model=model, response_dict=response,
+                           customized_response_dict=customized) if events is not None else ()
+        parsed = None
+        if self._plain and not customized:
+            # most answers are their JSON: no parser needed (what the client's parser would give, fastparse
+            # checks); read from the handler's own headers and text unless a handler saw the response
+            parsed = self._plain(response if seen else {"status_code": status, "headers": headers, "body": body},
+                                 model.output_shape)
         if parsed is None:
             parsed = self._parse(response, model, status)
             parsed.update(customized)

@@ -89,10 +89,13 @@ _IDS = random.Random()  # request ids are unique, not secret: no system call per
 os.register_at_fork(after_in_child=_IDS.seed)  # a forked server's ids are its own
 
 
+_UUID4_CLEARED, _UUID4_SET = ~(0xF000 << 64 | 0xC000 << 48), 0x4000 << 64 | 0x8000 << 48  # version, variant
+
+
 def _request_id() -> str:
     """A request id in AWS's form, a version 4 UUID (as str(uuid.UUID(int=..., version=4)) writes it, faster)."""
-    bits = f"{_IDS.getrandbits(128):032x}"  # the version and variant digits replaced as uuid4's are
-    return f"{bits[:8]}-{bits[8:12]}-4{bits[13:16]}-{'89ab'[int(bits[16], 16) & 3]}{bits[17:20]}-{bits[20:]}"
+    bits = f"{_IDS.getrandbits(128) & _UUID4_CLEARED | _UUID4_SET:032x}"
+    return f"{bits[:8]}-{bits[8:12]}-{bits[12:16]}-{bits[16:20]}-{bits[20:]}"
 
 
 def region_of(headers, url: str) -> str:
@@ -360,7 +363,7 @@ class Handler:
     def describe_jobs(self) -> str:
         backend = self.batch_backend
         jobs = backend.lifecycle.jobs
-        found = [jobs[i] for i in dict.fromkeys(rules.describe_jobs(self.request.get("jobs"))) if i in jobs]
+        found = [job for job in map(jobs.get, dict.fromkeys(rules.describe_jobs(self.request.get("jobs")))) if job]
         return json.dumps({"jobs": [job.detail(backend.list_tags_for_resource(job.arn)) for job in found]})
 
     def list_jobs(self) -> str:

@@ -59,7 +59,7 @@ class Snapshot:
             state, unfinished = copy.deepcopy((self._state, self._unfinished), memo)
         lifecycle = state["lifecycle"]
         # the jobs index: what changes from now on, over the snapshot's (which nobody writes to)
-        lifecycle.jobs = ChainMap({key: job for job in unfinished for key in (job.id, job.arn)}, self._jobs)
+        lifecycle.jobs = JobIndex({key: job for job in unfinished for key in (job.id, job.arn)}, self._jobs)
         lifecycle.by_queue = {arn: list(jobs) for arn, jobs in self._by_queue.items()}
         for arn, index, job in self._places:
             lifecycle.by_queue[arn][index] = memo[id(job)]
@@ -68,6 +68,25 @@ class Snapshot:
         backend.__dict__.update(state)
         backend.logs_backend.groups = {name: _group(settings, streams) for name, (settings, streams) in self._groups.items()}
         untrack(backend.account_id)  # the state just replaced is garbage now, unless moto's record keeps it
+
+
+class JobIndex(ChainMap):
+    """A restored lifecycle's jobs: the jobs it made (first map) over the snapshot's. Every request looks
+    jobs up here, and ChainMap's `in` runs a generator over its maps: these lookups read the two directly."""
+
+    def __contains__(self, key) -> bool:
+        new, snapshot = self.maps
+        return key in new or key in snapshot
+
+    def __getitem__(self, key):
+        new, snapshot = self.maps
+        job = new.get(key)  # a job is never None
+        return job if job is not None else snapshot[key]
+
+    def get(self, key, default=None):
+        new, snapshot = self.maps
+        job = new.get(key)
+        return job if job is not None else snapshot.get(key, default)
 
 
 def _memo(backend) -> dict:
