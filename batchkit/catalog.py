@@ -136,9 +136,9 @@ def _rows_key(output, paginator: dict | None) -> str | None:
 
 @cache
 def _botocore_session():
-    import botocore.session
+    from .botodata import botocore_session
 
-    return botocore.session.get_session()
+    return botocore_session()  # the process's parsed data, shared with the clients batchkit makes
 
 
 @cache

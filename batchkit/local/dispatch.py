@@ -74,7 +74,7 @@ class Response(AWSResponse):
     def content(self) -> Body:
         if self._content is None:
             self._content = self.raw.read()
-        return Body(self._content)
+        return self._content if type(self._content) is Body else Body(self._content)
 
 
 def respond(account: str, request) -> Response | None:

@@ -18,7 +18,6 @@ import os
 import random
 import re
 import time
-import uuid
 from functools import cache
 from urllib.parse import parse_qs, unquote
 

@@ -1,11 +1,7 @@
-"""botocore's data (endpoints, service models) parsed once per process for the sessions batchkit.local makes.
-
-A botocore session parses its data on first use: endpoints.json alone is 1.2 MB of
-JSON, and a new session's first client costs ~50 ms of CPU, most of it parsing.
-moto's import makes 27 sessions (its EC2 models list regions), every LocalBatch
-has its own, and the pytest plugin gives each test a fresh default session (no
-credentials carried over).  Here they share one data loader per data path: the
-data is read-only to botocore, as it is between the clients of one session.
+"""The botocore and boto3 sessions batchkit.local makes, on the process's shared botocore data
+(`batchkit.botodata`): moto's import makes 27 sessions (its EC2 models list regions),
+every LocalBatch has its own, and the pytest plugin gives each test a fresh default
+session (no credentials carried over).
 """
 
 from __future__ import annotations
@@ -19,18 +15,7 @@ import botocore.loaders
 import botocore.session
 from botocore.exceptions import UnknownServiceError
 
-
-@functools.cache
-def data_loader(search_path: str | None = None) -> botocore.loaders.Loader:
-    """The process's botocore data loader for a data path (``AWS_DATA_PATH``, the session's data_path)."""
-    return botocore.loaders.create_loader(search_path)
-
-
-def botocore_session(**kwargs) -> botocore.session.Session:
-    """A new botocore session (credentials, region and config its own) on the shared data loader."""
-    core = botocore.session.Session(**kwargs)
-    core.register_component("data_loader", data_loader(core.get_config_variable("data_path")))
-    return core
+from ..botodata import botocore_session, data_loader
 
 
 class _BatchByFixedEndpoint:

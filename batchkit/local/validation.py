@@ -91,13 +91,13 @@ def parse_body(body, serialized: bool = False) -> dict:
             body = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise Invalid(f"the request body is not UTF-8 (byte {exc.start})") from None
-    if not body.strip(JSON_WHITESPACE):  # str.strip() would also eat control characters like \x1c
-        return {}
     if not serialized and _depth(body) > MAX_DEPTH:
         raise Invalid(f"the request body nests deeper than {MAX_DEPTH} levels")
     try:
         data = _decoder().decode(body)
     except (ValueError, RecursionError) as exc:
+        if not body.strip(JSON_WHITESPACE):  # str.strip() would also eat control characters like \x1c
+            return {}
         raise Invalid(f"the request body is not valid JSON: {_short(str(exc))}") from None
     if not isinstance(data, dict):
         raise Invalid(f"the request body must be a JSON object, not {type(data).__name__}")
