@@ -88,7 +88,8 @@ _IDS = random.Random()  # request ids are unique, not secret: no system call per
 os.register_at_fork(after_in_child=_IDS.seed)  # a forked server's ids are its own
 
 
-_UUID4_CLEARED, _UUID4_SET = ~(0xF000 << 64 | 0xC000 << 48), 0x4000 << 64 | 0x8000 << 48  # version, variant
+# the bits of uuid4's version (4) and variant (0b10) digits: cleared, then set
+_UUID4_CLEARED, _UUID4_SET = ~(0xF000 << 64 | 0xC000 << 48), 0x4000 << 64 | 0x8000 << 48
 
 
 def _request_id() -> str:
