@@ -206,27 +206,29 @@ def _alike(request: dict, names):
     differ) and a jobName that `names` (a pattern every name it matches passes alike) matches as one
     marker; None for a request too large to compare or holding other types (checked in full)."""
     budget = [ALIKE_VALUES]
-
-    def frozen(value):
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise OverflowError
-        kind = type(value)
-        if kind is dict:
-            return dict, tuple((type(k), k, frozen(v)) for k, v in value.items())
-        if kind is list:
-            return list, tuple(frozen(v) for v in value)
-        if kind in _PLAIN:
-            return kind, value
-        raise OverflowError  # a date, numpy's numbers, ...
-
     name = request.get("jobName")
     named = names is not None and type(name) is str and names.fullmatch(name) is not None
     try:  # a text stands for itself (only a str equals a str): most members of a seed's jobs are names
-        return tuple((key, _NAMED if named and key == "jobName" else value if type(value) is str else frozen(value))
+        return tuple((key, _NAMED if named and key == "jobName" else value if type(value) is str else _frozen(value, budget))
                      for key, value in request.items())
     except OverflowError:
         return None
+
+
+def _frozen(value, budget: list):
+    """`value` with its types, hashable; OverflowError past the budget or for another type.  Not a closure
+    in `_alike`: a recursive closure is a reference cycle, garbage for the collector on every request."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise OverflowError
+    kind = type(value)
+    if kind is dict:
+        return dict, tuple((type(k), k, _frozen(v, budget)) for k, v in value.items())
+    if kind is list:
+        return list, tuple(_frozen(v, budget) for v in value)
+    if kind in _PLAIN:
+        return kind, value
+    raise OverflowError  # a date, numpy's numbers, ...
 
 
 def _name_rule():
