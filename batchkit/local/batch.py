@@ -8,7 +8,7 @@ import os
 import threading
 import time
 
-from .. import fastparse, interception
+from .. import fastparse, gcpause, interception
 from .. import __version__
 from ..client import Batch, client_config
 from ..gcpause import gc_paused
@@ -185,6 +185,7 @@ class LocalBatch(Factories):
                 backend.lifecycle.run_until_idle()
                 backend.lifecycle.advance_to(start)
                 self._snapshots[key] = Snapshot(backend, job_ids)
+            gcpause.promote_all()  # kept as long as this LocalBatch: straight to the oldest generation
         finally:
             self._runtime.journal = journal
         return self._snapshots[key]
