@@ -63,10 +63,13 @@ def _state(entry: dict, keys: tuple) -> dict:
     for key in TIMES:
         if key in state and type(state[key]) is not int:  # epoch ms already (most seeds): as they are
             state[key] = epoch_ms(state[key], key)
-    if "attempts" in state and not (isinstance(state["attempts"], list)
-                                    and all(isinstance(a, dict) for a in state["attempts"])):
-        raise ValueError(f"attempts {shown(state['attempts'])}: a list of attempts as DescribeJobs shows them")
-    if "attempts" not in state and ("exitCode" in state or "startedAt" in state):
+    if "attempts" in state:
+        if not (isinstance(state["attempts"], list) and all(isinstance(a, dict) for a in state["attempts"])):
+            raise ValueError(f"attempts {shown(state['attempts'])}: a list of attempts as DescribeJobs shows them")
+        # copies: the recorded job keeps the state's attempts (and names a log stream in the last one's container)
+        state["attempts"] = [dict(attempt, container=dict(attempt.get("container") or {}))
+                             for attempt in state["attempts"]]
+    elif "exitCode" in state or "startedAt" in state:
         container = {"exitCode": int(state["exitCode"])} if "exitCode" in state else {}
         state["attempts"] = [{"container": container, "startedAt": state.get("startedAt", state.get("createdAt")),
                               "stoppedAt": state.get("stoppedAt"), "statusReason": state.get("statusReason")}]

@@ -370,7 +370,14 @@ class LocalBatchBackend(BatchBackend):
         rules.retry_strategy(request.get("retryStrategy"))
         rules.timeout(request.get("timeout"))
         rules.tags(request.get("tags"))  # before the lifecycle has the job
-        queue = self.find_queue(request.get("jobQueue"))
+        # a seed's jobs recorded in bulk (Lifecycle.recording): the queues and definitions stay put meanwhile
+        looked_up = self.lifecycle.__dict__.get("_looked_up")
+        found = looked_up["found"] if looked_up else None
+        queue = found.get(request.get("jobQueue")) if found is not None else None
+        if queue is None:
+            queue = self.find_queue(request.get("jobQueue"))
+            if found is not None:
+                found[request.get("jobQueue")] = queue
         if queue.state != "ENABLED" and history is None:  # a seed's jobs with ids were submitted while it was enabled
             rules.fail(f"Job queue {queue.name} is DISABLED: jobs cannot be submitted to it")
         if history is None or "status" not in history:  # SubmitJob's shareIdentifier: "Don't specify this parameter if the job queue doesn't
@@ -382,9 +389,14 @@ class LocalBatchBackend(BatchBackend):
             if not queue.schedule_policy and request.get("shareIdentifier") is not None:
                 rules.fail(f"Job queue {queue.name} doesn't have a fair-share scheduling policy: don't specify a "
                            "shareIdentifier")
-        definition = self.get_job_definition(request.get("jobDefinition") or "")
-        if definition is None and history is not None:  # a revision of another account's history
-            definition = self.get_job_definition(request["jobDefinition"].rsplit(":", 1)[0])
+        known = ("definition", request.get("jobDefinition"), history is not None)
+        definition = found.get(known) if found is not None else None
+        if definition is None:
+            definition = self.get_job_definition(request.get("jobDefinition") or "")
+            if definition is None and history is not None:  # a revision of another account's history
+                definition = self.get_job_definition(request["jobDefinition"].rsplit(":", 1)[0])
+            if found is not None and definition is not None:
+                found[known] = definition
         if definition is None or (definition.status != "ACTIVE" and history is None):
             rules.fail(f"Job definition {request.get('jobDefinition')} does not exist")
         job = self.lifecycle.submit(request, queue, definition, history)
