@@ -2,6 +2,7 @@
 validated like SubmitJob; seeded history carries its final state; job tables round-trip."""
 
 import copy
+import datetime
 import gc
 from importlib import resources
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 import batchkit
+from batchkit.local import seed as seeds
 from batchkit.local import snapshot
 
 DEMO = yaml.safe_load(resources.files("batchkit.local").joinpath("seeds/demo.yaml").read_text())
@@ -211,6 +213,28 @@ def test_a_dict_seed_is_digested_once_and_again_when_its_sections_change():
         assert sorted(q["jobQueueName"] for q in lb.client.describe_job_queues()["jobQueues"]) == ["q1", "q2"]
         lb.reset(dict(seed))  # an equal dict: the same digest, the same snapshot
         assert len(lb._snapshots) == 2
+
+
+def test_an_equal_dict_seed_in_another_key_order_shares_the_snapshot_unless_the_first_changed(tmp_path):
+    def reordered(seed: dict) -> dict:
+        return {key: [dict(reversed(entry.items())) for entry in seed[key]] for key in reversed(list(seed))}
+
+    seed = {**copy.deepcopy(DEMO), "jobs": history(3)}
+    assert reordered(seed) == seed and list(reordered(seed)) != list(seed)
+    with batchkit.local(seed=seed) as lb:
+        ids = lb.seed_job_ids
+        lb.reset(reordered(seed))
+        assert lb.seed_job_ids == ids and len(lb._snapshots) == 1  # the same content: the same snapshot
+        seed["jobs"][0]["statusReason"] = "edited in place"  # against the advice: the first dict changed
+        lb.reset(reordered(seed))  # equal to it now, but its snapshot holds what it was
+        assert len(lb._snapshots) == 2
+        assert lb.client.describe_jobs(jobs=[lb.seed_job_ids[0]])["jobs"][0]["statusReason"] == "edited in place"
+    # persisted: the sorted JSON digest names the state's files, whatever the order
+    assert seeds.key(seed) == seeds.key(reordered(seed)) != seeds.content_key(seed)
+    with batchkit.local(seed=reordered(seed), state=tmp_path / "state") as lb:
+        assert lb._seed_key == seeds.key(seed)
+    assert seeds.content_key({"jobs": [{"createdAt": datetime.datetime(2026, 1, 1)}]}) is None  # then: sorted JSON
+    assert len({seeds.content_key({"n": [value]}) for value in (1, True, 1.0, "1")}) == 4
 
 
 def test_resets_leave_no_earlier_state_behind():

