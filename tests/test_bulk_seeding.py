@@ -146,9 +146,9 @@ def test_new_stream_makes_what_moto_s_calls_make():
     try:
         group = backend.create_log_group("/contract/bulk", {})
         events = [{"timestamp": 10, "message": "one"}, {"timestamp": 11, "message": "two"}]
-        moto_adapter.new_stream(group, "first", events)  # moto's own calls: the ARN's spelling is learned
-        moto_adapter.new_stream(group, "second", events)
-        moto_adapter.new_stream(group, "empty", [])
+        moto_adapter.new_stream(group, "first", events, 0)  # moto's own calls: the ARN's spelling is learned
+        moto_adapter.new_stream(group, "second", events, 0)
+        moto_adapter.new_stream(group, "empty", [], 0)
         first, second = group.streams["first"], group.streams["second"]
         if type(first.creation_time) is datetime:  # moto >= 5.2 stamps streams with datetimes: the second is made
             assert moto_adapter._ARN_PREFIXES[("000000000044", "eu-west-3", "/contract/bulk")]  # fast (older: its calls)
@@ -165,8 +165,15 @@ def test_new_stream_makes_what_moto_s_calls_make():
         assert second.events[1].event_id == second.events[0].event_id + 1
         assert second.to_describe_dict().keys() == first.to_describe_dict().keys()
         assert group.streams["empty"].to_describe_dict().keys() == {"arn", "creationTime", "logStreamName", "storedBytes"}
-        moto_adapter.new_stream(group, "second", [{"timestamp": 12, "message": "three"}])  # an existing stream: appended
+        moto_adapter.new_stream(group, "second", [{"timestamp": 12, "message": "three"}], 0)  # an existing stream: appended
         assert [e.message for e in group.streams["second"].events] == ["one", "two", "three"]
+        # texts are stamped from `at` by their position, as moto's calls get them from the lifecycle
+        moto_adapter.new_stream(group, "texts", ["a", {"timestamp": 5, "message": "bb"}, "c"], 100)
+        texts = group.streams["texts"]
+        assert [(e.timestamp, e.message) for e in texts.events] == [(100, "a"), (5, "bb"), (102, "c")]
+        assert texts.stored_bytes == 4 and [e.event_id - texts.events[0].event_id for e in texts.events] == [0, 1, 2]
+        assert moto_adapter.log_events_of(["a", {"timestamp": 5, "message": "bb"}], 100) == [
+            {"timestamp": 100, "message": "a"}, {"timestamp": 5, "message": "bb"}]
     finally:
         moto_adapter.forget(moto_adapter.logs_backends, "eu-west-3", backend)
 

@@ -726,9 +726,7 @@ class Lifecycle:
         logs = looked_up["logs"] if looked_up else self.backend.logs_backend
         group = logs.groups.get(group_name) or logs.create_log_group(group_name, {})
         if recorded:  # a seed's history: thousands of new streams, made without moto's per-call costs
-            events = [line if isinstance(line, dict) else {"timestamp": at + i, "message": line}
-                      for i, line in enumerate(lines or ())]
-            return new_stream(group, stream_name, events, looked_up and looked_up["now"])
+            return new_stream(group, stream_name, lines or (), at, looked_up and looked_up["now"])
         if stream_name not in group.streams:
             group.create_log_stream(stream_name)
         if lines:

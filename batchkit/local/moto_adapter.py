@@ -181,23 +181,23 @@ _EPOCH = _datetime(1970, 1, 1)
 _ARN_PREFIXES: dict[tuple, str | None] = {}  # (account, region, group) -> a stream's ARN without its name
 
 
-def new_stream(group, name: str, events: list[dict], now=None) -> None:
-    """`group`'s stream `name` holding `events` ({timestamp, message}) if it has no such stream yet, as
-    moto's ``create_log_stream`` and one ``put_log_events`` make it (the same attributes, LogEvents and
-    counters); `now` (`utcnow()`, one reading for a seed's many streams) is its creation and ingestion
-    time.  The first stream of a group, one with subscription filters or a moto whose streams differ:
-    moto's own calls."""
+def new_stream(group, name: str, lines, at: int, now=None) -> None:
+    """`group`'s stream `name` holding `lines` if it has no such stream yet, as moto's ``create_log_stream``
+    and one ``put_log_events`` make it (the same attributes, LogEvents and counters).  A line is a text,
+    stamped `at` plus its position, or an event ({timestamp, message}) as it is.  `now` (`utcnow()`, one
+    reading for a seed's many streams) is its creation and ingestion time.  The first stream of a group,
+    one with subscription filters or a moto whose streams differ: moto's own calls."""
     if name in group.streams:
-        if events:
-            group.streams[name].put_log_events(events)
+        if lines:
+            group.streams[name].put_log_events(log_events_of(lines, at))
         return
     key = (group.account_id, group.region, group.name)
     prefix = _ARN_PREFIXES.get(key)
     if prefix is None or group.subscription_filters:
         group.create_log_stream(name)
         stream = group.streams[name]
-        if events:
-            stream.put_log_events(events)
+        if lines:
+            stream.put_log_events(log_events_of(lines, at))
         if key not in _ARN_PREFIXES:  # moto's own spelling, learned from its first stream
             known = (type(stream) is _LogStream and _LogEvent is not None and set(vars(stream)) == _STREAM_ATTRIBUTES
                      and type(stream.creation_time) is _datetime and stream.creation_time.tzinfo is None
@@ -205,9 +205,9 @@ def new_stream(group, name: str, events: list[dict], now=None) -> None:
             _ARN_PREFIXES[key] = stream.arn[: len(stream.arn) - len(name)] if known else None
         return
     now = now or utcnow()
-    if events:  # as put_log_events leaves a stream without subscription filters
-        logged = _log_events(_ingestion(now), events)
-        stored, ingested, token = sum([len(event["message"]) for event in events]), now, 1
+    if lines:  # as put_log_events leaves a stream without subscription filters
+        logged, stored = _log_events(_ingestion(now), lines, at)
+        ingested, token = now, 1
     else:
         logged, stored, ingested, token = [], 0, None, 0
     # not moto's __new__, which records every instance: a restore drops the record of the state it replaces
@@ -222,27 +222,35 @@ def new_stream(group, name: str, events: list[dict], now=None) -> None:
     group.streams[name] = stream
 
 
+def log_events_of(lines, at: int) -> list[dict]:
+    """put_log_events' events of `lines`: a text stamped `at` plus its position, an event as it is."""
+    return [line if isinstance(line, dict) else {"timestamp": at + i, "message": line} for i, line in enumerate(lines)]
+
+
 _EVENT_ATTRIBUTES = ("ingestion_time", "timestamp", "message", "event_id")  # LogEvent.__init__'s, in its order
 _events_known = False  # moto's LogEvent has been seen to set just those: seeding makes them itself
 
 
-def _log_events(ingestion: int, events: list[dict]) -> list:
-    """moto's LogEvents of `events`, each numbered by LogEvent's counter as its __init__ numbers it; made
-    without moto's __new__ and __init__ (~1 us an event) once one made by them showed their attributes."""
+def _log_events(ingestion: int, lines, at: int) -> tuple[list, int]:
+    """(moto's LogEvents of `lines`, numbered by LogEvent's counter as its __init__ numbers them; the bytes
+    of their messages).  Made without moto's __new__ and __init__ (~1 us an event) and without an event
+    dict per line once a LogEvent made by them showed their attributes."""
     global _events_known
     if not _events_known:
+        events = log_events_of(lines, at)
         logged = [_LogEvent(ingestion, event) for event in events]
         _events_known = type(logged[0]) is _LogEvent and tuple(vars(logged[0])) == _EVENT_ATTRIBUTES
-        return logged
-    logged, new, number = [], object.__new__, _LogEvent._event_id
-    for event in events:
+        return logged, sum([len(event["message"]) for event in events])
+    logged, new, number, stored = [], object.__new__, _LogEvent._event_id, 0
+    for i, line in enumerate(lines):
+        timestamp, message = (line["timestamp"], line["message"]) if isinstance(line, dict) else (at + i, line)
         made = new(_LogEvent)
-        made.ingestion_time, made.timestamp, made.message, made.event_id = (
-            ingestion, event["timestamp"], event["message"], number)
+        made.ingestion_time, made.timestamp, made.message, made.event_id = ingestion, timestamp, message, number
         number += 1
+        stored += len(message)
         logged.append(made)
     _LogEvent._event_id = number
-    return logged
+    return logged, stored
 
 
 def _ingestion(now) -> int:
