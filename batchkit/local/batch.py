@@ -195,11 +195,11 @@ class LocalBatch(Factories):
         (entry, request, state) from `seed.split_jobs`), straight into the backend, which applies the
         service's rules; those with a status as recorded (history.py).  The collector is paused (`_seed`):
         its passes over the new jobs were a fifth of seeding's time."""
-        job_ids = []
-        with self._runtime.lock, self._backend.lifecycle.recording():
+        job_ids, backend = [], self._backend
+        with self._runtime.lock, backend.lifecycle.recording():
             for number, (entry, request, state) in enumerate(jobs):
                 try:
-                    job_ids.append(self._backend.submit(request, state).id)
+                    job_ids.append(backend.submit(request, state).id)
                 except (ValueError, *moto_adapter.ERRORS) as exc:
                     raise ValueError(f"{where}: {seeds.entry_name('jobs', number, entry)}: {_message(exc)}") from None
         return job_ids

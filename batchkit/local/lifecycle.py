@@ -738,8 +738,7 @@ class Lifecycle:
 def uuid4_hex(rng) -> str:
     """``rng.uuid4().hex`` (moto's: ``UUID(int=rng.getrandbits(128), version=4)``), the same draw, without
     building a UUID (~2 us: seeding makes two a job)."""
-    bits = rng.getrandbits(128) & _UUID_KEEP | _UUID_V4
-    return "%032x" % bits
+    return (rng.getrandbits(128) & _UUID_KEEP | _UUID_V4).to_bytes(16, "big").hex()  # "%032x" takes 1.7x as long
 
 
 def uuid4_text(rng) -> str:

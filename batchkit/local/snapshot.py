@@ -35,7 +35,9 @@ class Snapshot:
         unfinished = list({id(job): job for job in lifecycle.jobs.values() if not job.frozen}.values())
         memo = _memo(backend)
         self._state, self._unfinished = copy.deepcopy((backend.__dict__, unfinished), memo)
-        self._jobs = {key: memo.get(id(job), job) for key, job in lifecycle.jobs.items()}
+        self._jobs = dict(lifecycle.jobs)  # copied at C speed, then the unfinished jobs' copies put in (`_add`'s keys)
+        for job in unfinished:
+            self._jobs[job.id] = self._jobs[job.arn] = memo[id(job)]
         self._by_queue = {arn: [memo.get(id(job), job) for job in jobs] for arn, jobs in lifecycle.by_queue.items()}
         self._listed = lifecycle.listed.frozen(memo)
         self._places = [(arn, index, job) for arn, jobs in self._by_queue.items()
