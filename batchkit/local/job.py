@@ -70,6 +70,22 @@ def requirement(container: dict, kind: str, legacy: str, cast):
     return cast(value) if value is not None else cast(0)
 
 
+def requirements(container: dict) -> tuple:
+    """(vCPUs, memory in MiB, GPUs) of a container.  The last container's are kept: jobs without
+    overrides share their definition's container (`container_of`), which never changes, and a seed's
+    thousands of jobs come a definition at a time."""
+    global _last_requirements
+    last = _last_requirements  # one tuple: another thread replaces it whole
+    if last[0] is not container:
+        last = _last_requirements = (container, (requirement(container, "VCPU", "vcpus", float),
+                                                 requirement(container, "MEMORY", "memory", int),
+                                                 requirement(container, "GPU", "gpus", int)))
+    return last[1]
+
+
+_last_requirements: tuple = (None, ())
+
+
 class Job:
     """A job (or array parent, or array child, or a multi-node parallel job or one of its nodes)."""
 
@@ -97,9 +113,7 @@ class Job:
         self.parameters = {**(definition.parameters or {}), **(request.get("parameters") or {})}
         self.timeout = request.get("timeout") or definition.timeout or None
         self.retry = request.get("retryStrategy") or definition.retry_strategy or None
-        self.vcpus = requirement(self.container, "VCPU", "vcpus", float)
-        self.memory = requirement(self.container, "MEMORY", "memory", int)
-        self.gpus = requirement(self.container, "GPU", "gpus", int)
+        self.vcpus, self.memory, self.gpus = requirements(self.container)
         self.parent, self.index = parent, index
         self.size = (request.get("arrayProperties") or {}).get("size") if parent is None else None
         self.children: list[Job] | tuple = ()
