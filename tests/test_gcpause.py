@@ -51,3 +51,28 @@ def test_overlapping_pauses_resume_when_the_last_one_ends(collector):
     worker.join()
     assert states == [False]
     assert gc.isenabled()
+
+
+def test_promote_all_moves_young_objects_to_the_oldest_generation_and_leaves_frozen_ones_frozen(collector):
+    from batchkit.gcpause import promote_all
+
+    gc.collect()
+    gc.disable()  # no collection meanwhile: what is young stays young until promoted
+    collections = []
+    gc.callbacks.append(lambda phase, info: collections.append(info["generation"]))
+    try:
+        young = [[i] for i in range(1000)]  # tracked lists, in the youngest generation
+        assert not any(o is young for o in gc.get_objects(generation=2))
+        promote_all()
+        assert any(o is young for o in gc.get_objects(generation=2)) and collections == []  # moved, not walked
+        # a program that froze objects of its own: they stay frozen, and nothing is promoted
+        gc.freeze()
+        try:
+            frozen = gc.get_freeze_count()
+            newer = [[i] for i in range(10)]
+            promote_all()
+            assert gc.get_freeze_count() == frozen and not any(o is newer for o in gc.get_objects(generation=2))
+        finally:
+            gc.unfreeze()
+    finally:
+        gc.callbacks.pop()
