@@ -114,7 +114,8 @@ class Lifecycle:
     def recording(self):
         """While a seed's jobs are submitted in bulk: what each of them looked up in moto (its logs backend,
         the spelling of a job's ARN, the wall clock its log streams are stamped with, its queue and job
-        definition by name in `found`: ~6 us a job) looked up once.  Nothing of it stays (snapshots copy this object)."""
+        definition by name in `found`: ~6 us a job) looked up once.  Nothing of it stays (snapshots copy
+        this object)."""
         account, region = self.backend.account_id, self.backend.region_name
         prefix = make_arn_for_job(account, "", region)
         arn = prefix if make_arn_for_job(account, "x", region) == prefix + "x" else ""
