@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import ast
 import json
+from itertools import repeat
+from operator import is_
 from pathlib import Path
 
 from .validation import shown
@@ -33,12 +35,14 @@ TIMES = ("createdAt", "startedAt", "stoppedAt")
 STATE = ("jobId", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs", "children")
 CHILD = ("index", "status", "statusReason", *TIMES, "attempts", "exitCode", "logs")  # what a recorded array child holds
 _STATE = frozenset(STATE)
+_NONES = repeat(None)  # any(map(is_, values, _NONES)): is one of them None
 TABLES = (".csv", ".parquet", ".jsonl")  # frames.TABLES, spelled here: pandas loads only when a table is read
 
 
 def split(entry: dict) -> tuple[dict, dict | None]:
     """(the SubmitJob request, the recorded state or None for a job to simulate)."""
-    request = {k: v for k, v in entry.items() if k not in _STATE}
+    state = dict(entry)  # the entry less its request's members, copied and popped at C speed (a seed has thousands)
+    request = {k: state.pop(k) for k in entry if k not in _STATE}
     if "status" not in entry:
         extra = sorted(set(entry) & set(STATE) - {"jobId"})
         if extra:
@@ -46,7 +50,9 @@ def split(entry: dict) -> tuple[dict, dict | None]:
         if "jobId" in entry:  # simulated, under the id it had
             return request, {"jobId": _job_id(entry["jobId"])}
         return request, None
-    state = _state(entry, STATE)
+    if any(map(is_, state.values(), _NONES)):  # by identity: a value's == may be elementwise (numpy)
+        state = {k: v for k, v in state.items() if v is not None}
+    state = _finished(state, entry["status"])
     if "jobId" in state:
         state["jobId"] = _job_id(state["jobId"])
     if "children" in state:
@@ -55,11 +61,16 @@ def split(entry: dict) -> tuple[dict, dict | None]:
 
 
 def _state(entry: dict, keys: tuple) -> dict:
-    """A recorded job's (or array child's) state: a final status, times in epoch ms, its attempts."""
-    if entry["status"] not in FINISHED:
-        raise ValueError(f"status {shown(entry['status'])}: a seeded job's status is SUCCEEDED or FAILED "
+    """A recorded array child's state: its members among `keys`, as `_finished` makes them."""
+    return _finished({k: entry[k] for k in keys if entry.get(k) is not None}, entry["status"])
+
+
+def _finished(state: dict, status) -> dict:
+    """A recorded job's (or array child's) state without None values: a final status, times in epoch ms,
+    its attempts."""
+    if status not in FINISHED:
+        raise ValueError(f"status {shown(status)}: a seeded job's status is SUCCEEDED or FAILED "
                          "(leave it out to simulate the job)")
-    state = {k: entry[k] for k in keys if entry.get(k) is not None}
     for key in TIMES:
         if key in state and type(state[key]) is not int:  # epoch ms already (most seeds): as they are
             state[key] = epoch_ms(state[key], key)
