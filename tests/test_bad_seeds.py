@@ -23,6 +23,10 @@ DEMO_CE = "computeEnvironments:\n  - {computeEnvironmentName: ce, type: UNMANAGE
     (DEMO_CE + "jobQueues:\n  - {jobQueueName: q, priority: 1, computeEnvironmentOrder: [{order: 1, computeEnvironment: nope}]}\n",
      ["jobQueues[0] (q)", "nope does not exist"]),
     (DEMO_CE + "jobs:\n  - {jobName: j, jobQueue: nowhere, jobDefinition: d}\n", ["jobs[0] (j)", "nowhere does not exist"]),
+    # recorded logs: lines of text or {timestamp, message} events (a number, a half event, a text alone)
+    *[(f"jobs:\n  - {{jobName: j, jobQueue: q, jobDefinition: d, status: SUCCEEDED, logs: {logs}}}\n",
+       ["jobs[0] (j)", "logs", "a list of lines, each a text or {timestamp: epoch ms, message: text}"])
+      for logs in ("[42]", "[{message: m}]", "[{timestamp: 1, message: 2}]", "just one line")],
 ])
 def test_each_bad_seed_is_one_line_naming_file_entry_and_problem(tmp_path, text, words):
     path = tmp_path / "bad.yaml"

@@ -84,7 +84,15 @@ def _finished(state: dict, status) -> dict:
         container = {"exitCode": int(state["exitCode"])} if "exitCode" in state else {}
         state["attempts"] = [{"container": container, "startedAt": state.get("startedAt", state.get("createdAt")),
                               "stoppedAt": state.get("stoppedAt"), "statusReason": state.get("statusReason")}]
+    if "logs" in state and not (type(state["logs"]) is list and all(map(_log_line, state["logs"]))):
+        raise ValueError(f"logs {shown(state['logs'])}: a list of lines, each a text or "
+                         "{timestamp: epoch ms, message: text}")
     return state
+
+
+def _log_line(line) -> bool:
+    return type(line) is str or (type(line) is dict and type(line.get("timestamp")) is int
+                                 and type(line.get("message")) is str)
 
 
 def _job_id(value) -> str:

@@ -239,7 +239,8 @@ def _log_events(ingestion: int, lines, at: int) -> tuple[list, int]:
     if not _events_known:
         events = log_events_of(lines, at)
         logged = [_LogEvent(ingestion, event) for event in events]
-        _events_known = type(logged[0]) is _LogEvent and tuple(vars(logged[0])) == _EVENT_ATTRIBUTES
+        _events_known = (type(logged[0]) is _LogEvent and tuple(vars(logged[0])) == _EVENT_ATTRIBUTES
+                         and getattr(_LogEvent, "_event_id", None) == logged[-1].event_id + 1)  # numbered by its counter
         return logged, sum([len(event["message"]) for event in events])
     logged, new, number, stored = [], object.__new__, _LogEvent._event_id, 0
     for i, line in enumerate(lines):
