@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote
 
 from . import filters, moto_adapter, rules, service, signatures, status_index, store, validation
 from .job import Job
+from .lifecycle import uuid4_text
 from .paging import paged
 from .persistence import writes
 
@@ -88,14 +89,9 @@ _IDS = random.Random()  # request ids are unique, not secret: no system call per
 os.register_at_fork(after_in_child=_IDS.seed)  # a forked server's ids are its own
 
 
-# the bits of uuid4's version (4) and variant (0b10) digits: cleared, then set
-_UUID4_CLEARED, _UUID4_SET = ~(0xF000 << 64 | 0xC000 << 48), 0x4000 << 64 | 0x8000 << 48
-
-
 def _request_id() -> str:
-    """A request id in AWS's form, a version 4 UUID (as str(uuid.UUID(int=..., version=4)) writes it, faster)."""
-    bits = f"{_IDS.getrandbits(128) & _UUID4_CLEARED | _UUID4_SET:032x}"
-    return f"{bits[:8]}-{bits[8:12]}-{bits[12:16]}-{bits[16:20]}-{bits[20:]}"
+    """A request id in AWS's form, a version 4 UUID."""
+    return uuid4_text(_IDS)
 
 
 def region_of(headers, url: str) -> str:
